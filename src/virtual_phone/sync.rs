@@ -1,0 +1,1 @@
+//! sync service (being written)
