@@ -14,8 +14,6 @@ pub const A_OKAY: u32 = 0x5941_4b4f;
 pub const A_CLSE: u32 = 0x4553_4c43;
 /// `WRTE`: data on a stream.
 pub const A_WRTE: u32 = 0x4554_5257;
-/// `STLS`: start TLS (not offered by this device).
-pub const A_STLS: u32 = 0x534c_5453;
 
 /// Protocol version with optional checksums (adb 1.0.39+).
 pub const A_VERSION: u32 = 0x0100_0001;
@@ -84,12 +82,6 @@ impl Packet {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "ADB payload checksum mismatch"));
         }
         Ok(Self { cmd, arg0, arg1, data })
-    }
-
-    /// The command's four letters, for logs and counters.
-    #[must_use]
-    pub fn name(&self) -> String {
-        String::from_utf8_lossy(&self.cmd.to_le_bytes()).into_owned()
     }
 }
 

@@ -15,7 +15,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -188,13 +188,17 @@ impl Storage {
             .mode(0o660)
             .custom_flags(libc::O_NOFOLLOW)
             .open(host)?;
+        // Shared storage ignores the mode a client asks for: files are rw-rw---- as on a phone.
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o660))?;
         Ok(StorageWriter { storage: self, file })
     }
 
     /// Creates a directory (not its parents).
     pub fn create_dir(&self, host: &Path) -> io::Result<()> {
         self.check_writable(host)?;
-        fs::create_dir(host)
+        std::fs::DirBuilder::new().mode(0o770).create(host)?;
+        // As on a phone's shared storage, whatever the umask: rwxrwx---.
+        fs::set_permissions(host, std::os::unix::fs::PermissionsExt::from_mode(0o770))
     }
 
     /// Removes a file.

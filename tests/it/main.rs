@@ -1,0 +1,6 @@
+//! One test binary for every end-to-end test (one link step instead of many).
+
+mod adb_real;
+mod protocol;
+mod toybox_conformance;
+mod util;

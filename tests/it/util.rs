@@ -1,0 +1,160 @@
+//! Test helpers: a private adb server per test, and virtual phones to connect to it.
+
+use phonebak::virtual_phone::{Config, VirtualPhone};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// A free TCP port on 127.0.0.1 outside adb's emulator range.
+pub fn free_port() -> u16 {
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+        if !(5554..=5586).contains(&port) {
+            return port;
+        }
+    }
+}
+
+/// Debian's real `adb` with a server of its own on a private port (and a private HOME for its key), so tests
+/// run in parallel without seeing each other's devices.
+pub struct AdbServer {
+    pub port: u16,
+    home: tempfile::TempDir,
+}
+
+impl AdbServer {
+    pub fn start() -> Self {
+        let home = tempfile::tempdir().expect("adb home");
+        let server = Self { port: free_port(), home };
+        let out = server.adb(&["start-server"]);
+        assert!(out.status.success(), "adb start-server failed: {}", String::from_utf8_lossy(&out.stderr));
+        server
+    }
+
+    /// Runs `adb -P PORT ARGS...`.
+    pub fn adb(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run adb (install Debian's adb package)")
+    }
+
+    /// The `adb -P PORT ARGS...` command, to run in a custom way.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("adb");
+        cmd.env("HOME", self.home.path())
+            .env_remove("ANDROID_SERIAL")
+            .env_remove("ADB_SERVER_SOCKET")
+            .arg("-P")
+            .arg(self.port.to_string())
+            .args(args);
+        cmd
+    }
+
+    /// `adb -s SERIAL ARGS...` for the phone at `addr`.
+    pub fn on(&self, phone: &VirtualPhone, args: &[&str]) -> Output {
+        let serial = phone.addr().to_string();
+        let mut all = vec!["-s", serial.as_str()];
+        all.extend_from_slice(args);
+        self.adb(&all)
+    }
+
+    /// Connects the phone and waits until `adb devices` lists it in `state`.
+    pub fn connect(&self, phone: &VirtualPhone, state: &str) {
+        let addr = phone.addr().to_string();
+        let out = self.adb(&["connect", &addr]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("connected to"),
+            "adb connect {addr}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.wait_for_state(phone, state, Duration::from_secs(10));
+    }
+
+    /// The state `adb devices` shows for the phone, if listed.
+    pub fn state_of(&self, phone: &VirtualPhone) -> Option<String> {
+        let out = self.adb(&["devices"]);
+        let addr = phone.addr().to_string();
+        String::from_utf8_lossy(&out.stdout).lines().find_map(|line| {
+            let mut cols = line.split('\t');
+            (cols.next() == Some(addr.as_str())).then(|| cols.next().unwrap_or("").to_string())
+        })
+    }
+
+    pub fn wait_for_state(&self, phone: &VirtualPhone, state: &str, limit: Duration) {
+        let start = Instant::now();
+        loop {
+            let now = self.state_of(phone);
+            if now.as_deref() == Some(state) {
+                return;
+            }
+            assert!(start.elapsed() < limit, "phone never reached state {state:?}; last seen {now:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for AdbServer {
+    fn drop(&mut self) {
+        let _ = self.adb(&["kill-server"]);
+    }
+}
+
+/// A virtual phone serving a fresh temp directory, with the given config otherwise.
+pub fn phone_with_dir(config: Config) -> (tempfile::TempDir, VirtualPhone) {
+    let dir = tempfile::tempdir().expect("storage dir");
+    let phone = VirtualPhone::start(Config {
+        storage: phonebak::virtual_phone::StorageSource::Dir(dir.path().to_path_buf()),
+        ..config
+    })
+    .expect("start virtual phone");
+    (dir, phone)
+}
+
+/// Writes a file with the given content and modification time (seconds since the epoch).
+pub fn write_file(path: &Path, content: &[u8], mtime: u64) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, content).expect("write");
+    set_mtime(path, mtime);
+}
+
+pub fn set_mtime(path: &Path, mtime: u64) {
+    let file = std::fs::File::options().write(true).open(path).expect("open");
+    file.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(mtime)).expect("set mtime");
+}
+
+pub fn mtime_of(path: &Path) -> u64 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .expect("mtime")
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after epoch")
+        .as_secs()
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Deterministic, incompressible-looking bytes.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+pub fn tree_root(dir: &tempfile::TempDir) -> PathBuf {
+    std::fs::canonicalize(dir.path()).expect("canonical")
+}
+
+/// Everything a command printed, stdout then stderr (adb prints some errors on either).
+pub fn said(out: &Output) -> String {
+    text(&out.stdout) + &text(&out.stderr)
+}
