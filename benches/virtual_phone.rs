@@ -22,15 +22,25 @@ impl SyntheticContent for Noise {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
         let n = buf.len().min(self.0.saturating_sub(offset) as usize);
-        for (i, byte) in buf[..n].iter_mut().enumerate() {
-            let pos = offset + i as u64;
-            let mut z = (pos / 8).wrapping_add(0x9e37_79b9_7f4a_7c15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            *byte = (z >> ((pos % 8) * 8)) as u8;
+        let mut pos = offset;
+        let mut out = &mut buf[..n];
+        while !out.is_empty() {
+            let word = mix(pos / 8).to_le_bytes();
+            let skip = (pos % 8) as usize;
+            let take = (8 - skip).min(out.len());
+            out[..take].copy_from_slice(&word[skip..skip + take]);
+            out = &mut out[take..];
+            pos += take as u64;
         }
         n
     }
+}
+
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 fn main() {

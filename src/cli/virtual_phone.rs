@@ -95,6 +95,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         "connect": format!("adb connect {}", phone.addr()),
     });
     println!("{ready}");
+    eprintln!(
+        "Virtual phone \"{}\" ({}) is ready. Connect with:  adb connect {}   (Ctrl-C stops it)",
+        args.model,
+        args.serial,
+        phone.addr()
+    );
     let _ = stop_rx.recv();
     let stats = phone.stop();
     println!("{}", serde_json::json!({ "event": "stopped", "stats": stats }));

@@ -48,12 +48,20 @@ impl std::str::FromStr for LinkModel {
 }
 
 /// One direction of the cable: a virtual clock that says when the next byte may leave.
+///
+/// The rate is the link's effective rate with the device always ready to send, as measured on real phones.
+/// Time the wire sat idle because the host was busy (acknowledging, writing to its disk) is credited back up
+/// to [`IDLE_CREDIT`], as a real link's raw speed above its effective one would absorb it; the turnaround
+/// latency is never credited: an answer never arrives sooner than that after the question.
 #[derive(Debug)]
 pub struct Pacer {
     bytes_per_sec: Option<u64>,
     /// When the wire is next free.
     free_at: Instant,
 }
+
+/// How much idle wire time a send may make up for.
+pub const IDLE_CREDIT: Duration = Duration::from_millis(4);
 
 impl Pacer {
     /// A pacer for one direction of `link`.
@@ -62,21 +70,43 @@ impl Pacer {
         Self { bytes_per_sec: link.bytes_per_sec(), free_at: Instant::now() }
     }
 
-    /// Waits until `bytes` (sent after `extra` delay) have crossed the wire at the link's speed.
-    pub fn pace(&mut self, bytes: usize, extra: Duration) {
-        let Some(rate) = self.bytes_per_sec else {
-            if !extra.is_zero() {
-                std::thread::sleep(extra);
-            }
-            return;
-        };
+    /// Waits until `bytes` have crossed the wire at the link's speed, and at least `latency` has passed.
+    pub fn pace(&mut self, bytes: usize, latency: Duration) {
         let now = Instant::now();
-        let start = self.free_at.max(now) + extra;
-        self.free_at = start + Duration::from_nanos(bytes as u64 * 1_000_000_000 / rate);
+        let ready_at = now + latency;
+        let done_at = match self.bytes_per_sec {
+            Some(rate) => {
+                let start = self.free_at.max(now.checked_sub(IDLE_CREDIT).unwrap_or(now));
+                self.free_at = start + Duration::from_nanos(bytes as u64 * 1_000_000_000 / rate);
+                self.free_at.max(ready_at)
+            }
+            None => ready_at,
+        };
         // Sleep only when ahead by a useful amount: the clock keeps the average exact.
-        let ahead = self.free_at.saturating_duration_since(Instant::now());
-        if ahead > Duration::from_micros(200) {
+        let ahead = done_at.saturating_duration_since(Instant::now());
+        if ahead > Duration::from_micros(50) {
             std::thread::sleep(ahead);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usb2_pacing_moves_37_mb_per_second_and_charges_latency() {
+        let mut pacer = Pacer::new(LinkModel::Usb2);
+        let start = Instant::now();
+        for _ in 0..10 {
+            pacer.pace(370_000, Duration::ZERO);
+        }
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(96) && took < Duration::from_millis(130), "{took:?}");
+        let start = Instant::now();
+        for _ in 0..20 {
+            pacer.pace(10, LinkModel::Usb2.turnaround());
+        }
+        assert!(start.elapsed() >= Duration::from_millis(5), "{:?}", start.elapsed());
     }
 }

@@ -584,7 +584,8 @@ struct OutputQueue {
 
 #[derive(Default)]
 struct OutputState {
-    buf: VecDeque<u8>,
+    chunks: VecDeque<Vec<u8>>,
+    len: usize,
     finished: bool,
     host_closed: bool,
 }
@@ -600,13 +601,14 @@ impl OutputQueue {
             if state.host_closed {
                 return Err(io::Error::from(io::ErrorKind::BrokenPipe));
             }
-            let room = self.capacity.saturating_sub(state.buf.len());
+            let room = self.capacity.saturating_sub(state.len);
             if room == 0 {
                 state = self.cond.wait(state).unwrap_or_else(PoisonError::into_inner);
                 continue;
             }
             let n = room.min(data.len());
-            state.buf.extend(&data[..n]);
+            state.chunks.push_back(data[..n].to_vec());
+            state.len += n;
             data = &data[n..];
             self.cond.notify_all();
         }
@@ -620,11 +622,24 @@ impl OutputQueue {
             if state.host_closed {
                 return None;
             }
-            if !state.buf.is_empty() {
-                let n = max.min(state.buf.len());
-                let chunk: Vec<u8> = state.buf.drain(..n).collect();
+            if state.len > 0 {
+                let mut out = Vec::new();
+                while out.len() < max {
+                    let Some(mut chunk) = state.chunks.pop_front() else { break };
+                    let want = max - out.len();
+                    if chunk.len() > want {
+                        let rest = chunk.split_off(want);
+                        state.chunks.push_front(rest);
+                    }
+                    if out.is_empty() {
+                        out = chunk;
+                    } else {
+                        out.extend_from_slice(&chunk);
+                    }
+                }
+                state.len -= out.len();
                 self.cond.notify_all();
-                return Some(chunk);
+                return Some(out);
             }
             if state.finished {
                 return Some(Vec::new());
@@ -635,7 +650,7 @@ impl OutputQueue {
 
     fn finished_and_empty(&self) -> bool {
         let state = lock(&self.state);
-        state.finished && state.buf.is_empty()
+        state.finished && state.len == 0
     }
 
     fn finish(&self) {
@@ -644,7 +659,10 @@ impl OutputQueue {
     }
 
     fn host_closed(&self) {
-        lock(&self.state).host_closed = true;
+        let mut state = lock(&self.state);
+        state.host_closed = true;
+        state.chunks.clear();
+        state.len = 0;
         self.cond.notify_all();
     }
 }

@@ -1,7 +1,7 @@
 //! The virtual phone against Debian's real `adb` (29.0.6), through its adb server, and through
 //! adb_client's `ADBServer` API: it must be accepted and behave as a device does.
 
-use crate::util::{AdbServer, mtime_of, noise, phone_with_dir, said, set_mtime, text, tree_root, write_file};
+use crate::util::{AdbServer, gone_soon, mtime_of, noise, phone_with_dir, said, set_mtime, text, tree_root, write_file};
 use phonebak::virtual_phone::{AuthMode, Config, Fault, LinkModel, PullPoint};
 use std::time::{Duration, Instant};
 
@@ -145,7 +145,7 @@ fn storage_full_fails_a_push_and_leaves_no_partial_file() {
     let out = adb.on(&phone, &["push", src.to_str().expect("utf8"), "/sdcard/Movies/v.mp4"]);
     assert!(!out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     assert!(said(&out).contains("No space left on device"), "{}", said(&out));
-    assert!(!dir.path().join("Movies/v.mp4").exists(), "partial file left on the phone");
+    assert!(gone_soon(&dir.path().join("Movies/v.mp4")), "partial file left on the phone");
 }
 
 #[test]
@@ -286,4 +286,70 @@ fn adb_client_through_the_adb_server_sees_the_phone_and_moves_files() {
     assert!(std::fs::read(tree_root(&dir).join("Download/pushed.bin")).expect("pushed") == content, "content differs");
     let names: Vec<String> = device.list(&"/sdcard/DCIM/Camera").expect("list").iter().map(|i| format!("{i:?}")).collect();
     assert!(names.iter().any(|n| n.contains("IMG_2.jpg")), "{names:?}");
+}
+
+#[test]
+fn two_adb_servers_can_hold_the_same_phone_at_once() {
+    let first = AdbServer::start();
+    let second = AdbServer::start();
+    let (dir, phone) = phone_with_dir(Config::default());
+    write_file(&dir.path().join("DCIM/a.jpg"), &noise(500_000, 12), 1_500_000_000);
+    first.connect(&phone, "device");
+    second.connect(&phone, "device");
+    let (d1, d2) = (tempfile::tempdir().expect("dest"), tempfile::tempdir().expect("dest"));
+    let (out1, out2) = std::thread::scope(|s| {
+        let a = s.spawn(|| first.on(&phone, &["pull", "/sdcard/DCIM/a.jpg", d1.path().to_str().expect("utf8")]));
+        let b = second.on(&phone, &["pull", "/sdcard/DCIM/a.jpg", d2.path().to_str().expect("utf8")]);
+        (a.join().expect("thread"), b)
+    });
+    assert!(out1.status.success() && out2.status.success(), "{}{}", said(&out1), said(&out2));
+    for d in [&d1, &d2] {
+        assert!(std::fs::read(d.path().join("a.jpg")).expect("pulled") == noise(500_000, 12), "content differs");
+    }
+    assert!(phone.stats().connections >= 2);
+}
+
+#[test]
+fn a_seeded_random_cable_pull_cuts_a_transfer_within_its_bound() {
+    let adb = AdbServer::start();
+    let (dir, phone) = phone_with_dir(Config { seed: 77, ..Config::default() });
+    write_file(&dir.path().join("DCIM/big.bin"), &noise(6 << 20, 6), 1_500_000_000);
+    adb.connect(&phone, "device");
+    let before = phone.stats().bytes_to_host;
+    phone.inject(Fault::CablePull { at: PullPoint::RandomWithin(4 << 20), offline: Duration::from_millis(300) });
+    let dest = tempfile::tempdir().expect("dest");
+    let out = adb.on(&phone, &["pull", "/sdcard/DCIM/big.bin", dest.path().to_str().expect("utf8")]);
+    assert!(!out.status.success(), "the pull should have been cut");
+    let sent = phone.stats().bytes_to_host - before;
+    assert!(sent < 4 << 20, "the cable went only after {sent} bytes");
+    std::thread::sleep(Duration::from_millis(400));
+    let _ = adb.adb(&["disconnect", &phone.addr().to_string()]);
+    adb.connect(&phone, "device");
+}
+
+#[test]
+fn adb_client_sees_faults_as_errors_and_works_again_after_reconnecting() {
+    use adb_client::ADBDeviceExt;
+    use adb_client::server::ADBServer;
+    let adb = AdbServer::start();
+    let (dir, phone) = phone_with_dir(Config::default());
+    write_file(&dir.path().join("DCIM/big.bin"), &noise(4 << 20, 13), 1_500_000_000);
+    adb.connect(&phone, "device");
+    let mut server = ADBServer::new(std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, adb.port));
+    let serial = phone.addr().to_string();
+    let mut device = server.get_device_by_name(&serial).expect("device");
+    phone.inject(Fault::StorageFull { after_bytes: 1000 });
+    let content = noise(200_000, 1);
+    assert!(device.push(&mut content.as_slice(), &"/sdcard/Download/x.bin").is_err(), "push into a full phone");
+    assert!(gone_soon(&dir.path().join("Download/x.bin")), "partial file left on the phone");
+    phone.inject(Fault::CablePull { at: PullPoint::AfterBytes(1 << 20), offline: Duration::from_millis(300) });
+    let mut sink = Vec::new();
+    assert!(device.pull(&"/sdcard/DCIM/big.bin", &mut sink).is_err(), "pull through a pulled cable");
+    std::thread::sleep(Duration::from_millis(400));
+    let _ = adb.adb(&["disconnect", &serial]);
+    adb.connect(&phone, "device");
+    let mut device = server.get_device_by_name(&serial).expect("device again");
+    let mut pulled = Vec::new();
+    device.pull(&"/sdcard/DCIM/big.bin", &mut pulled).expect("pull after reconnecting");
+    assert!(pulled == noise(4 << 20, 13), "content differs");
 }

@@ -1,6 +1,7 @@
 //! One test binary for every end-to-end test (one link step instead of many).
 
 mod adb_real;
+mod cli;
 mod protocol;
 mod toybox_conformance;
 mod util;

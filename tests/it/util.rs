@@ -158,3 +158,16 @@ pub fn tree_root(dir: &tempfile::TempDir) -> PathBuf {
 pub fn said(out: &Output) -> String {
     text(&out.stdout) + &text(&out.stderr)
 }
+
+/// Waits (up to 5 s) for a path to disappear: adbd removes a failed push's partial file only once the host
+/// has finished sending, which can be just after the host reported the failure.
+pub fn gone_soon(path: &Path) -> bool {
+    let start = Instant::now();
+    while path.exists() {
+        if start.elapsed() > Duration::from_secs(5) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
