@@ -184,6 +184,7 @@ impl VirtualPhone {
     }
 
     /// Stops serving: every connection drops and the port closes.
+    #[must_use = "the counters are the phone's last report"]
     pub fn stop(mut self) -> StatsSnapshot {
         self.server.stop();
         self.phone.stats.snapshot()

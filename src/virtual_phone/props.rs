@@ -26,7 +26,7 @@ impl AndroidVersion {
             9 => 28,
             10 => 29,
             11 => 30,
-            12 if text.contains("L") => 32,
+            12 if text.contains('L') => 32,
             12 => 31,
             13 => 33,
             14 => 34,

@@ -203,12 +203,11 @@ fn accept_loop(shared: &Arc<Shared>, listener: TcpListener, addr: SocketAddr) {
             *lock(&shared.offline_until) = None;
         }
         if listener.is_none() {
-            match TcpListener::bind(addr) {
-                Ok(l) => listener = Some(l),
-                Err(_) => {
-                    std::thread::sleep(Duration::from_millis(20));
-                    continue;
-                }
+            if let Ok(l) = TcpListener::bind(addr) {
+                listener = Some(l);
+            } else {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
             }
         }
         let Some(l) = listener.as_ref() else { continue };
@@ -323,8 +322,7 @@ fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
     let mut next_local = 1u32;
     let mut reader = BufReader::with_capacity(256 * 1024, stream);
     let mut token = [0u8; 20];
-    loop {
-        let Ok(packet) = Packet::read_from(&mut reader) else { break };
+    while let Ok(packet) = Packet::read_from(&mut reader) {
         let len = 24 + packet.data.len();
         lock(&shared.rx).pace(len, Duration::ZERO);
         if shared.cross_cable(len) < len {

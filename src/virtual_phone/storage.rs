@@ -30,6 +30,10 @@ pub const PRIMARY_ROOT: &str = "/storage/emulated/0";
 pub trait SyntheticContent: Send + Sync {
     /// Total length in bytes; equals the sparse file's length on disk.
     fn len(&self) -> u64;
+    /// True when there are no bytes at all.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Fills `buf` with the bytes at `offset`, returning how many were written (0 at the end).
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize;
 }

@@ -10,26 +10,26 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
-const fn id(tag: &[u8; 4]) -> u32 {
-    u32::from_le_bytes(*tag)
+const fn id(tag: [u8; 4]) -> u32 {
+    u32::from_le_bytes(tag)
 }
 
-const ID_LSTAT_V1: u32 = id(b"STAT");
-const ID_STAT_V2: u32 = id(b"STA2");
-const ID_LSTAT_V2: u32 = id(b"LST2");
-const ID_LIST_V1: u32 = id(b"LIST");
-const ID_LIST_V2: u32 = id(b"LIS2");
-const ID_DENT_V1: u32 = id(b"DENT");
-const ID_DENT_V2: u32 = id(b"DNT2");
-const ID_SEND_V1: u32 = id(b"SEND");
-const ID_SEND_V2: u32 = id(b"SND2");
-const ID_RECV_V1: u32 = id(b"RECV");
-const ID_RECV_V2: u32 = id(b"RCV2");
-const ID_DONE: u32 = id(b"DONE");
-const ID_DATA: u32 = id(b"DATA");
-const ID_OKAY: u32 = id(b"OKAY");
-const ID_FAIL: u32 = id(b"FAIL");
-const ID_QUIT: u32 = id(b"QUIT");
+const ID_LSTAT_V1: u32 = id(*b"STAT");
+const ID_STAT_V2: u32 = id(*b"STA2");
+const ID_LSTAT_V2: u32 = id(*b"LST2");
+const ID_LIST_V1: u32 = id(*b"LIST");
+const ID_LIST_V2: u32 = id(*b"LIS2");
+const ID_DENT_V1: u32 = id(*b"DENT");
+const ID_DENT_V2: u32 = id(*b"DNT2");
+const ID_SEND_V1: u32 = id(*b"SEND");
+const ID_SEND_V2: u32 = id(*b"SND2");
+const ID_RECV_V1: u32 = id(*b"RECV");
+const ID_RECV_V2: u32 = id(*b"RCV2");
+const ID_DONE: u32 = id(*b"DONE");
+const ID_DATA: u32 = id(*b"DATA");
+const ID_OKAY: u32 = id(*b"OKAY");
+const ID_FAIL: u32 = id(*b"FAIL");
+const ID_QUIT: u32 = id(*b"QUIT");
 
 /// Largest DATA block (`SYNC_DATA_MAX`).
 pub const SYNC_DATA_MAX: usize = 64 * 1024;
@@ -42,18 +42,15 @@ struct Errno {
 
 impl From<&io::Error> for Errno {
     fn from(e: &io::Error) -> Self {
-        let code = e.raw_os_error().map_or_else(
-            || match e.kind() {
-                io::ErrorKind::NotFound => libc::ENOENT,
-                io::ErrorKind::PermissionDenied => libc::EACCES,
-                io::ErrorKind::StorageFull => libc::ENOSPC,
-                io::ErrorKind::ReadOnlyFilesystem => libc::EROFS,
-                io::ErrorKind::IsADirectory => libc::EISDIR,
-                io::ErrorKind::NotADirectory => libc::ENOTDIR,
-                _ => libc::EIO,
-            },
-            |c| c,
-        );
+        let code = e.raw_os_error().unwrap_or_else(|| match e.kind() {
+            io::ErrorKind::NotFound => libc::ENOENT,
+            io::ErrorKind::PermissionDenied => libc::EACCES,
+            io::ErrorKind::StorageFull => libc::ENOSPC,
+            io::ErrorKind::ReadOnlyFilesystem => libc::EROFS,
+            io::ErrorKind::IsADirectory => libc::EISDIR,
+            io::ErrorKind::NotADirectory => libc::ENOTDIR,
+            _ => libc::EIO,
+        });
         Self { code: code as u32, text: strerror(e) }
     }
 }
@@ -122,8 +119,7 @@ fn send_fail(output: &mut impl Write, reason: &str) -> io::Result<()> {
 fn resolve(storage: &Storage, path: &[u8]) -> Result<std::path::PathBuf, Errno> {
     match storage.locate(b"/", path) {
         Location::Storage(host) => Ok(host),
-        Location::Above(_) => Err(Errno { code: libc::EACCES as u32, text: "Permission denied" }),
-        Location::Outside => Err(Errno { code: libc::EACCES as u32, text: "Permission denied" }),
+        Location::Above(_) | Location::Outside => Err(Errno { code: libc::EACCES as u32, text: "Permission denied" }),
     }
 }
 
@@ -327,13 +323,15 @@ fn send_file(
     if mode & S_IFMT == S_IFLNK {
         // Shared storage (FUSE) has no symbolic links.
         send_fail(output, "symlink failed: Operation not permitted")?;
-        return drain_after_fail(input, buffer).map(|_| false);
+        drain_after_fail(input, buffer);
+        return Ok(false);
     }
     let host = match resolve(storage, path) {
         Ok(h) => h,
         Err(e) => {
             send_fail(output, &format!("couldn't create file: {}", e.text))?;
-            return drain_after_fail(input, buffer).map(|_| false);
+            drain_after_fail(input, buffer);
+            return Ok(false);
         }
     };
     if fs::symlink_metadata(&host).is_ok_and(|m| m.is_file() || m.file_type().is_symlink()) {
@@ -343,7 +341,8 @@ fn send_file(
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Err(e) = make_parents(storage, &host) {
                 send_fail(output, &format!("secure_mkdirs failed: {}", strerror(&e)))?;
-                return fail_cleanup(storage, &host, input, buffer);
+                fail_cleanup(storage, &host, input, buffer);
+                return Ok(false);
             }
             storage.create(&host)
         }
@@ -353,7 +352,8 @@ fn send_file(
         Ok(f) => f,
         Err(e) => {
             send_fail(output, &format!("couldn't create file: {}", strerror(&e)))?;
-            return drain_after_fail(input, buffer).map(|_| false);
+            drain_after_fail(input, buffer);
+            return Ok(false);
         }
     };
     let mtime = loop {
@@ -371,12 +371,14 @@ fn send_file(
         if id != ID_DATA {
             send_fail(output, "invalid data message")?;
             drop(file);
-            return fail_cleanup(storage, &host, input, buffer);
+            fail_cleanup(storage, &host, input, buffer);
+            return Ok(false);
         }
         if len > buffer.len() {
             send_fail(output, "oversize data message")?;
             drop(file);
-            return fail_cleanup(storage, &host, input, buffer);
+            fail_cleanup(storage, &host, input, buffer);
+            return Ok(false);
         }
         if input.read_exact(&mut buffer[..len]).is_err() {
             drop(file);
@@ -386,7 +388,8 @@ fn send_file(
         if let Err(e) = file.write_all(&buffer[..len]) {
             send_fail(output, &format!("write failed: {}", strerror(&e)))?;
             drop(file);
-            return fail_cleanup(storage, &host, input, buffer);
+            fail_cleanup(storage, &host, input, buffer);
+            return Ok(false);
         }
     };
     drop(file);
@@ -418,25 +421,21 @@ fn make_parents(storage: &Storage, host: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn fail_cleanup(storage: &Storage, host: &Path, input: &mut impl Read, buffer: &mut [u8]) -> io::Result<bool> {
-    let _ = drain_after_fail(input, buffer);
+fn fail_cleanup(storage: &Storage, host: &Path, input: &mut impl Read, buffer: &mut [u8]) {
+    drain_after_fail(input, buffer);
     let _ = storage.remove_file(host);
-    Ok(false)
 }
 
 /// After a FAIL, adbd reads and drops DATA until DONE so that the host sees the failure.
-fn drain_after_fail(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<()> {
+fn drain_after_fail(input: &mut impl Read, buffer: &mut [u8]) {
     loop {
         let mut header = [0u8; 8];
         if input.read_exact(&mut header).is_err() {
-            return Ok(());
+            return;
         }
         let (id, len) = (word(&header, 0), word(&header, 4) as usize);
-        if id != ID_DATA || len > buffer.len() {
-            return Ok(());
-        }
-        if input.read_exact(&mut buffer[..len]).is_err() {
-            return Ok(());
+        if id != ID_DATA || len > buffer.len() || input.read_exact(&mut buffer[..len]).is_err() {
+            return;
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The virtual phone against Debian's real `adb` (29.0.6), through its adb server, and through
-//! adb_client's `ADBServer` API: it must be accepted and behave as a device does.
+//! `adb_client`'s `ADBServer` API: it must be accepted and behave as a device does.
 
-use crate::util::{AdbServer, gone_soon, mtime_of, noise, phone_with_dir, said, set_mtime, text, tree_root, write_file};
+use crate::util::{
+    AdbServer, gone_soon, mtime_of, noise, phone_with_dir, said, set_mtime, text, tree_root, write_file,
+};
 use phonebak::virtual_phone::{AuthMode, Config, Fault, LinkModel, PullPoint};
 use std::time::{Duration, Instant};
 
@@ -46,7 +48,10 @@ fn adb_ls_lists_folders_through_sync() {
     write_file(&dir.path().join("DCIM/Camera/IMG_1.jpg"), b"12345", 1_600_000_000);
     adb.connect(&phone, "device");
     let out = text(&adb.on(&phone, &["ls", "/sdcard/DCIM/Camera"]).stdout);
-    assert!(out.lines().any(|l| l == "000081b4 00000005 5f5e1000 IMG_1.jpg" || l.ends_with(" 00000005 5f5e1000 IMG_1.jpg")), "{out}");
+    assert!(
+        out.lines().any(|l| l == "000081b4 00000005 5f5e1000 IMG_1.jpg" || l.ends_with(" 00000005 5f5e1000 IMG_1.jpg")),
+        "{out}"
+    );
     assert!(out.lines().any(|l| l.ends_with(" .")) && out.lines().any(|l| l.ends_with(" ..")), "{out}");
 }
 
@@ -54,7 +59,11 @@ fn adb_ls_lists_folders_through_sync() {
 fn pull_a_keeps_bytes_and_mtimes() {
     let adb = AdbServer::start();
     let (dir, phone) = phone_with_dir(Config::default());
-    let files = [("DCIM/Camera/IMG_20200101_120000.jpg", 3_000_000usize), ("DCIM/Camera/a b'c.jpg", 70_000), ("DCIM/x/empty", 0)];
+    let files = [
+        ("DCIM/Camera/IMG_20200101_120000.jpg", 3_000_000usize),
+        ("DCIM/Camera/a b'c.jpg", 70_000),
+        ("DCIM/x/empty", 0),
+    ];
     for (i, (name, len)) in files.iter().enumerate() {
         write_file(&dir.path().join(name), &noise(*len, i as u64), 1_500_000_000 + i as u64 * 1000);
     }
@@ -240,7 +249,7 @@ fn a_rejected_computer_stays_unauthorized() {
     let (_dir, phone) = phone_with_dir(Config { auth: AuthMode::Rejected, ..Config::default() });
     let _ = adb.adb(&["connect", &phone.addr().to_string()]);
     adb.wait_for_state(&phone, "unauthorized", Duration::from_secs(5));
-    std::thread::sleep(Duration::from_millis(1000));
+    std::thread::sleep(Duration::from_secs(1));
     assert_eq!(adb.state_of(&phone).as_deref(), Some("unauthorized"));
     let out = adb.on(&phone, &["shell", "true"]);
     assert!(!out.status.success());
@@ -276,15 +285,16 @@ fn adb_client_through_the_adb_server_sees_the_phone_and_moves_files() {
     let mut out = Vec::new();
     device.shell_command(&"ls /sdcard/DCIM/Camera", Some(&mut out), None).expect("shell");
     assert_eq!(text(&out), "IMG_2.jpg\n");
-    let stat = device.stat(&"/sdcard/DCIM/Camera/IMG_2.jpg").expect("stat");
+    let stat = device.stat("/sdcard/DCIM/Camera/IMG_2.jpg").expect("stat");
     assert_eq!((stat.file_size, stat.mod_time), (150_000, 1_550_000_000));
     let mut pulled = Vec::new();
     device.pull(&"/sdcard/DCIM/Camera/IMG_2.jpg", &mut pulled).expect("pull");
     assert!(pulled == noise(150_000, 4), "pulled content differs");
     let content = noise(90_000, 8);
-    device.push(&mut content.as_slice(), &"/sdcard/Download/pushed.bin").expect("push");
+    device.push(&mut content.as_slice(), "/sdcard/Download/pushed.bin").expect("push");
     assert!(std::fs::read(tree_root(&dir).join("Download/pushed.bin")).expect("pushed") == content, "content differs");
-    let names: Vec<String> = device.list(&"/sdcard/DCIM/Camera").expect("list").iter().map(|i| format!("{i:?}")).collect();
+    let names: Vec<String> =
+        device.list("/sdcard/DCIM/Camera").expect("list").iter().map(|i| format!("{i:?}")).collect();
     assert!(names.iter().any(|n| n.contains("IMG_2.jpg")), "{names:?}");
 }
 
@@ -329,7 +339,6 @@ fn a_seeded_random_cable_pull_cuts_a_transfer_within_its_bound() {
 
 #[test]
 fn adb_client_sees_faults_as_errors_and_works_again_after_reconnecting() {
-    use adb_client::ADBDeviceExt;
     use adb_client::server::ADBServer;
     let adb = AdbServer::start();
     let (dir, phone) = phone_with_dir(Config::default());
@@ -340,7 +349,7 @@ fn adb_client_sees_faults_as_errors_and_works_again_after_reconnecting() {
     let mut device = server.get_device_by_name(&serial).expect("device");
     phone.inject(Fault::StorageFull { after_bytes: 1000 });
     let content = noise(200_000, 1);
-    assert!(device.push(&mut content.as_slice(), &"/sdcard/Download/x.bin").is_err(), "push into a full phone");
+    assert!(device.push(&mut content.as_slice(), "/sdcard/Download/x.bin").is_err(), "push into a full phone");
     assert!(gone_soon(&dir.path().join("Download/x.bin")), "partial file left on the phone");
     phone.inject(Fault::CablePull { at: PullPoint::AfterBytes(1 << 20), offline: Duration::from_millis(300) });
     let mut sink = Vec::new();
@@ -352,4 +361,46 @@ fn adb_client_sees_faults_as_errors_and_works_again_after_reconnecting() {
     let mut pulled = Vec::new();
     device.pull(&"/sdcard/DCIM/big.bin", &mut pulled).expect("pull after reconnecting");
     assert!(pulled == noise(4 << 20, 13), "content differs");
+}
+
+#[test]
+fn shell_lines_with_hostile_names_reach_the_phone_unchanged_through_adb() {
+    use std::os::unix::ffi::OsStrExt;
+    let adb = AdbServer::start();
+    let (dir, phone) = phone_with_dir(Config::default());
+    let names: [&[u8]; 7] = [
+        b"it's \"quoted\".jpg",
+        b"$(touch pwned).jpg",
+        b"`id`.jpg",
+        b"new\nline.jpg",
+        b"-rf.jpg",
+        b"caf\xe9.jpg",
+        "\u{1f600} b.jpg".as_bytes(),
+    ];
+    for (i, name) in names.iter().enumerate() {
+        write_file(
+            &dir.path().join("DCIM").join(std::ffi::OsStr::from_bytes(name)),
+            &noise(100 + i, i as u64),
+            1_500_000_000,
+        );
+    }
+    adb.connect(&phone, "device");
+    let lines: [&[u8]; 5] = [
+        b"ls -1 /sdcard/DCIM",
+        b"stat -c '%s %Y %n' /sdcard/DCIM/* 2>&1; echo status=$?",
+        b"sha256sum /sdcard/DCIM/'$(touch pwned).jpg' /sdcard/DCIM/-rf.jpg",
+        b"find /sdcard/DCIM -type f -print0",
+        b"md5sum /sdcard/DCIM/'it'\\''s \"quoted\".jpg' /sdcard/nothing",
+    ];
+    for line in lines {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = phonebak::virtual_phone::shell::run(phone.phone(), line, &mut out, &mut err);
+        let serial = phone.addr().to_string();
+        let via_adb =
+            adb.command(&["-s", &serial, "shell"]).arg(std::ffi::OsStr::from_bytes(line)).output().expect("adb");
+        assert_eq!(via_adb.stdout, out, "stdout of {}", text(line));
+        assert_eq!(via_adb.stderr, err, "stderr of {}", text(line));
+        assert_eq!(via_adb.status.code(), Some(status), "status of {}", text(line));
+    }
+    assert!(!dir.path().join("pwned").exists() && !dir.path().join("DCIM/pwned").exists(), "a name ran as a command");
 }

@@ -1,5 +1,5 @@
 //! The virtual phone's transport and sync service at the byte level, with a minimal ADB client of the
-//! test's own: what adb 29 never exercises (sendrecv_v2, LIS2 sizes over 4 GiB, flow control, several
+//! test's own: what adb 29 never exercises (`sendrecv_v2`, LIS2 sizes over 4 GiB, flow control, several
 //! concurrent streams).
 
 use crate::util::{noise, phone_with_dir, set_mtime, write_file};
@@ -129,7 +129,7 @@ impl<'a> Sync<'a> {
         self.inbox.drain(..n).collect()
     }
 
-    fn request(&mut self, id: &[u8; 4], path: &[u8]) {
+    fn request(&mut self, id: [u8; 4], path: &[u8]) {
         let mut r = id.to_vec();
         r.extend_from_slice(&(path.len() as u32).to_le_bytes());
         r.extend_from_slice(path);
@@ -167,16 +167,16 @@ fn v2_stat_and_list_report_sizes_over_4_gib_where_v1_truncates_as_adbd_does() {
     set_mtime(&path, 1_700_000_000);
     let mut c = Client::connect(phone.addr());
     let mut s = Sync::open(&mut c, 1);
-    s.request(b"STA2", b"/sdcard/Movies/huge.mp4");
+    s.request(*b"STA2", b"/sdcard/Movies/huge.mp4");
     let r = s.read(72);
     assert_eq!(&r[..4], b"STA2");
     assert_eq!(u32_at(&r, 4), 0, "error");
     assert_eq!(u64_at(&r, 40), size);
     assert_eq!(u64_at(&r, 56), 1_700_000_000);
-    s.request(b"STAT", b"/sdcard/Movies/huge.mp4");
+    s.request(*b"STAT", b"/sdcard/Movies/huge.mp4");
     let r = s.read(16);
     assert_eq!(u32_at(&r, 8), size as u32, "v1 keeps the low 32 bits");
-    s.request(b"LIS2", b"/sdcard/Movies");
+    s.request(*b"LIS2", b"/sdcard/Movies");
     let mut sizes = Vec::new();
     loop {
         let head = s.read(4);
@@ -190,7 +190,7 @@ fn v2_stat_and_list_report_sizes_over_4_gib_where_v1_truncates_as_adbd_does() {
         sizes.push((String::from_utf8_lossy(&name).into_owned(), u64_at(&body, 36)));
     }
     assert!(sizes.contains(&("huge.mp4".to_string(), size)), "{sizes:?}");
-    s.request(b"STA2", b"/sdcard/Movies/none");
+    s.request(*b"STA2", b"/sdcard/Movies/none");
     let r = s.read(72);
     assert_eq!(u32_at(&r, 4), 2, "ENOENT");
 }
@@ -201,7 +201,7 @@ fn send_v2_and_recv_v2_round_trip_bytes_and_mtime() {
     let content = noise(300_000, 11);
     let mut c = Client::connect(phone.addr());
     let mut s = Sync::open(&mut c, 1);
-    s.request(b"SND2", b"/sdcard/DCIM/Camera/new.jpg");
+    s.request(*b"SND2", b"/sdcard/DCIM/Camera/new.jpg");
     let mut setup = b"SND2".to_vec();
     setup.extend_from_slice(&0o100_644u32.to_le_bytes());
     setup.extend_from_slice(&0u32.to_le_bytes());
@@ -218,7 +218,7 @@ fn send_v2_and_recv_v2_round_trip_bytes_and_mtime() {
     let on_phone = dir.path().join("DCIM/Camera/new.jpg");
     assert!(std::fs::read(&on_phone).expect("written") == content, "pushed content differs");
     assert_eq!(crate::util::mtime_of(&on_phone), 1_600_000_000);
-    s.request(b"RCV2", b"/sdcard/DCIM/Camera/new.jpg");
+    s.request(*b"RCV2", b"/sdcard/DCIM/Camera/new.jpg");
     let mut setup = b"RCV2".to_vec();
     setup.extend_from_slice(&0u32.to_le_bytes());
     s.write(&setup);
@@ -236,7 +236,7 @@ fn send_v2_and_recv_v2_round_trip_bytes_and_mtime() {
         }
     }
     assert!(got == content, "content differs ({} bytes)", got.len());
-    s.request(b"RCV2", b"/sdcard/DCIM/Camera/none.jpg");
+    s.request(*b"RCV2", b"/sdcard/DCIM/Camera/none.jpg");
     let mut setup = b"RCV2".to_vec();
     setup.extend_from_slice(&0u32.to_le_bytes());
     s.write(&setup);
@@ -278,7 +278,11 @@ fn several_streams_run_at_once_on_one_connection() {
         let m = c.recv();
         match m.cmd {
             WRTE => {
-                if m.arg1 == 1 { a.extend(&m.data) } else { b.extend(&m.data) }
+                if m.arg1 == 1 {
+                    a.extend(&m.data);
+                } else {
+                    b.extend(&m.data);
+                }
                 c.send(OKAY, m.arg1, m.arg0, b"");
             }
             CLSE => open -= 1,
@@ -302,10 +306,7 @@ fn shell_v2_frames_stdout_stderr_and_the_exit_code() {
         packets.push((raw[at], raw[at + 5..at + 5 + len].to_vec()));
         at += 5 + len;
     }
-    assert_eq!(
-        packets,
-        vec![(2, b"ls: /sdcard/missing: No such file or directory\n".to_vec()), (3, vec![1])]
-    );
+    assert_eq!(packets, vec![(2, b"ls: /sdcard/missing: No such file or directory\n".to_vec()), (3, vec![1])]);
 }
 
 #[test]

@@ -1,8 +1,18 @@
 //! The phone's shell: mksh's syntax and built-ins, and toybox's commands, answering byte for byte as a
 //! real Android device does.
 //!
-//! PLACEHOLDER during development: helper A1 replaces the body of `run` (parser, executor, built-ins).
+//! The language is the subset of mksh R59c (Android's `/system/bin/sh`) that `adb shell` clients use:
+//! quoting, `;`, `&&`, `||`, `|`, `!`, redirections of descriptors 0 to 2, `$?`, brace and pathname
+//! expansion, and the built-ins `echo`, `test`/`[`, `cd`, `pwd`, `exit`, `command`, `whence`/`type`, `cat`,
+//! `true`, `false` and `:`. Anything else (substitutions, variables, compound commands, functions,
+//! here-documents, background jobs) is refused with a message naming it and status 2 before any of the script
+//! runs, never answered with a guess. Syntax errors print mksh's messages after the lines before them ran.
 
+mod builtins;
+mod exec;
+mod expand;
+mod fsys;
+mod parse;
 pub mod toybox;
 
 use super::Phone;
@@ -32,17 +42,33 @@ pub struct Io<'a> {
 pub type CommandFn = fn(&mut Ctx<'_>, &[Vec<u8>], &mut Io<'_>) -> i32;
 
 /// Runs one `adb shell` command line and returns its exit status.
+///
+/// A write to `stdout` that fails (the host closed the stream) ends the script with status 141, as SIGPIPE
+/// ends a real shell.
 pub fn run(phone: &Phone, script: &[u8], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let mut ctx = Ctx { phone, cwd: b"/".to_vec(), last_status: 0 };
-    let argv: Vec<Vec<u8>> = script.split(|&b| b == b' ').filter(|a| !a.is_empty()).map(<[u8]>::to_vec).collect();
-    let Some(name) = argv.first() else { return 0 };
-    let mut stdin = std::io::empty();
-    let mut io = Io { stdin: &mut stdin, stdout, stderr };
-    match toybox::lookup(name) {
-        Some(f) => f(&mut ctx, &argv, &mut io),
-        None => {
-            let _ = writeln!(io.stderr, "/system/bin/sh: {}: inaccessible or not found", String::from_utf8_lossy(name));
-            127
+    let (lines, error) = parse::parse_script(script);
+    if let Some(parse::ParseError::Unsupported(what)) = &error {
+        exec::say(stderr, &[what.as_bytes(), b"not supported by the virtual phone's shell"]);
+        return exec::UNSUPPORTED_STATUS;
+    }
+    let mut sh = exec::Shell { phone, cwd: b"/".to_vec(), oldpwd: None, status: 0 };
+    let mut out = exec::Tracked::new(stdout);
+    for line in &lines {
+        if let Err(code) = exec::run_line(&mut sh, line, &mut out, stderr) {
+            let _ = out.flush();
+            return code;
         }
     }
+    if let Some(parse::ParseError::Syntax(msg)) = &error {
+        exec::say(stderr, &[msg]);
+        let _ = out.flush();
+        return 1;
+    }
+    if out.flush().is_err() {
+        return exec::SIGPIPE_STATUS;
+    }
+    sh.status
 }
+
+#[cfg(test)]
+mod tests;
