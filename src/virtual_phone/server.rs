@@ -525,28 +525,32 @@ fn run_service(conn: &Arc<Conn>, service: Service, mut io: StreamIo, output: &Ar
     }
 }
 
-/// A shell without a command: runs each line the host sends, until the host closes its input.
+/// A shell without a command: runs each line the host sends in one shell session (so `cd` and `$?` carry
+/// over), until the host closes its input or a line exits.
 fn interactive(phone: &Phone, input: &mut dyn Read, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let mut session = shell::Session::new(phone);
     let mut status = 0;
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     loop {
-        match input.read(&mut byte) {
-            Ok(1) if byte[0] != b'\n' => line.push(byte[0]),
-            Ok(1) => {
-                phone.stats.shell_command();
-                status = shell::run(phone, &line, out, err);
-                let _ = out.flush();
-                line.clear();
+        let complete = match input.read(&mut byte) {
+            Ok(1) if byte[0] != b'\n' => {
+                line.push(byte[0]);
+                continue;
             }
-            _ => break,
+            Ok(1) => true,
+            _ => false,
+        };
+        if complete || !line.is_empty() {
+            phone.stats.shell_command();
+            status = session.run(&line, out, err);
+            let _ = out.flush();
+            line.clear();
+        }
+        if !complete || session.exited() {
+            return status;
         }
     }
-    if !line.is_empty() {
-        phone.stats.shell_command();
-        status = shell::run(phone, &line, out, err);
-    }
-    status
 }
 
 /// Moves a stream's output to the host: one WRTE in flight, each as large as what is queued allows.

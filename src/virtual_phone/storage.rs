@@ -197,6 +197,23 @@ impl Storage {
         Ok(StorageWriter { storage: self, file })
     }
 
+    /// Opens a file for appending (`>>`), creating it if missing. A file with generated content becomes a
+    /// real one first, so that what it held stays in front of what is appended.
+    pub fn append(&self, host: &Path) -> io::Result<StorageWriter<'_>> {
+        self.check_writable(host)?;
+        if let Ok(meta) = fs::symlink_metadata(host) {
+            let synthetic = self.read_lock().get(&(meta.dev(), meta.ino())).cloned();
+            if let Some(content) = synthetic.filter(|c| c.len() == meta.len()) {
+                let mut file = OpenOptions::new().write(true).custom_flags(libc::O_NOFOLLOW).open(host)?;
+                io::copy(&mut StorageReader::Synthetic { content, pos: 0 }, &mut file)?;
+                self.forget(host);
+            }
+        }
+        let file =
+            OpenOptions::new().append(true).create(true).mode(0o660).custom_flags(libc::O_NOFOLLOW).open(host)?;
+        Ok(StorageWriter { storage: self, file })
+    }
+
     /// Creates a directory (not its parents).
     pub fn create_dir(&self, host: &Path) -> io::Result<()> {
         self.check_writable(host)?;
@@ -542,6 +559,29 @@ mod tests {
         bytes.clear();
         s.open_read(&moved).expect("open").read_to_end(&mut bytes).expect("read");
         assert_eq!(bytes, b"abc");
+    }
+
+    #[test]
+    fn appending_to_a_generated_file_keeps_its_content_in_front() {
+        struct Twos;
+        impl SyntheticContent for Twos {
+            fn len(&self) -> u64 {
+                4
+            }
+            fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
+                let n = buf.len().min((4 - offset.min(4)) as usize);
+                buf[..n].fill(2);
+                n
+            }
+        }
+        let (_dir, s) = storage();
+        let host = s.root().join("g.jpg");
+        File::create(&host).and_then(|f| f.set_len(4)).expect("sparse file");
+        s.register_synthetic(&host, Arc::new(Twos)).expect("register");
+        s.append(&host).expect("append").write_all(b"!").expect("write");
+        let mut bytes = Vec::new();
+        s.open_read(&host).expect("open").read_to_end(&mut bytes).expect("read");
+        assert_eq!(bytes, b"\x02\x02\x02\x02!");
     }
 
     #[test]

@@ -404,3 +404,31 @@ fn shell_lines_with_hostile_names_reach_the_phone_unchanged_through_adb() {
     }
     assert!(!dir.path().join("pwned").exists() && !dir.path().join("DCIM/pwned").exists(), "a name ran as a command");
 }
+
+#[test]
+fn a_shell_without_a_command_runs_stdin_line_by_line_in_one_session() {
+    use std::io::Write as _;
+    let adb = AdbServer::start();
+    let (dir, phone) = phone_with_dir(Config::default());
+    write_file(&dir.path().join("DCIM/a.jpg"), b"x", 1_500_000_000);
+    adb.connect(&phone, "device");
+    let serial = phone.addr().to_string();
+    let mut child = adb
+        .command(&["-s", &serial, "shell"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("adb shell");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(
+            b"cd /sdcard/DCIM\nls\nfalse\necho $?\necho hi >> log.txt\necho again >> log.txt\nexit 3\necho never\n",
+        )
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(text(&out.stdout), "a.jpg\n1\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(std::fs::read(dir.path().join("DCIM/log.txt")).expect("log"), b"hi\nagain\n");
+}

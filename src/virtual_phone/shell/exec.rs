@@ -386,21 +386,7 @@ fn open_write<'p>(sh: &Shell<'p>, target: &[u8], append: bool) -> io::Result<Opt
             if !fsys::no_symlinked_parent(storage, &host) {
                 return Err(io::Error::from_raw_os_error(libc::EACCES));
             }
-            // Storage has no append mode: keep what the file held by writing it back first.
-            let old = if append && std::fs::symlink_metadata(&host).is_ok_and(|m| m.is_file()) {
-                const APPEND_LIMIT: u64 = 64 << 20;
-                let mut r = storage.open_read(&host)?;
-                if r.len()? > APPEND_LIMIT {
-                    return Err(io::Error::from_raw_os_error(libc::EFBIG));
-                }
-                let mut v = Vec::new();
-                r.read_to_end(&mut v)?;
-                v
-            } else {
-                Vec::new()
-            };
-            let mut w = storage.create(&host)?;
-            w.write_all(&old)?;
+            let w = if append { storage.append(&host)? } else { storage.create(&host)? };
             Ok(Some(Box::new(w)))
         }
         Location::Above(_) => Err(io::Error::from_raw_os_error(libc::EISDIR)),

@@ -46,28 +46,58 @@ pub type CommandFn = fn(&mut Ctx<'_>, &[Vec<u8>], &mut Io<'_>) -> i32;
 /// A write to `stdout` that fails (the host closed the stream) ends the script with status 141, as SIGPIPE
 /// ends a real shell.
 pub fn run(phone: &Phone, script: &[u8], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let (lines, error) = parse::parse_script(script);
-    if let Some(parse::ParseError::Unsupported(what)) = &error {
-        exec::say(stderr, &[what.as_bytes(), b"not supported by the virtual phone's shell"]);
-        return exec::UNSUPPORTED_STATUS;
+    Session::new(phone).run(script, stdout, stderr)
+}
+
+/// A shell that keeps its state (working directory, `$?`) from one command line to the next, as the
+/// interactive `adb shell` does.
+pub struct Session<'a> {
+    sh: exec::Shell<'a>,
+    exited: bool,
+}
+
+impl<'a> Session<'a> {
+    /// A new shell in `/`, as `adb shell` starts.
+    #[must_use]
+    pub fn new(phone: &'a Phone) -> Self {
+        Self { sh: exec::Shell { phone, cwd: b"/".to_vec(), oldpwd: None, status: 0 }, exited: false }
     }
-    let mut sh = exec::Shell { phone, cwd: b"/".to_vec(), oldpwd: None, status: 0 };
-    let mut out = exec::Tracked::new(stdout);
-    for line in &lines {
-        if let Err(code) = exec::run_line(&mut sh, line, &mut out, stderr) {
-            let _ = out.flush();
-            return code;
+
+    /// True once a line ended the shell (`exit`, or a fatal error).
+    #[must_use]
+    pub fn exited(&self) -> bool {
+        self.exited
+    }
+
+    /// Runs one command line (or script) in this shell; returns its exit status.
+    pub fn run(&mut self, script: &[u8], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+        let (lines, error) = parse::parse_script(script);
+        if let Some(parse::ParseError::Unsupported(what)) = &error {
+            exec::say(stderr, &[what.as_bytes(), b"not supported by the virtual phone's shell"]);
+            self.sh.status = exec::UNSUPPORTED_STATUS;
+            return exec::UNSUPPORTED_STATUS;
         }
+        let mut out = exec::Tracked::new(stdout);
+        for line in &lines {
+            if let Err(code) = exec::run_line(&mut self.sh, line, &mut out, stderr) {
+                let _ = out.flush();
+                self.exited = true;
+                self.sh.status = code;
+                return code;
+            }
+        }
+        if let Some(parse::ParseError::Syntax(msg)) = &error {
+            exec::say(stderr, &[msg]);
+            let _ = out.flush();
+            self.sh.status = 1;
+            return 1;
+        }
+        if out.flush().is_err() {
+            self.sh.status = exec::SIGPIPE_STATUS;
+            return exec::SIGPIPE_STATUS;
+        }
+        self.sh.status
     }
-    if let Some(parse::ParseError::Syntax(msg)) = &error {
-        exec::say(stderr, &[msg]);
-        let _ = out.flush();
-        return 1;
-    }
-    if out.flush().is_err() {
-        return exec::SIGPIPE_STATUS;
-    }
-    sh.status
 }
 
 #[cfg(test)]
