@@ -298,6 +298,12 @@ impl Storage {
         walk(&self.root)
     }
 
+    /// True when `host` is inside the storage and no directory between the root and it is a symbolic link.
+    #[must_use]
+    pub fn is_reachable(&self, host: &Path) -> bool {
+        self.check_inside(host).is_ok()
+    }
+
     /// Fails unless `host` is inside the storage and no component below the root is a symbolic link.
     fn check_inside(&self, host: &Path) -> io::Result<()> {
         let rel = host.strip_prefix(&self.root).map_err(|_| io::Error::from(io::ErrorKind::PermissionDenied))?;
@@ -471,6 +477,63 @@ fn join_abs(parts: &[&[u8]]) -> OsString {
     OsString::from_vec(out)
 }
 
+/// Top-level directories of an Android root file system: the shell user gets "Permission denied" under them
+/// (it cannot see what they hold); any other name outside the storage does not exist.
+const ANDROID_ROOT: [&str; 31] = [
+    "acct",
+    "apex",
+    "bin",
+    "bugreports",
+    "cache",
+    "config",
+    "d",
+    "data",
+    "data_mirror",
+    "debug_ramdisk",
+    "dev",
+    "etc",
+    "init",
+    "init.environ.rc",
+    "linkerconfig",
+    "lost+found",
+    "metadata",
+    "mnt",
+    "odm",
+    "odm_dlkm",
+    "oem",
+    "postinstall",
+    "proc",
+    "product",
+    "second_stage_resources",
+    "sys",
+    "system",
+    "system_dlkm",
+    "system_ext",
+    "vendor",
+    "vendor_dlkm",
+];
+
+/// `path` made absolute against `cwd` with `.`, `..` and repeated slashes resolved lexically (as mksh keeps
+/// `$PWD` and as this module resolves every path).
+#[must_use]
+pub fn absolute_path(cwd: &[u8], path: &[u8]) -> Vec<u8> {
+    join_abs(&normalize(cwd, path)).into_vec()
+}
+
+/// The error the phone gives the shell user for a path outside the shared storage: "Permission denied" under
+/// the real top-level directories of Android's root (`/data`, `/system`, ...), "No such file or directory"
+/// for names the root does not have.
+#[must_use]
+pub fn outside_error(cwd: &[u8], path: &[u8]) -> io::Error {
+    let parts = normalize(cwd, path);
+    match parts.first() {
+        Some(first) if ANDROID_ROOT.iter().any(|n| n.as_bytes() == *first) => {
+            io::Error::from_raw_os_error(libc::EACCES)
+        }
+        _ => io::Error::from_raw_os_error(libc::ENOENT),
+    }
+}
+
 /// The C library's text for an I/O error, as toybox prints it after a path.
 #[must_use]
 pub fn strerror(err: &io::Error) -> &'static str {
@@ -531,6 +594,21 @@ mod tests {
         assert_eq!(s.locate(b"/", b"/storage/emulated/0/../../../etc/passwd"), Location::Outside);
         assert_eq!(s.locate(b"/", b"/data/local/tmp"), Location::Outside);
         assert_eq!(s.locate(b"/", b"/"), Location::Above(&["sdcard", "storage"]));
+    }
+
+    #[test]
+    fn absolute_paths_resolve_dots_like_mksh_simplify_path() {
+        assert_eq!(absolute_path(b"/", b"/usr//bin/../lib/"), b"/usr/lib");
+        assert_eq!(absolute_path(b"/sdcard/DCIM", b".."), b"/sdcard");
+        assert_eq!(absolute_path(b"/", b"../.."), b"/");
+        assert_eq!(absolute_path(b"/sdcard", b"./a/./b"), b"/sdcard/a/b");
+    }
+
+    #[test]
+    fn outside_paths_are_denied_under_android_directories_and_missing_elsewhere() {
+        assert_eq!(outside_error(b"/", b"/data/local/tmp").raw_os_error(), Some(libc::EACCES));
+        assert_eq!(outside_error(b"/sdcard", b"../../../system").raw_os_error(), Some(libc::EACCES));
+        assert_eq!(outside_error(b"/", b"/nonexistent").raw_os_error(), Some(libc::ENOENT));
     }
 
     #[test]

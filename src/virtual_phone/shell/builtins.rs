@@ -635,7 +635,7 @@ fn cd(sh: &mut Shell<'_>, argv: &[Vec<u8>], io: &mut Io<'_>) -> Result<i32, Stop
             return Ok(2);
         }
     };
-    let target = fsys::normalize(&sh.cwd, &dir);
+    let target = crate::virtual_phone::storage::absolute_path(&sh.cwd, &dir);
     let err = match fsys::lstat(sh.phone, b"/", &target) {
         Ok(st) if st.dir => None,
         Ok(_) => Some(std::io::Error::from_raw_os_error(libc::ENOTDIR)),
@@ -658,10 +658,12 @@ fn cd(sh: &mut Shell<'_>, argv: &[Vec<u8>], io: &mut Io<'_>) -> Result<i32, Stop
 /// The physical path of an existing directory: the storage under its primary name.
 fn realpath(sh: &Shell<'_>, path: &[u8]) -> Vec<u8> {
     match sh.phone.storage.locate(&sh.cwd, path) {
-        super::super::storage::Location::Storage(host) => {
-            sh.phone.storage.phone_path(&host).unwrap_or_else(|| fsys::normalize(&sh.cwd, path))
-        }
-        _ => fsys::normalize(&sh.cwd, path),
+        super::super::storage::Location::Storage(host) => sh
+            .phone
+            .storage
+            .phone_path(&host)
+            .unwrap_or_else(|| crate::virtual_phone::storage::absolute_path(&sh.cwd, path)),
+        _ => crate::virtual_phone::storage::absolute_path(&sh.cwd, path),
     }
 }
 
@@ -938,12 +940,12 @@ fn cat(sh: &mut Shell<'_>, argv: &[Vec<u8>], io: &mut Io<'_>) -> Result<i32, Sto
 /// Opens a phone path for reading, as the shell (and its `cat`) do.
 pub(super) fn open_read(sh: &Shell<'_>, name: &[u8]) -> std::io::Result<Box<dyn Read + Send>> {
     use super::super::storage::Location;
-    if fsys::normalize(&sh.cwd, name) == b"/dev/null" {
+    if crate::virtual_phone::storage::absolute_path(&sh.cwd, name) == b"/dev/null" {
         return Ok(Box::new(std::io::empty()));
     }
     match sh.phone.storage.locate(&sh.cwd, name) {
         Location::Storage(host) => {
-            if !fsys::no_symlinked_parent(&sh.phone.storage, &host) {
+            if !sh.phone.storage.is_reachable(&host) {
                 return Err(std::io::Error::from_raw_os_error(libc::EACCES));
             }
             match sh.phone.storage.open_read(&host) {
@@ -954,7 +956,7 @@ pub(super) fn open_read(sh: &Shell<'_>, name: &[u8]) -> std::io::Result<Box<dyn 
             }
         }
         Location::Above(_) => Ok(Box::new(DirReader)),
-        Location::Outside => Err(fsys::outside_error(&sh.cwd, name)),
+        Location::Outside => Err(crate::virtual_phone::storage::outside_error(&sh.cwd, name)),
     }
 }
 

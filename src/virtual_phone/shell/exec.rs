@@ -377,20 +377,20 @@ fn unsupported(stderr: &mut dyn Write, what: &str) -> Result<i32, Stop> {
 
 /// Opens a redirection's file for writing; `None` for `/dev/null`.
 fn open_write<'p>(sh: &Shell<'p>, target: &[u8], append: bool) -> io::Result<Option<Box<dyn Write + 'p>>> {
-    if fsys::normalize(&sh.cwd, target) == b"/dev/null" {
+    if crate::virtual_phone::storage::absolute_path(&sh.cwd, target) == b"/dev/null" {
         return Ok(None);
     }
     let storage = &sh.phone.storage;
     match storage.locate(&sh.cwd, target) {
         Location::Storage(host) => {
-            if !fsys::no_symlinked_parent(storage, &host) {
+            if !storage.is_reachable(&host) {
                 return Err(io::Error::from_raw_os_error(libc::EACCES));
             }
             let w = if append { storage.append(&host)? } else { storage.create(&host)? };
             Ok(Some(Box::new(w)))
         }
         Location::Above(_) => Err(io::Error::from_raw_os_error(libc::EISDIR)),
-        Location::Outside => Err(fsys::outside_error(&sh.cwd, target)),
+        Location::Outside => Err(crate::virtual_phone::storage::outside_error(&sh.cwd, target)),
     }
 }
 
@@ -470,7 +470,7 @@ fn run_external(sh: &mut Shell<'_>, argv: &[Vec<u8>], io: &mut Io<'_>, phone: &P
 
 /// A command name with a slash: one of the phone's utilities by its path, or a file that cannot run.
 fn run_path(sh: &mut Shell<'_>, argv: &[Vec<u8>], io: &mut Io<'_>) -> Result<i32, Stop> {
-    let abs = fsys::normalize(&sh.cwd, &argv[0]);
+    let abs = crate::virtual_phone::storage::absolute_path(&sh.cwd, &argv[0]);
     if let Some(base) = builtins::system_bin_name(&abs)
         && builtins::is_external(base)
     {

@@ -107,56 +107,6 @@ pub(crate) fn place(ctx: &Ctx<'_>, path: &[u8]) -> Place {
     }
 }
 
-/// What a real phone has in `/` besides the storage: the shell user may not look inside these here.
-const ROOT_ENTRIES: [&str; 26] = [
-    "acct",
-    "apex",
-    "bin",
-    "bugreports",
-    "cache",
-    "config",
-    "d",
-    "data",
-    "data_mirror",
-    "debug_ramdisk",
-    "dev",
-    "etc",
-    "init",
-    "linkerconfig",
-    "lost+found",
-    "metadata",
-    "mnt",
-    "odm",
-    "oem",
-    "postinstall",
-    "proc",
-    "product",
-    "second_stage_resources",
-    "sys",
-    "system",
-    "vendor",
-];
-
-/// The error for a path outside the storage: "Permission denied" under the phone's real top-level
-/// directories, "No such file or directory" for names `/` (or `/storage`) does not have.
-fn outside_error(ctx: &Ctx<'_>, path: &[u8]) -> io::Error {
-    let absolute = if path.first() == Some(&b'/') { path.to_vec() } else { join(&ctx.cwd, path) };
-    let mut parts: Vec<&[u8]> = Vec::new();
-    for part in absolute.split(|&b| b == b'/') {
-        match part {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    match parts.first() {
-        Some(first) if ROOT_ENTRIES.iter().any(|e| e.as_bytes() == *first) => errno(libc::EACCES),
-        _ => errno(libc::ENOENT),
-    }
-}
-
 /// `lstat(path)`.
 pub(crate) fn lstat(ctx: &Ctx<'_>, path: &[u8]) -> io::Result<Meta> {
     if path.is_empty() {
@@ -165,7 +115,7 @@ pub(crate) fn lstat(ctx: &Ctx<'_>, path: &[u8]) -> io::Result<Meta> {
     let meta = match place(ctx, path) {
         Place::Host(host) => Meta::from_host(&fs::symlink_metadata(host)?),
         Place::Above(entries) => Meta::above(entries),
-        Place::Outside => return Err(outside_error(ctx, path)),
+        Place::Outside => return Err(crate::virtual_phone::storage::outside_error(&ctx.cwd, path)),
     };
     let trailing = path.ends_with(b"/") || path.ends_with(b"/.") || path.ends_with(b"/..") || path == b"..";
     if trailing && !meta.is_dir() {
@@ -194,7 +144,7 @@ pub(crate) fn list_dir(ctx: &Ctx<'_>, path: &[u8]) -> io::Result<Vec<Vec<u8>>> {
             Ok(names)
         }
         Place::Above(entries) => Ok(entries.iter().map(|e| e.as_bytes().to_vec()).collect()),
-        Place::Outside => Err(outside_error(ctx, path)),
+        Place::Outside => Err(crate::virtual_phone::storage::outside_error(&ctx.cwd, path)),
     }
 }
 
@@ -240,7 +190,7 @@ pub(crate) fn open_read(ctx: &Ctx<'_>, path: &[u8]) -> io::Result<Opened> {
     match place(ctx, path) {
         Place::Host(host) => Ok(Opened::File(ctx.phone.storage.open_read(&host)?)),
         Place::Above(_) => Ok(Opened::Dir),
-        Place::Outside => Err(outside_error(ctx, path)),
+        Place::Outside => Err(crate::virtual_phone::storage::outside_error(&ctx.cwd, path)),
     }
 }
 
