@@ -14,6 +14,10 @@
 //! backticks, newlines, leading dashes, 255 bytes, invalid UTF-8 and emoji, and, when present, the real photos
 //! of the shared fixtures (including broken ones and a HEIC). Every file Android would index gets its media
 //! store row, computed with the media store's own rules; `photos` counts only the camera photos.
+//!
+//! The base images cost a few seconds to encode in a debug build (the `image` crate's encoder is generic, so it
+//! is compiled unoptimised into this crate), so their JPEGs are also cached in
+//! `$TMPDIR/phonebak-sample-cache/`; a missing or implausible cache file is simply made again.
 
 use super::media_store::{ExifTime, MP4_EPOCH_OFFSET, MediaFacts, MediaStore, civil_from_unix, days_from_civil};
 use super::storage::{Storage, SyntheticContent};
