@@ -4,4 +4,5 @@
 //! then the command line in `cli`.
 
 pub mod cli;
+pub mod device;
 pub mod virtual_phone;

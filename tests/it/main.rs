@@ -2,6 +2,7 @@
 
 mod adb_real;
 mod cli;
+mod device;
 mod protocol;
 mod toybox_conformance;
 mod util;
