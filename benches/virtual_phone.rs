@@ -59,7 +59,10 @@ fn main() {
         adb.connect(&phone, "device");
         let before = phone.stats();
         let start = Instant::now();
-        let out = adb.on(&phone, &["pull", "/sdcard/DCIM/big.mp4", "/dev/null"]);
+        // Into a real file: adb unlinks its destination, so /dev/null would be replaced by a regular file.
+        let dest = tempfile::tempdir().expect("dest");
+        let local = dest.path().join("big.mp4");
+        let out = adb.on(&phone, &["pull", "/sdcard/DCIM/big.mp4", local.to_str().expect("utf8")]);
         let secs = start.elapsed().as_secs_f64();
         assert!(out.status.success(), "{}", util::said(&out));
         let after = phone.stats();

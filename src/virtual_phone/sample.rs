@@ -967,7 +967,7 @@ impl Generator<'_> {
     }
 
     /// Copies the shared real photos, when present: phone photos and broken JPEGs into `DCIM/Camera` under
-    /// camera names from 2018, the orientation set into `Pictures/Orientation` under their own names.
+    /// camera names from their EXIF date (from 2018 for those without one), the orientation set into `Pictures/Orientation` under their own names.
     fn fixtures(&mut self, dir: &Path) -> io::Result<()> {
         if !dir.is_dir() {
             return Ok(());
@@ -982,9 +982,14 @@ impl Generator<'_> {
             files.sort();
             for src in files {
                 let ext = src.extension().map_or("jpg".to_string(), |e| e.to_string_lossy().to_ascii_lowercase());
-                let (host, at) = self.timed_name(&camera, "IMG_", "_", &ext, t);
-                self.copy_fixture(&src, &host, at)?;
-                t = at + 86_400 + 3917;
+                let bytes = fs::read(&src)?;
+                // A camera names a photo by the time it was taken: the EXIF date when the file has one.
+                let taken = exif_taken_secs(&bytes);
+                let (host, at) = self.timed_name(&camera, "IMG_", "_", &ext, taken.unwrap_or(t));
+                self.write_fixture(&bytes, &host, at)?;
+                if taken.is_none() {
+                    t = at + 86_400 + 3917;
+                }
             }
         }
         let orientation = self.dir("Pictures/Orientation")?;
@@ -1003,10 +1008,27 @@ impl Generator<'_> {
     }
 
     fn copy_fixture(&mut self, src: &Path, host: &Path, t: i64) -> io::Result<()> {
-        let bytes = fs::read(src)?;
-        self.write_real(host, &bytes, t)?;
+        self.write_fixture(&fs::read(src)?, host, t)
+    }
+
+    fn write_fixture(&mut self, bytes: &[u8], host: &Path, t: i64) -> io::Result<()> {
+        self.write_real(host, bytes, t)?;
         self.index_by_reading(host, t + 5)
     }
+}
+
+/// When a photo was taken by its EXIF `DateTimeOriginal`, as seconds of the phone's (UTC) clock.
+fn exif_taken_secs(bytes: &[u8]) -> Option<i64> {
+    let exif = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)).ok()?;
+    let exif::Value::Ascii(values) = &exif.get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)?.value else {
+        return None;
+    };
+    let dt = exif::DateTime::from_ascii(values.first()?).ok()?;
+    if !(1..=12).contains(&dt.month) || !(1..=31).contains(&dt.day) || dt.hour > 23 || dt.minute > 59 {
+        return None;
+    }
+    let days = super::media_store::days_from_civil(i64::from(dt.year), u32::from(dt.month), u32::from(dt.day));
+    Some(days * 86_400 + i64::from(dt.hour) * 3600 + i64::from(dt.minute) * 60 + i64::from(dt.second.min(59)))
 }
 
 #[cfg(test)]
@@ -1042,20 +1064,30 @@ mod tests {
         }
     }
 
+    /// The SHA-256 of every shared fixture photo (none when the fixtures are absent).
+    fn fixture_digests() -> HashSet<Vec<u8>> {
+        let mut fixtures = Vec::new();
+        if fixtures_dir().is_dir() {
+            walk(&fixtures_dir(), &mut fixtures);
+        }
+        fixtures.iter().filter_map(|p| fs::read(p).ok()).map(|b| Sha256::digest(b).to_vec()).collect()
+    }
+
+    /// The generated camera roll: `IMG_YYYYMMDD_HHMMSS.jpg` files that are not copies of fixture photos.
     fn camera_photos(storage: &Storage) -> Vec<PathBuf> {
+        let real = fixture_digests();
         let mut files = Vec::new();
         walk(&storage.root().join("DCIM/Camera"), &mut files);
         files
             .into_iter()
             .filter(|p| {
-                // IMG_YYYYMMDD_HHMMSS.jpg from 2019 on: the generated roll (fixture copies are from 2018).
                 let name = p.file_name().expect("name").as_bytes();
                 name.len() == 23
                     && name.starts_with(b"IMG_20")
                     && name.ends_with(b".jpg")
-                    && &name[4..8] >= b"2019".as_slice()
                     && name[4..19].iter().enumerate().all(|(i, b)| if i == 8 { *b == b'_' } else { b.is_ascii_digit() })
             })
+            .filter(|p| !real.contains(&Sha256::digest(read_all(storage, p)).to_vec()))
             .collect()
     }
 
@@ -1154,11 +1186,12 @@ mod tests {
         let (_dir, storage, _media) = sample(20, 9);
         let mut files = Vec::new();
         walk(&storage.root().join("DCIM/Camera"), &mut files);
+        let real = fixture_digests();
         let mut checked = 0;
         for host in files {
             let meta = fs::metadata(&host).expect("meta");
             let name = host.file_name().expect("name").to_string_lossy().into_owned();
-            if name.starts_with("IMG_2018") {
+            if real.contains(&Sha256::digest(read_all(&storage, &host)).to_vec()) {
                 continue; // real fixture copies
             }
             assert!(meta.blocks() * 512 <= 8 * 1024, "{name}: {} blocks for {} bytes", meta.blocks(), meta.len());
@@ -1260,7 +1293,7 @@ mod tests {
             assert!(digests.contains(&digest), "{} was not copied", source.display());
         }
         let heic = media.rows().into_iter().find(|r| r.mime_type == "image/heic").expect("HEIC row");
-        assert!(heic.display_name.starts_with("IMG_2018"));
+        assert!(heic.display_name.starts_with("IMG_"));
         // The copy is named by the generator, lower case like the camera's own files.
         assert_eq!(Path::new(&heic.display_name).extension().and_then(OsStr::to_str), Some("heic"));
         let nokia = media

@@ -113,10 +113,15 @@ fn files_over_4_gib_keep_their_full_size() {
     adb.connect(&phone, "device");
     let out = adb.on(&phone, &["shell", "stat -c %s /sdcard/Movies/huge.mp4"]);
     assert_eq!(text(&out.stdout).trim(), size.to_string());
-    // adb pull asks STA2 for the size and counts the bytes it receives.
-    let out = adb.on(&phone, &["pull", "/sdcard/Movies/huge.mp4", "/dev/null"]);
+    // adb pull asks STA2 for the size and counts the bytes it receives. (Never pull to /dev/null: adb
+    // unlinks its destination and creates a regular file there.)
+    let dest = tempfile::tempdir().expect("dest");
+    let local = dest.path().join("huge.mp4");
+    let out = adb.on(&phone, &["pull", "-a", "/sdcard/Movies/huge.mp4", local.to_str().expect("utf8")]);
     assert!(out.status.success(), "{}", said(&out));
     assert!(text(&out.stdout).contains(&format!("({size} bytes")), "{}", text(&out.stdout));
+    assert_eq!(std::fs::metadata(&local).expect("pulled").len(), size);
+    assert_eq!(mtime_of(&local), 1_650_000_000);
 }
 
 #[test]

@@ -4,5 +4,6 @@ mod adb_real;
 mod cli;
 mod device;
 mod protocol;
+mod sample_gallery;
 mod toybox_conformance;
 mod util;
