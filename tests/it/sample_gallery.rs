@@ -21,7 +21,10 @@ fn sample_photos_pulled_over_adb_are_jpegs_dated_as_their_exif_says() {
     adb.connect(&phone, "device");
     let listing = adb.on(&phone, &["shell", "ls /sdcard/DCIM/Camera | grep -c IMG_ ; ls /sdcard/DCIM/Camera"]);
     let names = text(&listing.stdout);
-    let camera: Vec<&str> = names.lines().filter(|n| n.starts_with("IMG_2") && n.ends_with(".jpg")).collect();
+    let camera: Vec<&str> = names
+        .lines()
+        .filter(|n| n.starts_with("IMG_2") && std::path::Path::new(n).extension().is_some_and(|e| e == "jpg"))
+        .collect();
     assert!(camera.len() >= 20, "{names}");
     let dest = tempfile::tempdir().expect("dest");
     let mut twelve_mp = 0;
