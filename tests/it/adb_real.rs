@@ -437,3 +437,41 @@ fn a_shell_without_a_command_runs_stdin_line_by_line_in_one_session() {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(std::fs::read(dir.path().join("DCIM/log.txt")).expect("log"), b"hi\nagain\n");
 }
+
+#[test]
+fn adb_client_meets_each_storage_and_transport_fault_as_adb_does() {
+    use adb_client::server::{ADBServer, DeviceState};
+    let adb = AdbServer::start();
+    let server_addr = std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, adb.port);
+    let mut server = ADBServer::new(server_addr);
+    let content = noise(300_000, 21);
+    let cases: [(Fault, bool); 6] = [
+        (Fault::ReadOnly, false),
+        (Fault::Vanish("/sdcard/DCIM/a.jpg".into()), false),
+        (Fault::Unreadable("/sdcard/DCIM/a.jpg".into()), false),
+        (Fault::SyncV1Only, true),
+        (Fault::TinyWrites(7), true),
+        (Fault::Slow(Duration::from_millis(2)), true),
+    ];
+    for (fault, pull_works) in cases {
+        let (dir, phone) = phone_with_dir(Config { faults: vec![fault.clone()], ..Config::default() });
+        write_file(&dir.path().join("DCIM/a.jpg"), &content, 1_500_000_000);
+        adb.connect(&phone, "device");
+        let mut device = server.get_device_by_name(&phone.addr().to_string()).expect("device");
+        let mut pulled = Vec::new();
+        let pull = device.pull(&"/sdcard/DCIM/a.jpg", &mut pulled);
+        if pull_works {
+            assert!(pull.is_ok() && pulled == content, "{fault:?}: pull failed or differs: {pull:?}");
+        } else if fault != Fault::ReadOnly {
+            assert!(pull.is_err() || pulled.is_empty(), "{fault:?}: pull should fail");
+        }
+        let push = device.push(&mut content.as_slice(), "/sdcard/Download/b.jpg");
+        assert_eq!(push.is_ok(), fault != Fault::ReadOnly, "{fault:?}: push {push:?}");
+    }
+    let (_dir, phone) = phone_with_dir(Config { auth: AuthMode::Rejected, ..Config::default() });
+    let _ = adb.adb(&["connect", &phone.addr().to_string()]);
+    adb.wait_for_state(&phone, "unauthorized", Duration::from_secs(5));
+    let devices = server.devices().expect("devices");
+    let listed = devices.iter().find(|d| d.identifier == phone.addr().to_string()).expect("listed");
+    assert_eq!(listed.state, DeviceState::Unauthorized);
+}
