@@ -26,6 +26,7 @@ use std::ffi::OsStr;
 use std::fs::{self, File, FileTimes, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -654,16 +655,30 @@ const TINY_PDF: &[u8] =
 // ---------------------------------------------------------------------------------------------------------
 // The generator.
 
+/// Creates `dir` and its missing parents as rwxrwx--- (what shared storage shows), whatever the umask.
 fn make_dirs(dir: &Path) -> io::Result<()> {
-    fs::DirBuilder::new().recursive(true).mode(0o770).create(dir)
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        make_dirs(parent)?;
+    }
+    match fs::DirBuilder::new().mode(0o770).create(dir) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o770))
 }
 
 fn set_mtime(file: &File, t: i64) -> io::Result<()> {
     file.set_times(FileTimes::new().set_modified(system_time(t)).set_accessed(system_time(t)))
 }
 
+/// Creates a file as rw-rw---- (what shared storage shows), whatever the umask.
 fn create_file(host: &Path) -> io::Result<File> {
-    OpenOptions::new().write(true).create(true).truncate(true).mode(0o660).open(host)
+    let file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o660).open(host)?;
+    file.set_permissions(fs::Permissions::from_mode(0o660))?;
+    Ok(file)
 }
 
 /// The camera model a photo of this time was taken with (the owner changed phones in 2021).
@@ -1178,6 +1193,16 @@ mod tests {
         let mut seen = HashSet::new();
         for host in camera_photos(&storage) {
             assert!(seen.insert(Sha256::digest(read_all(&storage, &host)).to_vec()), "{}", host.display());
+        }
+    }
+
+    #[test]
+    fn files_and_folders_have_the_modes_shared_storage_shows() {
+        let (_dir, storage, _media) = sample(3, 4);
+        let camera = storage.root().join("DCIM/Camera");
+        assert_eq!(fs::metadata(&camera).expect("dir").mode() & 0o777, 0o770);
+        for host in camera_photos(&storage) {
+            assert_eq!(fs::metadata(&host).expect("file").mode() & 0o777, 0o660, "{}", host.display());
         }
     }
 
