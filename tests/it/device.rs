@@ -316,7 +316,6 @@ fn stat_and_list_give_the_exact_size_of_a_file_over_4_gib() {
 }
 
 #[test]
-#[ignore = "moves 4 GiB through the adb server (about 30 s in a debug build); run with --ignored"]
 fn a_pull_streams_a_file_over_4_gib_whole() {
     let (_server, dir, _phone, device) = ready(Config::default());
     let size: u64 = (4 << 30) + 65_536 + 3;
