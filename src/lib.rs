@@ -1,8 +1,10 @@
 //! phonebak: back up the photos and videos of an Android phone over ADB, and restore them.
 //!
-//! Layers, bottom up (see ARCHITECTURE.md): `virtual_phone` (a stand-alone adbd for tests and the demo),
-//! then the command line in `cli`.
+//! Layers, bottom up (see ARCHITECTURE.md): `device` (the only code that speaks ADB), then the engine
+//! (`scan`, `backup`), then the command line in `cli`. `virtual_phone` stands apart: a stand-alone adbd for
+//! the tests, the benchmarks and the demo, which the rest reaches only through ADB.
 
 pub mod cli;
 pub mod device;
+pub mod scan;
 pub mod virtual_phone;

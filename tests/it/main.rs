@@ -5,5 +5,6 @@ mod cli;
 mod device;
 mod protocol;
 mod sample_gallery;
+mod scan;
 mod toybox_conformance;
 mod util;
