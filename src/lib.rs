@@ -4,6 +4,7 @@
 //! (`scan`, `backup`), then the command line in `cli`. `virtual_phone` stands apart: a stand-alone adbd for
 //! the tests, the benchmarks and the demo, which the rest reaches only through ADB.
 
+pub mod backup;
 pub mod cli;
 pub mod device;
 pub mod scan;

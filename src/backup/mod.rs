@@ -1,0 +1,222 @@
+//! The backup engine: plan what to copy from a phone, then copy it so that every file in the backup is
+//! complete, verified against the phone's own `sha256sum`, dated like the original and listed in a manifest.
+//!
+//! Plan, then execute (as `rustic_core` does): [`plan`] compares the scan with the manifest and needs no phone,
+//! so a dry run prints it and tests check it without copying; [`execute`] copies. A file is pulled into
+//! `.phonebak/tmp/` while it is hashed, checked in batches (one `sha256sum` command for many files, so the
+//! round trips do not grow with the number of files), dated, fsynced, renamed into place and only then
+//! recorded. A cancel or a lost connection stops between two blocks of data; what was verified stays recorded,
+//! what was not is thrown away, and the next run continues where this one stopped.
+//!
+//! The engine never knows who watches: progress goes through the [`Progress`] trait ([`NoProgress`] when
+//! nobody does) and stopping through a [`CancelToken`].
+
+mod execute;
+pub mod manifest;
+mod plan;
+
+pub use execute::{BackupReport, FailedFile, execute};
+pub use manifest::{Manifest, ManifestEntry};
+pub use plan::{BackupPlan, PlanTotals, PlannedFile, SkippedFile, plan, storage_relative};
+
+use crate::device::DeviceError;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Anything that stops a backup. Each message says what happened and what to do; paths come last.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// The backup disk is full.
+    #[error("Disk full at {}: free some space and run the backup again; finished files are kept.", path.display())]
+    DiskFull {
+        /// Where writing failed.
+        path: PathBuf,
+    },
+
+    /// Reading or writing the backup folder failed.
+    #[error(
+        "Could not {action} ({source}). Check that the backup folder is writable and its disk is connected, \
+         then run the backup again; finished files are kept. Path: {}",
+        path.display()
+    )]
+    Disk {
+        /// What was being done.
+        action: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+
+    /// The manifest lists a file outside the backup folder: it was edited or is not phonebak's.
+    #[error(
+        "The backup manifest lists a file outside the backup folder ({local_path:?}: {why}); it may have been \
+         tampered with, so nothing was written. Restore the manifest from a good copy, or move it away to start \
+         a fresh backup. Manifest: {}",
+        manifest.display()
+    )]
+    ManifestUnsafe {
+        /// The offending local path, shown lossily.
+        local_path: String,
+        /// What is wrong with it.
+        why: String,
+        /// The manifest file.
+        manifest: PathBuf,
+    },
+
+    /// The manifest cannot be parsed.
+    #[error(
+        "The backup manifest cannot be read ({detail}). Restore it from a good copy, or move it away to start a \
+         fresh backup (files already in the folder are kept and not overwritten). Manifest: {}",
+        manifest.display()
+    )]
+    ManifestUnreadable {
+        /// What is wrong.
+        detail: String,
+        /// The manifest file.
+        manifest: PathBuf,
+    },
+
+    /// The manifest was written by a newer (or unknown) phonebak.
+    #[error(
+        "The backup manifest has format version {found}, which this phonebak does not know (it reads version \
+         {}). Update phonebak, or back up into another folder. Manifest: {}",
+        manifest::FORMAT_VERSION,
+        manifest.display()
+    )]
+    ManifestVersion {
+        /// The version found.
+        found: u32,
+        /// The manifest file.
+        manifest: PathBuf,
+    },
+
+    /// The phone went away in the middle of the backup.
+    #[error(
+        "The connection to the phone was lost during the backup ({source}). Reconnect the phone (check the \
+         cable, unlock it, allow USB debugging if asked) and run the backup again: the {files_done} files \
+         finished are kept and will not be copied again."
+    )]
+    ConnectionLost {
+        /// Files verified and recorded before the connection went.
+        files_done: u64,
+        /// What the device layer said.
+        source: DeviceError,
+    },
+
+    /// The phone refused something the backup needs (other than single files, which are reported).
+    #[error("The backup stopped: {source}")]
+    Device {
+        /// What the device layer said.
+        source: DeviceError,
+    },
+
+    /// The phone cannot compute checksums, so copies cannot be verified.
+    #[error(
+        "The phone cannot check the copies: `sha256sum` failed ({detail}). phonebak needs Android 6 or later \
+         (toybox sha256sum); update the phone or use another tool."
+    )]
+    NoChecksum {
+        /// What the phone said.
+        detail: String,
+    },
+
+    /// The user cancelled.
+    #[error(
+        "The backup was cancelled. The {files_done} files finished are kept; run the backup again to continue \
+         where it stopped."
+    )]
+    Cancelled {
+        /// Files verified and recorded before the cancel.
+        files_done: u64,
+    },
+}
+
+impl BackupError {
+    /// A disk error, or [`BackupError::DiskFull`] when the disk is full.
+    #[must_use]
+    pub fn disk(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::StorageFull || source.raw_os_error() == Some(28) {
+            Self::DiskFull { path: path.to_path_buf() }
+        } else {
+            Self::Disk { action, path: path.to_path_buf(), source }
+        }
+    }
+}
+
+/// What the backup is doing now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Preparing (cleaning leftovers, reading the manifest).
+    Starting,
+    /// Copying a file from the phone.
+    Pulling,
+    /// Asking the phone for the checksums of a batch of copied files.
+    Verifying,
+    /// Done.
+    Finished,
+}
+
+/// A snapshot of the backup's progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressState {
+    /// What is happening.
+    pub phase: Phase,
+    /// Files verified and recorded.
+    pub files_done: u64,
+    /// Files to copy in all.
+    pub files_total: u64,
+    /// Bytes received from the phone in this run (a retried file counts again).
+    pub bytes_done: u64,
+    /// Bytes to copy in all.
+    pub bytes_total: u64,
+    /// The phone path being copied, if any.
+    pub current_file: Option<Vec<u8>>,
+    /// Average speed of this run so far, bytes per second.
+    pub bytes_per_sec: f64,
+    /// Estimated time left, once the speed is known.
+    pub eta: Option<Duration>,
+}
+
+/// Receives progress. Calls come from the thread running [`execute`], often (every block of 64 KiB): keep
+/// them cheap, for example by forwarding to a channel or updating a bar.
+pub trait Progress {
+    /// The progress changed.
+    fn update(&self, state: &ProgressState);
+
+    /// A file could not be backed up (it is also in the report); the backup goes on.
+    fn file_failed(&self, _phone_path: &[u8], _reason: &str) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn update(&self, _state: &ProgressState) {}
+}
+
+/// Asks a running backup to stop. Cheap to clone; every clone shares the same flag.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the work to stop (it stops within one block of data).
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`CancelToken::cancel`] was called.
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
