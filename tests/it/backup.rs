@@ -2,7 +2,7 @@
 //! copies with hostile names and mtimes, incremental re-runs, changed files kept beside the old, corrupted
 //! copies rejected, cancel and cable pulls that leave only verified files, and tampered manifests refused.
 
-use crate::util::{AdbServer, mtime_of, noise, phone_with_dir, write_file};
+use crate::util::{AdbServer, HOSTILE_NAMES, mtime_of, noise, phone_with_dir, write_file};
 use phonebak::backup::{
     self, BackupError, BackupReport, CancelToken, Manifest, NoProgress, Phase, Progress, ProgressState,
 };
@@ -127,23 +127,9 @@ fn recv_requests(phone: &VirtualPhone) -> u64 {
     stats.sync_requests.get("RECV").copied().unwrap_or(0) + stats.sync_requests.get("RCV2").copied().unwrap_or(0)
 }
 
-const HOSTILE: &[&[u8]] = &[
-    b"it's a 'quote'.jpg",
-    b"$(touch pwned).jpg",
-    b"`touch pwned`.jpg",
-    b"line\nbreak.jpg",
-    b"-rf",
-    b"--help.jpg",
-    b"\xff\xfe not utf8 \xc3.jpg",
-    b"  spaces  and\ttab .jpg",
-    b"\xf0\x9f\x93\xb7 emoji \xf0\x9f\x8e\x89.jpg",
-    b"semi;colon|pipe&amp>redir<in*star?.jpg",
-    b"back\\slash \"double\".jpg",
-];
-
 fn hostile_tree(storage: &Path) -> Vec<(PathBuf, Vec<u8>, u64)> {
     let mut files = Vec::new();
-    for (i, name) in HOSTILE.iter().enumerate() {
+    for (i, name) in HOSTILE_NAMES.iter().enumerate() {
         let rel = Path::new("DCIM/Camera").join(host(name));
         let content = noise(10_000 + i * 7919, i as u64);
         let mtime = 1_600_000_000 + i as u64 * 3_601;
@@ -203,7 +189,7 @@ fn a_rerun_with_nothing_new_pulls_nothing() {
     let after = phone.stats();
     assert!(report.copied.is_empty() && report.failed.is_empty(), "{report:?}");
     assert_eq!(report.bytes_pulled, 0);
-    assert_eq!(report.unchanged_files, HOSTILE.len() as u64 + 2);
+    assert_eq!(report.unchanged_files, HOSTILE_NAMES.len() as u64 + 2);
     assert_eq!(recv_requests(&phone), recv_before, "no file was requested");
     // Only the `info` command (getprop and df) crossed the link.
     let sent = after.bytes_to_host - before.bytes_to_host;

@@ -2,7 +2,9 @@
 //! states and guidance, real shell exit codes, hostile file names, files over 4 GiB, pushes that keep their
 //! mtime, and finding adb.
 
-use crate::util::{AdbServer, free_port, gone_soon, mtime_of, noise, phone_with_dir, set_mtime, text, write_file};
+use crate::util::{
+    AdbServer, HOSTILE_NAMES, free_port, gone_soon, mtime_of, noise, phone_with_dir, set_mtime, text, write_file,
+};
 use phonebak::device::{Adb, AdbSearch, DeviceError, DeviceState, TcpConnect, command_line, install_help, quote};
 use phonebak::virtual_phone::{AndroidVersion, AuthMode, Config, Fault, PullPoint, VirtualPhone};
 use std::path::Path;
@@ -35,20 +37,6 @@ fn wait_for(adb: &Adb, serial: &str, state: &DeviceState, limit: Duration) -> ph
         std::thread::sleep(Duration::from_millis(50));
     }
 }
-
-const HOSTILE: &[&[u8]] = &[
-    b"it's a 'quote'.jpg",
-    b"$(touch pwned).jpg",
-    b"`touch pwned`.jpg",
-    b"line\nbreak.jpg",
-    b"-rf",
-    b"--help.jpg",
-    b"\xff\xfe not utf8 \xc3.jpg",
-    b"  spaces  and\ttab .jpg",
-    b"\xf0\x9f\x93\xb7 emoji \xf0\x9f\x8e\x89.jpg",
-    b"semi;colon|pipe&amp>redir<in*star?.jpg",
-    b"back\\slash \"double\".jpg",
-];
 
 fn host_name(name: &[u8]) -> &Path {
     use std::os::unix::ffi::OsStrExt;
@@ -220,10 +208,10 @@ fn info_reports_maker_model_android_serial_and_storage() {
 fn hostile_names_round_trip_through_quote_and_the_shell_without_running() {
     let (_server, dir, _phone, device) = ready(Config::default());
     let folder = dir.path().join("DCIM/Hostile");
-    for (i, name) in HOSTILE.iter().enumerate() {
+    for (i, name) in HOSTILE_NAMES.iter().enumerate() {
         write_file(&folder.join(host_name(name)), &noise(100 + i, i as u64), 1_500_000_000 + i as u64);
     }
-    for (i, name) in HOSTILE.iter().enumerate() {
+    for (i, name) in HOSTILE_NAMES.iter().enumerate() {
         let mut path = b"/sdcard/DCIM/Hostile/".to_vec();
         path.extend_from_slice(name);
         // printf prints its argument exactly: the quoted word's value is the name, byte for byte.
@@ -268,16 +256,16 @@ fn hostile_names_round_trip_through_quote_and_the_shell_without_running() {
 fn hostile_names_round_trip_through_sync_list_pull_and_push() {
     let (_server, dir, _phone, device) = ready(Config::default());
     let folder = dir.path().join("DCIM/Hostile");
-    for (i, name) in HOSTILE.iter().enumerate() {
+    for (i, name) in HOSTILE_NAMES.iter().enumerate() {
         write_file(&folder.join(host_name(name)), &noise(1000 + i, i as u64), 1_600_000_000 + i as u64);
     }
     let mut sync = device.sync().expect("sync");
     let mut listed = sync.list(b"/sdcard/DCIM/Hostile").expect("list");
     listed.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut expected: Vec<&[u8]> = HOSTILE.to_vec();
+    let mut expected: Vec<&[u8]> = HOSTILE_NAMES.to_vec();
     expected.sort_unstable();
     assert_eq!(listed.iter().map(|e| e.name.as_slice()).collect::<Vec<_>>(), expected);
-    for (i, name) in HOSTILE.iter().enumerate() {
+    for (i, name) in HOSTILE_NAMES.iter().enumerate() {
         let entry = listed.iter().find(|e| e.name == *name).expect("listed");
         assert_eq!((entry.stat.size, entry.stat.mtime), (1000 + i as u64, 1_600_000_000 + i as i64));
         assert!(entry.stat.is_file());

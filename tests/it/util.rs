@@ -171,3 +171,19 @@ pub fn gone_soon(path: &Path) -> bool {
     }
     true
 }
+
+/// File names a phone can hold that break careless tools: quotes, command substitutions, a newline, leading
+/// dashes, bytes that are not UTF-8, tabs and runs of spaces, emoji, shell operators, a backslash.
+pub const HOSTILE_NAMES: &[&[u8]] = &[
+    b"it's a 'quote'.jpg",
+    b"$(touch pwned).jpg",
+    b"`touch pwned`.jpg",
+    b"line\nbreak.jpg",
+    b"-rf",
+    b"--help.jpg",
+    b"\xff\xfe not utf8 \xc3.jpg",
+    b"  spaces  and\ttab .jpg",
+    b"\xf0\x9f\x93\xb7 emoji \xf0\x9f\x8e\x89.jpg",
+    b"semi;colon|pipe&amp>redir<in*star?.jpg",
+    b"back\\slash \"double\".jpg",
+];
