@@ -1,6 +1,15 @@
 //! The command line: `phonebak <command>`. Each command is a thin layer over the library; errors are printed
-//! with their causes and turned into exit codes (0 ok, 1 failed, 2 usage).
+//! with their causes and turned into exit codes (0 ok, 1 failed, 2 usage, 3 finished with some files failed).
+//!
+//! As in ripgrep, `main` returns an exit code rather than exiting from deep inside: a command returns
+//! `anyhow::Result<ExitCode>`, its error is printed once here with its causes (`{:#}`), and a closed stdout
+//! (`phonebak folders --json | head`) is not an error.
 
+mod backup;
+mod common;
+mod devices;
+mod folders;
+mod verify;
 mod virtual_phone;
 
 use clap::{Parser, Subcommand};
@@ -10,12 +19,26 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "phonebak", version, about)]
 struct Cli {
+    /// Also print the log on the terminal (-vv: more detail). The log is always written to
+    /// ~/.local/share/phonebak/logs/phonebak.log.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// List the phones adb sees, each with its state and what to do to make it usable, and Android phones on
+    /// USB that adb does not see.
+    Devices(devices::Args),
+    /// Show the phone's gallery folders with their photo and video counts, sizes and dates.
+    Folders(folders::Args),
+    /// Copy the phone's photos and videos into a folder, verified, with their dates; a re-run copies only
+    /// what is new.
+    Backup(backup::Args),
+    /// Re-check every file of a backup folder against its manifest; name missing and corrupt files.
+    Verify(verify::Args),
     /// Run a virtual phone: an adbd on 127.0.0.1 that real `adb` can connect to, for tests and the demo.
     VirtualPhone(virtual_phone::Args),
 }
@@ -31,12 +54,19 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = match cli.command {
-        Command::VirtualPhone(args) => virtual_phone::run(&args),
+    common::init_logging(cli.verbose);
+    let result = match &cli.command {
+        Command::Devices(args) => devices::run(args),
+        Command::Folders(args) => folders::run(args),
+        Command::Backup(args) => backup::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::VirtualPhone(args) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
+        Err(e) if common::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            tracing::error!("{e:#}");
             eprintln!("phonebak: {e:#}");
             ExitCode::from(1)
         }

@@ -3,6 +3,7 @@
 mod adb_real;
 mod backup;
 mod cli;
+mod cli_backup;
 mod device;
 mod protocol;
 mod sample_gallery;

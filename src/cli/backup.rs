@@ -1,0 +1,287 @@
+//! `phonebak backup`: scan, choose, plan, then copy with the engine, showing progress as a bar on a terminal
+//! or as JSON lines for scripts. Ctrl-C asks the engine to stop through its cancel token, so an interrupted
+//! backup keeps every verified file and the next run continues.
+
+use super::common::{human_bytes, json_path, lossy, parse_date, pick_device, print_json, stdout_ok};
+use super::folders::scan_gallery;
+use crate::backup::{self, BackupPlan, BackupReport, CancelToken, Manifest, Progress, ProgressState};
+use crate::scan::{self, MediaFile};
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Options of `phonebak backup`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The backup folder (made if missing). The phone's files go to `DIR/<Model> (<serial>)/`.
+    #[arg(long, value_name = "DIR")]
+    to: PathBuf,
+    /// The phone to back up (its serial in `phonebak devices`); needed only when several are ready.
+    #[arg(long, value_name = "SERIAL")]
+    device: Option<String>,
+    /// Back up only this folder: its name in `phonebak folders` ("Camera") or its path ("DCIM/Camera").
+    /// Repeatable.
+    #[arg(long, value_name = "NAME")]
+    folder: Vec<String>,
+    /// Back up only files modified on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    since: Option<i64>,
+    /// Print what would be copied, and copy nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print JSON lines (the plan, progress events, the report) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The files of the chosen folders (all the gallery's when none is chosen), modified on or after `since`.
+fn choose(gallery: &scan::Gallery, folders: &[String], since: Option<i64>) -> anyhow::Result<Vec<MediaFile>> {
+    let mut files: Vec<MediaFile> = if folders.is_empty() {
+        gallery.files().cloned().collect()
+    } else {
+        let mut chosen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for name in folders {
+            let Some(folder) = gallery.folder(name) else {
+                let known: Vec<&str> = gallery.folders.iter().map(|f| f.name.as_str()).collect();
+                bail!(
+                    "The phone has no gallery folder named {name:?}. Use a name or path from `phonebak folders`; \
+                     the folders are: {}",
+                    if known.is_empty() { "(none)".to_string() } else { known.join(", ") }
+                );
+            };
+            if seen.insert(folder.path.clone()) {
+                chosen.extend(folder.files.iter().cloned());
+            }
+        }
+        chosen
+    };
+    if let Some(since) = since {
+        files.retain(|f| f.mtime >= since);
+    }
+    Ok(files)
+}
+
+fn plan_json(plan: &BackupPlan) -> serde_json::Value {
+    let files: Vec<_> = plan
+        .new
+        .iter()
+        .map(|p| (p, "new"))
+        .chain(plan.changed.iter().map(|p| (p, "changed")))
+        .map(|(p, status)| {
+            json!({
+                "status": status,
+                "phone_path": json_path(&p.file.path),
+                "local_path": json_path(&p.local_path),
+                "size": p.file.size,
+                "mtime": p.file.mtime,
+            })
+        })
+        .collect();
+    let skipped: Vec<_> =
+        plan.skipped.iter().map(|s| json!({ "phone_path": json_path(&s.file.path), "reason": s.reason })).collect();
+    let t = &plan.totals;
+    json!({
+        "event": "plan",
+        "dest": plan.dest.to_string_lossy(),
+        "device_folder": plan.device_folder,
+        "new_files": t.new_files,
+        "changed_files": t.changed_files,
+        "files_to_copy": t.files_to_copy,
+        "bytes_to_copy": t.bytes_to_copy,
+        "unchanged_files": t.unchanged_files,
+        "unchanged_bytes": t.unchanged_bytes,
+        "files": files,
+        "skipped": skipped,
+    })
+}
+
+fn plan_text(plan: &BackupPlan, list_files: bool) -> String {
+    let t = &plan.totals;
+    let mut text = format!(
+        "To copy: {} files, {} ({} new, {} changed on the phone); already backed up: {} files, {}.\n",
+        t.files_to_copy,
+        human_bytes(t.bytes_to_copy),
+        t.new_files,
+        t.changed_files,
+        t.unchanged_files,
+        human_bytes(t.unchanged_bytes)
+    );
+    if list_files {
+        for p in &plan.new {
+            let _ = writeln!(text, "  new      {}  ({})", lossy(&p.local_path), human_bytes(p.file.size));
+        }
+        for p in &plan.changed {
+            let _ = writeln!(text, "  changed  {}  ({})", lossy(&p.local_path), human_bytes(p.file.size));
+        }
+    }
+    for s in &plan.skipped {
+        let _ = writeln!(text, "  skipped  {}: {}", lossy(&s.file.path), s.reason);
+    }
+    text
+}
+
+fn report_json(report: &BackupReport) -> serde_json::Value {
+    let failed: Vec<_> =
+        report.failed.iter().map(|f| json!({ "phone_path": json_path(&f.phone_path), "reason": f.reason })).collect();
+    json!({
+        "event": "report",
+        "copied_files": report.copied.len(),
+        "bytes_copied": report.bytes_copied,
+        "bytes_pulled": report.bytes_pulled,
+        "unchanged_files": report.unchanged_files,
+        "failed": failed,
+        "elapsed_secs": report.elapsed.as_secs_f64(),
+    })
+}
+
+/// How often `--json` prints a progress line.
+const JSON_PROGRESS_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Shows the engine's progress: a bar on a terminal, JSON lines with `--json`, else nothing.
+struct Shown {
+    bar: Option<ProgressBar>,
+    json: bool,
+    last_json: Cell<Option<Instant>>,
+}
+
+impl Progress for Shown {
+    fn update(&self, s: &ProgressState) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(s.bytes_total);
+            bar.set_position(s.bytes_done.min(s.bytes_total));
+            let current = s.current_file.as_deref().map(lossy).unwrap_or_default();
+            let name = current.rsplit('/').next().unwrap_or_default();
+            bar.set_message(format!("{}/{} files  {name}", s.files_done, s.files_total));
+        }
+        if self.json {
+            let now = Instant::now();
+            let due = self.last_json.get().is_none_or(|last| now.duration_since(last) >= JSON_PROGRESS_INTERVAL);
+            if due || s.phase == backup::Phase::Finished {
+                self.last_json.set(Some(now));
+                // A closed stdout shows up again, and is handled, when the report is printed.
+                let _ = print_json(&json!({
+                    "event": "progress",
+                    "phase": format!("{:?}", s.phase).to_lowercase(),
+                    "files_done": s.files_done,
+                    "files_total": s.files_total,
+                    "bytes_done": s.bytes_done,
+                    "bytes_total": s.bytes_total,
+                    "current_file": s.current_file.as_deref().map(json_path),
+                    "bytes_per_sec": s.bytes_per_sec,
+                    "eta_secs": s.eta.map(|d| d.as_secs()),
+                }));
+            }
+        }
+    }
+
+    fn file_failed(&self, phone_path: &[u8], reason: &str) {
+        tracing::warn!(path = %lossy(phone_path), reason, "file failed");
+        if self.json {
+            let _ =
+                print_json(&json!({ "event": "file_failed", "phone_path": json_path(phone_path), "reason": reason }));
+        } else if let Some(bar) = &self.bar {
+            bar.println(format!("Failed: {}: {reason}", lossy(phone_path)));
+        } else {
+            eprintln!("Failed: {}: {reason}", lossy(phone_path));
+        }
+    }
+}
+
+fn progress_bar(total_bytes: u64) -> ProgressBar {
+    let bar = ProgressBar::new(total_bytes);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:30} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ETA {eta}  {wide_msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Runs `phonebak backup`.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let cancel = CancelToken::new();
+    let scan_cancel = Arc::new(scan::CancelToken::new());
+    {
+        let (cancel, scan_cancel) = (cancel.clone(), Arc::clone(&scan_cancel));
+        ctrlc::set_handler(move || {
+            if cancel.is_cancelled() {
+                // A second Ctrl-C: stop now. The manifest is written atomically, and the next run throws away
+                // the temporary files this one leaves.
+                std::process::exit(130);
+            }
+            eprintln!("\nStopping after the current block (Ctrl-C again to stop at once); finished files are kept.");
+            cancel.cancel();
+            scan_cancel.cancel();
+        })
+        .context("Could not install the Ctrl-C handler")?;
+    }
+    let device = pick_device(args.device.as_deref())?;
+    let info = device.info()?;
+    tracing::info!(serial = info.serial, model = info.model, dest = %args.to.display(), "backup started");
+    let gallery = scan_gallery(&device, &scan_cancel, !args.json)?;
+    let files = choose(&gallery, &args.folder, args.since)?;
+    let manifest = Manifest::load_or_new(&args.to, &info.serial, &info.model)?;
+    let plan = backup::plan(&files, &args.to, &manifest);
+    tracing::info!(
+        files = plan.totals.files_to_copy,
+        bytes = plan.totals.bytes_to_copy,
+        unchanged = plan.totals.unchanged_files,
+        dry_run = args.dry_run,
+        "planned"
+    );
+    if args.json {
+        stdout_ok(print_json(&plan_json(&plan)))?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        stdout_ok(out.write_all(plan_text(&plan, args.dry_run).as_bytes()).and_then(|()| out.flush()))?;
+    }
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bar = (!args.json && std::io::stderr().is_terminal()).then(|| progress_bar(plan.totals.bytes_to_copy));
+    let shown = Shown { bar, json: args.json, last_json: Cell::new(None) };
+    let result = backup::execute(&plan, &device, &shown, &cancel);
+    if let Some(bar) = &shown.bar {
+        bar.finish_and_clear();
+    }
+    let report = result?;
+    tracing::info!(
+        copied = report.copied.len(),
+        bytes = report.bytes_copied,
+        failed = report.failed.len(),
+        "backup finished"
+    );
+    if args.json {
+        stdout_ok(print_json(&report_json(&report)))?;
+    } else {
+        let mut text = format!(
+            "Backed up {} files ({}) in {:.1} s; {} already backed up. Backup folder: {}\n",
+            report.copied.len(),
+            human_bytes(report.bytes_copied),
+            report.elapsed.as_secs_f64(),
+            report.unchanged_files,
+            plan.dest.join(&plan.device_folder).display()
+        );
+        if !report.failed.is_empty() {
+            let _ = writeln!(
+                text,
+                "{} files could not be backed up (run the backup again to retry them):",
+                report.failed.len()
+            );
+            for f in &report.failed {
+                let _ = writeln!(text, "  {}: {}", lossy(&f.phone_path), f.reason);
+            }
+        }
+        let mut out = std::io::stdout().lock();
+        stdout_ok(out.write_all(text.as_bytes()).and_then(|()| out.flush()))?;
+    }
+    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+}

@@ -1,0 +1,233 @@
+//! What the commands share: choosing the phone, printing sizes and dates, JSON lines, and the log file.
+//!
+//! Dates are shown and parsed in UTC by hand (a few lines of arithmetic) rather than with a date crate: the CLI
+//! needs only `YYYY-MM-DD`, and a phone's mtimes are plain seconds since 1970.
+
+use crate::backup::manifest::Bytes;
+use crate::device::{Adb, Device};
+use anyhow::{Context, bail};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Finds adb and picks the phone to work with: `serial` when given, else the only ready phone. With no ready
+/// phone the error lists every phone with what to do; with several it names them all.
+pub fn pick_device(serial: Option<&str>) -> anyhow::Result<Device> {
+    let adb = Adb::find()?;
+    if let Some(serial) = serial {
+        tracing::info!(serial, "using the phone given with --device");
+        return Ok(adb.device(serial)?);
+    }
+    let listed = adb.devices()?;
+    let ready: Vec<&str> = listed.iter().filter(|d| d.state.is_ready()).map(|d| d.serial.as_str()).collect();
+    match ready.as_slice() {
+        [one] => {
+            tracing::info!(serial = one, "using the only ready phone");
+            Ok(adb.device(one)?)
+        }
+        [] => {
+            let mut why = String::from("No phone is ready.");
+            for entry in &listed {
+                let _ = write!(why, "\n  {} ({}): {}", entry.serial, entry.state.as_str(), entry.guidance());
+            }
+            for usb in adb.unlisted_usb_phones(&listed) {
+                let _ = write!(why, "\n  {} (on USB, not seen by adb): {}", usb.display_name(), usb.guidance());
+            }
+            if listed.is_empty() {
+                why.push_str(
+                    " Connect the phone with a USB cable, unlock it and turn on USB debugging (run `phonebak \
+                     devices` for the steps).",
+                );
+            }
+            bail!(why)
+        }
+        many => bail!("{} phones are ready ({}): choose one with --device SERIAL.", many.len(), many.join(", ")),
+    }
+}
+
+/// A size for people: `1.5 MB` (decimal units, as phones and file managers show them).
+#[must_use]
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// A time (seconds since 1970) as a UTC date, `2024-05-31`.
+#[must_use]
+pub fn date(secs: i64) -> String {
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Parses `YYYY-MM-DD` into the first second of that day (UTC), for `--since`.
+pub fn parse_date(text: &str) -> Result<i64, String> {
+    let bad = || format!("{text:?} is not a date: write it as YYYY-MM-DD, for example 2024-05-31");
+    let mut parts = text.trim().split('-');
+    let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(bad());
+    }
+    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i64>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        return Err(bad());
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&month) || day == 0 || day > month_days[month as usize - 1] {
+        return Err(bad());
+    }
+    Ok(days_from_civil(year, month, day) * 86_400)
+}
+
+/// A phone or local path as text for people (bytes that are not UTF-8 shown as `�`).
+#[must_use]
+pub fn lossy(path: &[u8]) -> String {
+    String::from_utf8_lossy(path).into_owned()
+}
+
+/// A path for JSON: a string when it is UTF-8, else `{"hex": ...}` (as in the manifest).
+#[must_use]
+pub fn json_path(path: &[u8]) -> serde_json::Value {
+    serde_json::to_value(Bytes(path.to_vec())).unwrap_or(serde_json::Value::Null)
+}
+
+/// Prints one JSON object on a line of stdout.
+pub fn print_json(value: &serde_json::Value) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Where phonebak keeps its logs: `$XDG_DATA_HOME/phonebak/logs`, else `~/.local/share/phonebak/logs`
+/// (`%LOCALAPPDATA%\phonebak\logs` on Windows).
+#[must_use]
+pub fn log_dir() -> Option<PathBuf> {
+    let nonempty = |key: &str| std::env::var_os(key).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let base = if cfg!(windows) {
+        nonempty("LOCALAPPDATA")?
+    } else {
+        nonempty("XDG_DATA_HOME").or_else(|| nonempty("HOME").map(|h| h.join(".local/share")))?
+    };
+    Some(base.join("phonebak").join("logs"))
+}
+
+/// Writes each log line to the log file and, with `-v`, to stderr.
+#[derive(Clone)]
+struct Tee {
+    file: Option<Arc<Mutex<File>>>,
+    terminal: bool,
+}
+
+impl Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(file) = &self.file
+            && let Ok(mut file) = file.lock()
+        {
+            // A log line that cannot be written must not stop a backup.
+            let _ = file.write_all(buf);
+        }
+        if self.terminal {
+            let _ = std::io::stderr().write_all(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Tee {
+    type Writer = Tee;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Starts logging: to `phonebak.log` in [`log_dir`] (info and up; debug with `-vv`), and to stderr with `-v`.
+/// A log folder that cannot be made only loses the file; the command still runs.
+pub fn init_logging(verbose: u8) {
+    let file = log_dir().and_then(|dir| {
+        std::fs::create_dir_all(&dir).ok()?;
+        File::options().create(true).append(true).open(dir.join("phonebak.log")).ok()
+    });
+    let level = if verbose >= 2 { tracing::Level::DEBUG } else { tracing::Level::INFO };
+    let writer = Tee { file: file.map(|f| Arc::new(Mutex::new(f))), terminal: verbose > 0 };
+    let _ = tracing_subscriber::fmt().with_max_level(level).with_ansi(false).with_writer(writer).try_init();
+}
+
+/// Whether an error is a closed stdout (`phonebak folders | head`), which is not a failure.
+#[must_use]
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// Adds the path to an I/O error on stdout, keeping the kind for [`is_broken_pipe`].
+pub fn stdout_ok(result: std::io::Result<()>) -> anyhow::Result<()> {
+    result.context("Could not write the output")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_through_day_counts() {
+        assert_eq!(parse_date("1970-01-01"), Ok(0));
+        assert_eq!(parse_date("2024-02-29").map(date), Ok("2024-02-29".to_string()));
+        assert_eq!(date(1_700_000_000), "2023-11-14");
+        assert_eq!(date(-1), "1969-12-31");
+    }
+
+    #[test]
+    fn impossible_or_malformed_dates_are_refused() {
+        for bad in ["2023-02-29", "2024-13-01", "2024-1-01", "yesterday", "2024-01-01-01", "2024-00-10"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes_use_decimal_units() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_500_000), "1.5 MB");
+    }
+}
