@@ -130,7 +130,8 @@ fn a_pulled_cable_drops_the_phone_which_comes_back_to_be_reconnected() {
     let (dir, phone) = phone_with_dir(Config::default());
     write_file(&dir.path().join("DCIM/big.bin"), &noise(8 << 20, 3), 1_500_000_000);
     adb.connect(&phone, "device");
-    phone.inject(Fault::CablePull { at: PullPoint::AfterBytes(1 << 20), offline: Duration::from_millis(1500) });
+    // Long enough that a loaded machine still sees the phone gone after adb gives up on the pull.
+    phone.inject(Fault::CablePull { at: PullPoint::AfterBytes(1 << 20), offline: Duration::from_secs(5) });
     let dest = tempfile::tempdir().expect("dest");
     let target = dest.path().join("big.bin");
     let out = adb.on(&phone, &["pull", "/sdcard/DCIM/big.bin", target.to_str().expect("utf8")]);
@@ -138,7 +139,11 @@ fn a_pulled_cable_drops_the_phone_which_comes_back_to_be_reconnected() {
     // While unplugged the phone cannot be reached.
     assert!(std::net::TcpStream::connect(phone.addr()).is_err(), "phone still reachable while unplugged");
     assert_ne!(adb.state_of(&phone).as_deref(), Some("device"));
-    std::thread::sleep(Duration::from_millis(1700));
+    let back = std::time::Instant::now() + Duration::from_secs(15);
+    while std::net::TcpStream::connect(phone.addr()).is_err() {
+        assert!(std::time::Instant::now() < back, "phone never came back");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let _ = adb.adb(&["disconnect", &phone.addr().to_string()]);
     adb.connect(&phone, "device");
     let out = adb.on(&phone, &["pull", "/sdcard/DCIM/big.bin", target.to_str().expect("utf8")]);
