@@ -7,5 +7,6 @@
 pub mod backup;
 pub mod cli;
 pub mod device;
+pub mod progress;
 pub mod scan;
 pub mod virtual_phone;

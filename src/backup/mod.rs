@@ -19,11 +19,10 @@ pub use execute::{BackupReport, FailedFile, execute};
 pub use manifest::{Manifest, ManifestEntry};
 pub use plan::{BackupPlan, PlanTotals, PlannedFile, SkippedFile, plan, storage_relative};
 
+pub use crate::progress::{CancelToken, NoProgress, Phase, Progress, ProgressState};
+
 use crate::device::DeviceError;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 /// Anything that stops a backup. Each message says what happened and what to do; paths come last.
 #[derive(Debug, thiserror::Error)]
@@ -146,77 +145,3 @@ impl BackupError {
     }
 }
 
-/// What the backup is doing now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Preparing (cleaning leftovers, reading the manifest).
-    Starting,
-    /// Copying a file from the phone.
-    Pulling,
-    /// Asking the phone for the checksums of a batch of copied files.
-    Verifying,
-    /// Done.
-    Finished,
-}
-
-/// A snapshot of the backup's progress.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProgressState {
-    /// What is happening.
-    pub phase: Phase,
-    /// Files verified and recorded.
-    pub files_done: u64,
-    /// Files to copy in all.
-    pub files_total: u64,
-    /// Bytes received from the phone in this run (a retried file counts again).
-    pub bytes_done: u64,
-    /// Bytes to copy in all.
-    pub bytes_total: u64,
-    /// The phone path being copied, if any.
-    pub current_file: Option<Vec<u8>>,
-    /// Average speed of this run so far, bytes per second.
-    pub bytes_per_sec: f64,
-    /// Estimated time left, once the speed is known.
-    pub eta: Option<Duration>,
-}
-
-/// Receives progress. Calls come from the thread running [`execute`], often (every block of 64 KiB): keep
-/// them cheap, for example by forwarding to a channel or updating a bar.
-pub trait Progress {
-    /// The progress changed.
-    fn update(&self, state: &ProgressState);
-
-    /// A file could not be backed up (it is also in the report); the backup goes on.
-    fn file_failed(&self, _phone_path: &[u8], _reason: &str) {}
-}
-
-/// A [`Progress`] that ignores everything.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn update(&self, _state: &ProgressState) {}
-}
-
-/// Asks a running backup to stop. Cheap to clone; every clone shares the same flag.
-#[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
-
-impl CancelToken {
-    /// A token not yet cancelled.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Asks the work to stop (it stops within one block of data).
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether [`CancelToken::cancel`] was called.
-    #[must_use]
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}

@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The prefixes under which a phone's shared storage is reached; the rest of the path is kept in the backup.
-const STORAGE_PREFIXES: &[&[u8]] =
+pub(crate) const STORAGE_PREFIXES: &[&[u8]] =
     &[b"/storage/emulated/0/", b"/sdcard/", b"/storage/self/primary/", b"/mnt/sdcard/", b"/mnt/user/0/primary/"];
 
 /// The storage-relative part of a phone path (`/storage/emulated/0/DCIM/a.jpg` → `DCIM/a.jpg`). A path
@@ -92,7 +92,7 @@ impl BackupPlan {
 }
 
 /// Adds ` (2)`, ` (3)`... before the extension of the last component: `DCIM/IMG_1.jpg` → `DCIM/IMG_1 (2).jpg`.
-fn with_suffix(rel: &[u8], n: u32) -> Vec<u8> {
+pub(crate) fn with_suffix(rel: &[u8], n: u32) -> Vec<u8> {
     let slash = rel.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
     let (dir, name) = rel.split_at(slash);
     // A leading dot is part of the stem (`.hidden`), not an extension.

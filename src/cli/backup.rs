@@ -14,7 +14,6 @@ use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Options of `phonebak backup`.
@@ -208,9 +207,8 @@ fn progress_bar(total_bytes: u64) -> ProgressBar {
 /// Runs `phonebak backup`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let cancel = CancelToken::new();
-    let scan_cancel = Arc::new(scan::CancelToken::new());
     {
-        let (cancel, scan_cancel) = (cancel.clone(), Arc::clone(&scan_cancel));
+        let cancel = cancel.clone();
         ctrlc::set_handler(move || {
             if cancel.is_cancelled() {
                 // A second Ctrl-C: stop now. The manifest is written atomically, and the next run throws away
@@ -219,14 +217,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
             eprintln!("\nStopping after the current block (Ctrl-C again to stop at once); finished files are kept.");
             cancel.cancel();
-            scan_cancel.cancel();
         })
         .context("Could not install the Ctrl-C handler")?;
     }
     let device = pick_device(args.device.as_deref())?;
     let info = device.info()?;
     tracing::info!(serial = info.serial, model = info.model, dest = %args.to.display(), "backup started");
-    let gallery = scan_gallery(&device, &scan_cancel, !args.json)?;
+    let gallery = scan_gallery(&device, &cancel, !args.json)?;
     let files = choose(&gallery, &args.folder, args.since)?;
     let manifest = Manifest::load_or_new(&args.to, &info.serial, &info.model)?;
     let plan = backup::plan(&files, &args.to, &manifest);

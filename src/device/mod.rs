@@ -25,7 +25,7 @@ pub use error::{Cancelled, DeviceError};
 pub use info::{DeviceInfo, StorageSpace};
 pub use list::{DeviceEntry, DeviceState, parse_devices_long, udev_guidance};
 pub use locate::{AdbSearch, install_help, usual_places};
-pub use shell::{ShellOutput, command_line, quote};
+pub use shell::{ShellOutput, command_line, parse_sha256sum, quote};
 pub use sync::{DirEntry, FileStat, SyncSession, SyncVersions};
 pub use usb::UsbPhone;
 

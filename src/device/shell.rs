@@ -125,6 +125,53 @@ pub(crate) fn run(
     }
 }
 
+/// How `sha256sum` writes a name it has to escape (GNU style: a leading `\` on the line, `\\` and `\n`).
+fn escaped(name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len());
+    for &b in name {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
+/// Reads the output of `sha256sum -- PATH...` for `paths`, given in this order: one checksum (lowercase hex) per path, `None`
+/// for a path it did not print (missing or unreadable). Names are matched byte for byte, not split on lines,
+/// so names holding newlines are read right; GNU-style escaped lines are understood too.
+#[must_use]
+pub fn parse_sha256sum(stdout: &[u8], paths: &[&[u8]]) -> Vec<Option<String>> {
+    let mut pos = 0;
+    let mut sums = Vec::with_capacity(paths.len());
+    for path in paths {
+        let rest = &stdout[pos.min(stdout.len())..];
+        let (rest, name) = match rest.strip_prefix(b"\\") {
+            Some(r) => (r, escaped(path)),
+            None => (rest, path.to_vec()),
+        };
+        let skipped = stdout.len() - pos.min(stdout.len()) - rest.len();
+        let matched = rest.get(..64).filter(|h| h.iter().all(u8::is_ascii_hexdigit)).and_then(|hash| {
+            let tail = rest.get(64..)?;
+            let tail = tail.strip_prefix(b"  ").or_else(|| tail.strip_prefix(b" *"))?;
+            let tail = tail.strip_prefix(name.as_slice())?;
+            tail.strip_prefix(b"\n")?;
+            Some((String::from_utf8_lossy(hash).to_ascii_lowercase(), skipped + 64 + 2 + name.len() + 1))
+        });
+        match matched {
+            Some((hash, used)) => {
+                pos += used;
+                sums.push(Some(hash));
+            }
+            None => sums.push(None),
+        }
+    }
+    sums
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +200,29 @@ mod tests {
             command_line(&["stat", "-c", "%s %Y", "--", "/sdcard/a b"]),
             b"'stat' '-c' '%s %Y' '--' '/sdcard/a b'"
         );
+    }
+
+    const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    #[test]
+    fn sums_are_matched_by_exact_name_even_with_newlines_and_gaps() {
+        let out = format!("{A}  /s/line\nbreak.jpg\n{B}  /s/b.jpg\n");
+        let paths: [&[u8]; 3] = [b"/s/line\nbreak.jpg", b"/s/missing.jpg", b"/s/b.jpg"];
+        let sums = parse_sha256sum(out.as_bytes(), &paths);
+        assert_eq!(sums, vec![Some(A.to_string()), None, Some(B.to_string())]);
+    }
+
+    #[test]
+    fn gnu_escaped_lines_are_understood() {
+        let out = format!("\\{A}  /s/a\\nb\\\\c\n");
+        let sums = parse_sha256sum(out.as_bytes(), &[b"/s/a\nb\\c"]);
+        assert_eq!(sums, vec![Some(A.to_string())]);
+    }
+
+    #[test]
+    fn a_name_that_only_starts_the_same_does_not_match() {
+        let out = format!("{A}  /s/a.jpg.bak\n");
+        assert_eq!(parse_sha256sum(out.as_bytes(), &[b"/s/a.jpg"]), vec![None]);
     }
 }

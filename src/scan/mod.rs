@@ -19,7 +19,6 @@ mod walk;
 
 pub use walk::{ScanOptions, scan};
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Where phonebak reads the phone's shared storage (the same place as `/sdcard`).
@@ -334,29 +333,7 @@ pub struct ScanProgress<'a> {
     /// The folder just listed.
     pub current: &'a [u8],
 }
-
-/// A flag another thread sets to stop a scan; the scan stops before its next folder.
-#[derive(Debug, Default)]
-pub struct CancelToken(AtomicBool);
-
-impl CancelToken {
-    /// A token not cancelled yet.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Asks the work to stop.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether stopping was asked for.
-    #[must_use]
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
+pub use crate::progress::CancelToken;
 
 /// Why a scan failed.
 #[derive(Debug, thiserror::Error)]
