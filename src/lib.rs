@@ -8,5 +8,6 @@ pub mod backup;
 pub mod cli;
 pub mod device;
 pub mod progress;
+pub mod restore;
 pub mod scan;
 pub mod virtual_phone;

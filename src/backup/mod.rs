@@ -18,6 +18,7 @@ mod plan;
 pub use execute::{BackupReport, FailedFile, execute};
 pub use manifest::{Manifest, ManifestEntry};
 pub use plan::{BackupPlan, PlanTotals, PlannedFile, SkippedFile, plan, storage_relative};
+pub(crate) use plan::{STORAGE_PREFIXES, with_suffix};
 
 pub use crate::progress::{CancelToken, NoProgress, Phase, Progress, ProgressState};
 
@@ -144,4 +145,3 @@ impl BackupError {
         }
     }
 }
-

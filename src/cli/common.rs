@@ -5,6 +5,7 @@
 
 use crate::backup::manifest::Bytes;
 use crate::device::{Adb, Device};
+pub use crate::progress::human_bytes;
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -45,22 +46,6 @@ pub fn pick_device(serial: Option<&str>) -> anyhow::Result<Device> {
         }
         many => bail!("{} phones are ready ({}): choose one with --device SERIAL.", many.len(), many.join(", ")),
     }
-}
-
-/// A size for people: `1.5 MB` (decimal units, as phones and file managers show them).
-#[must_use]
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm).

@@ -171,7 +171,6 @@ pub fn parse_sha256sum(stdout: &[u8], paths: &[&[u8]]) -> Vec<Option<String>> {
     sums
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

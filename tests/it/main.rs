@@ -6,6 +6,7 @@ mod cli;
 mod cli_backup;
 mod device;
 mod protocol;
+mod restore;
 mod sample_gallery;
 mod scan;
 mod toybox_conformance;

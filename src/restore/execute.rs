@@ -1,0 +1,621 @@
+//! Carrying out a [`RestorePlan`]: push to a temp name while hashing the backup copy, verify the batch with the
+//! phone's `sha256sum`, rename into place without replacing anything, then index in the gallery.
+
+use super::plan::{MAX_COMMAND_BYTES, PlannedRestore, RestorePlan, command_chunks, free_name, phone_sha256};
+use super::{RestoreError, STORAGE_ROOT, TEMP_PREFIX, TEMP_SUFFIX, batch_commands, join_path, split_path};
+use crate::backup::FailedFile;
+use crate::backup::manifest::{hex, local_path_of};
+use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line};
+use crate::progress::{CancelToken, Phase, Progress, ProgressState};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::time::{Duration, Instant};
+
+/// Most files pushed before they are checked and renamed.
+const MAX_BATCH_FILES: usize = 200;
+/// Most bytes pushed before they are checked (what an interruption can cost).
+const MAX_BATCH_BYTES: u64 = 256 << 20;
+/// Free space kept on the phone beyond what the restore needs.
+const FREE_MARGIN: u64 = 32 << 20;
+/// Above this many files to index, Android 11+ rescans the volume once instead of file by file (each
+/// `content` command starts a Java process on the phone, a fraction of a second each).
+const SCAN_VOLUME_ABOVE: usize = 50;
+/// Starts the line that gives each indexing command's exit status.
+const STATUS_MARK: &str = "@@phonebak-status:";
+/// Least time between two byte-progress updates.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
+
+/// A file put back on the phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredFile {
+    /// Its path in the backup folder.
+    pub local_path: Vec<u8>,
+    /// Where it is now on the phone.
+    pub phone_path: Vec<u8>,
+    /// Where it wanted to go (differs from `phone_path` when a different file had the name).
+    pub wanted: Vec<u8>,
+    /// Its size.
+    pub size: u64,
+}
+
+impl RestoredFile {
+    /// Whether it got another name because a different file had its own.
+    #[must_use]
+    pub fn renamed(&self) -> bool {
+        self.phone_path != self.wanted
+    }
+}
+
+/// What a restore run did.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreReport {
+    /// Files restored, verified on the phone, in place.
+    pub restored: Vec<RestoredFile>,
+    /// Bytes of those files.
+    pub bytes_restored: u64,
+    /// Bytes sent to the phone (more than `bytes_restored` when a file was sent twice).
+    pub bytes_pushed: u64,
+    /// Files already on the phone with the same content, skipped.
+    pub already_there: u64,
+    /// Files that could not be restored (the run went on without them); the phone path is where it wanted to go.
+    pub failed: Vec<FailedFile>,
+    /// Files restored (or found already there) that this run added to the gallery's index.
+    pub indexed: u64,
+    /// Files the phone would not index, and what it said (they are on the phone; a reboot or the gallery's
+    /// own rescan shows them).
+    pub not_indexed: Vec<FailedFile>,
+    /// Temp files of an earlier, interrupted run that were removed.
+    pub stale_temps_removed: u64,
+    /// How long the run took.
+    pub elapsed: Duration,
+}
+
+/// A file pushed to its temp name, not yet checked.
+struct Pushed<'p> {
+    planned: &'p PlannedRestore,
+    tmp: Vec<u8>,
+}
+
+/// Why one file's push did not give a copy on the phone.
+enum PushFailure {
+    /// The file alone failed: report it and go on (its temp file, if any, is listed for removal).
+    File(String),
+    /// The whole run must stop.
+    Stop(RestoreError),
+}
+
+/// A reader that hashes what it reads.
+struct HashingReader<R: Read> {
+    inner: R,
+    hasher: Sha256,
+    read: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+struct Run<'a> {
+    plan: &'a RestorePlan,
+    device: &'a Device,
+    progress: &'a dyn Progress,
+    cancel: &'a CancelToken,
+    session: Option<SyncSession>,
+    taken: std::collections::HashMap<Vec<u8>, HashSet<Vec<u8>>>,
+    report: RestoreReport,
+    /// Makes this run's temp names unique.
+    tag: String,
+    tmp_counter: u64,
+    /// Temp files on the phone that may exist and are not in place: removed at the end of each batch and of
+    /// the run.
+    to_remove: BTreeSet<Vec<u8>>,
+    started: Instant,
+    last_update: Instant,
+}
+
+/// Restores what `plan` lists onto `device` (the phone the plan was made on). Checks the phone's free space
+/// first; removes temp files of an interrupted run; then pushes, verifies, renames and indexes batch by batch.
+/// A file that fails (damaged in the backup, refused by the phone, checksum mismatch twice) is reported in
+/// [`RestoreReport::failed`]; a cancel, a lost connection or a full phone stops the run with an error, every
+/// file finished before kept in place and no temp file left where the phone can still be reached.
+pub fn execute(
+    plan: &RestorePlan,
+    device: &Device,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RestoreReport, RestoreError> {
+    let needed = plan.totals.bytes_to_push;
+    if needed > 0
+        && let Some(free) = plan.free_bytes
+        && free < needed.saturating_add(FREE_MARGIN)
+    {
+        return Err(RestoreError::PhoneFull {
+            needed: crate::progress::human_bytes(needed + FREE_MARGIN),
+            free: crate::progress::human_bytes(free),
+        });
+    }
+    let now = Instant::now();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let mut run = Run {
+        plan,
+        device,
+        progress,
+        cancel,
+        session: None,
+        taken: plan.taken.clone(),
+        report: RestoreReport { already_there: plan.totals.identical_files, ..RestoreReport::default() },
+        tag: format!("{:08x}", nanos ^ std::process::id().rotate_left(16)),
+        tmp_counter: 0,
+        to_remove: plan.stale_temps.iter().cloned().collect(),
+        started: now,
+        last_update: now,
+    };
+    run.report.stale_temps_removed = plan.stale_temps.len() as u64;
+    let result = run.remove_temps().and_then(|()| run.push_all()).and_then(|()| run.index());
+    run.session = None;
+    // A stop that left the phone reachable (a cancel, a full phone) cleans up after itself.
+    if !matches!(result, Err(RestoreError::ConnectionLost { .. })) {
+        let _ = run.remove_temps();
+    }
+    run.report.elapsed = run.started.elapsed();
+    result?;
+    run.notify(Phase::Finished, None, true);
+    Ok(run.report)
+}
+
+impl<'a> Run<'a> {
+    fn files_done(&self) -> u64 {
+        self.report.restored.len() as u64
+    }
+
+    fn notify(&mut self, phase: Phase, current: Option<&[u8]>, force: bool) {
+        let now = Instant::now();
+        if !force && now.duration_since(self.last_update) < PROGRESS_INTERVAL {
+            return;
+        }
+        self.last_update = now;
+        self.progress.update(&state(
+            phase,
+            self.files_done(),
+            self.plan.totals.files_to_push,
+            self.report.bytes_pushed,
+            self.plan.totals.bytes_to_push,
+            current,
+            self.started,
+        ));
+    }
+
+    fn fail(&mut self, wanted: &[u8], reason: String) {
+        self.progress.file_failed(wanted, &reason);
+        self.report.failed.push(FailedFile { phone_path: wanted.to_vec(), reason });
+    }
+
+    fn check_cancel(&self) -> Result<(), RestoreError> {
+        if self.cancel.is_cancelled() {
+            return Err(RestoreError::Cancelled { files_done: self.files_done() });
+        }
+        Ok(())
+    }
+
+    fn stop(&self, e: DeviceError) -> RestoreError {
+        RestoreError::stop(e, self.files_done())
+    }
+
+    fn shell(&self, command: &[u8]) -> Result<crate::device::ShellOutput, RestoreError> {
+        self.device.shell(command).map_err(|e| self.stop(e))
+    }
+
+    /// Removes the temp files listed in `to_remove` (`rm -f`, batched); they are forgotten only once removed.
+    fn remove_temps(&mut self) -> Result<(), RestoreError> {
+        let temps: Vec<Vec<u8>> = self.to_remove.iter().cloned().collect();
+        let refs: Vec<&[u8]> = temps.iter().map(Vec::as_slice).collect();
+        for chunk in command_chunks(&refs, |t| t) {
+            let mut args: Vec<&[u8]> = vec![b"rm", b"-f", b"--"];
+            args.extend(&chunk);
+            self.shell(&command_line(&args))?;
+            for t in chunk {
+                self.to_remove.remove(t);
+            }
+        }
+        Ok(())
+    }
+
+    fn push_all(&mut self) -> Result<(), RestoreError> {
+        let files: Vec<&'a PlannedRestore> = self.plan.to_push.iter().collect();
+        let mut at = 0;
+        while at < files.len() {
+            let mut bytes = 0u64;
+            let mut end = at;
+            while end < files.len() {
+                let size = files[end].selected.entry.size;
+                if end > at && (end - at >= MAX_BATCH_FILES || bytes + size > MAX_BATCH_BYTES) {
+                    break;
+                }
+                bytes += size;
+                end += 1;
+            }
+            self.batch(&files[at..end])?;
+            at = end;
+        }
+        Ok(())
+    }
+
+    /// Pushes a batch, checks it with one command, retries mismatches once, renames the good copies into place.
+    fn batch(&mut self, files: &[&'a PlannedRestore]) -> Result<(), RestoreError> {
+        let mut pushed = Vec::with_capacity(files.len());
+        for &planned in files {
+            self.check_cancel()?;
+            match self.push(planned) {
+                Ok(p) => pushed.push(p),
+                Err(PushFailure::File(reason)) => self.fail(&planned.selected.target, reason),
+                Err(PushFailure::Stop(e)) => return Err(e),
+            }
+        }
+        let (good, retry) = self.verify(pushed)?;
+        let mut again = Vec::new();
+        for planned in retry {
+            self.check_cancel()?;
+            match self.push(planned) {
+                Ok(p) => again.push(p),
+                Err(PushFailure::File(reason)) => self.fail(&planned.selected.target, reason),
+                Err(PushFailure::Stop(e)) => return Err(e),
+            }
+        }
+        let (good_again, failed) = self.verify(again)?;
+        for planned in failed {
+            self.fail(
+                &planned.selected.target,
+                "the copy on the phone did not match the backup's checksum, twice (the connection or the phone's \
+                 storage corrupts data); it was not kept. Run the restore again later"
+                    .to_string(),
+            );
+        }
+        let mut good = good;
+        good.extend(good_again);
+        self.place(good)?;
+        self.remove_temps()
+    }
+
+    fn session(&mut self) -> Result<&mut SyncSession, RestoreError> {
+        let session = match self.session.take() {
+            Some(session) => session,
+            None => self.device.sync().map_err(|e| self.stop(e))?,
+        };
+        Ok(self.session.insert(session))
+    }
+
+    /// Pushes one backup copy to a new temp name beside its target, checking the copy against the manifest as
+    /// it is read.
+    fn push(&mut self, planned: &'a PlannedRestore) -> Result<Pushed<'a>, PushFailure> {
+        let entry = &planned.selected.entry;
+        let local = self.plan.backup_dir.join(local_path_of(&entry.local_path.0));
+        let file = match std::fs::symlink_metadata(&local) {
+            Ok(m) if m.is_file() => File::open(&local),
+            Ok(_) => return Err(PushFailure::File("its copy in the backup is not a regular file".to_string())),
+            Err(e) => Err(e),
+        }
+        .map_err(|e| PushFailure::File(format!("its copy in the backup cannot be read ({e}): {}", local.display())))?;
+        self.tmp_counter += 1;
+        let mut name = TEMP_PREFIX.to_vec();
+        name.extend_from_slice(format!("{}-{}", self.tag, self.tmp_counter).as_bytes());
+        name.extend_from_slice(TEMP_SUFFIX);
+        let tmp = join_path(split_path(&planned.target).0, &name);
+        // Listed before the first byte goes: whatever happens next, it is removed unless it is moved into place.
+        self.to_remove.insert(tmp.clone());
+        let mut reader =
+            HashingReader { inner: BufReader::with_capacity(256 * 1024, file), hasher: Sha256::new(), read: 0 };
+        self.notify(Phase::Pushing, Some(&planned.target), true);
+        let base = self.report.bytes_pushed;
+        let (cancel, progress, started) = (self.cancel, self.progress, self.started);
+        let (files_done, files_total, bytes_total) =
+            (self.files_done(), self.plan.totals.files_to_push, self.plan.totals.bytes_to_push);
+        let current = planned.target.clone();
+        let mut last = Instant::now();
+        let mut seen = 0u64;
+        let result = {
+            let session = self.session().map_err(PushFailure::Stop)?;
+            session.push(&mut reader, &tmp, 0o660, entry.mtime, &mut |n| {
+                seen = n;
+                if cancel.is_cancelled() {
+                    return Err(Cancelled);
+                }
+                if last.elapsed() >= PROGRESS_INTERVAL {
+                    last = Instant::now();
+                    let s =
+                        state(Phase::Pushing, files_done, files_total, base + n, bytes_total, Some(&current), started);
+                    progress.update(&s);
+                }
+                Ok(())
+            })
+        };
+        self.report.bytes_pushed = base + seen;
+        if let Err(e) = result {
+            // The phone removes a file whose push failed; the session is done for.
+            self.session = None;
+            let files_done = self.files_done();
+            return Err(match e {
+                DeviceError::Cancelled => PushFailure::Stop(RestoreError::Cancelled { files_done }),
+                DeviceError::Local { source, .. } => {
+                    PushFailure::File(format!("its copy in the backup cannot be read ({source}): {}", local.display()))
+                }
+                DeviceError::Remote { message, path, .. } if message.contains("No space left on device") => {
+                    PushFailure::Stop(RestoreError::PhoneFilledUp { files_done, message, path })
+                }
+                DeviceError::Remote { message, .. } => PushFailure::File(format!("the phone refused it ({message})")),
+                e @ (DeviceError::BadPath { .. } | DeviceError::TimeOutOfRange { .. }) => {
+                    PushFailure::File(e.to_string())
+                }
+                e => PushFailure::Stop(self.stop(e)),
+            });
+        }
+        let sha256 = hex(&reader.hasher.finalize());
+        if reader.read != entry.size || sha256 != entry.sha256 {
+            return Err(PushFailure::File(
+                "its copy in the backup is damaged (its checksum differs from the manifest's), so it was not \
+                 restored; run `phonebak verify` on the backup folder, and back the phone up again if it still has \
+                 the photo"
+                    .to_string(),
+            ));
+        }
+        Ok(Pushed { planned, tmp })
+    }
+
+    /// Checks pushed files with one `sha256sum`; returns the good ones and the files to push again (whose temp
+    /// files are listed for removal).
+    #[allow(clippy::type_complexity)]
+    fn verify(&mut self, pushed: Vec<Pushed<'a>>) -> Result<(Vec<Pushed<'a>>, Vec<&'a PlannedRestore>), RestoreError> {
+        if pushed.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        self.check_cancel()?;
+        self.notify(Phase::Verifying, None, true);
+        let mut sums = Vec::with_capacity(pushed.len());
+        let indices: Vec<usize> = (0..pushed.len()).collect();
+        for chunk in command_chunks(&indices, |i| pushed[i].tmp.as_slice()) {
+            let paths: Vec<&[u8]> = chunk.iter().map(|&i| pushed[i].tmp.as_slice()).collect();
+            sums.extend(phone_sha256(self.device, &paths).map_err(|e| match e {
+                RestoreError::ConnectionLost { source, .. } | RestoreError::Device { source } => self.stop(source),
+                e => e,
+            })?);
+        }
+        let mut good = Vec::new();
+        let mut retry = Vec::new();
+        for (p, sum) in pushed.into_iter().zip(sums) {
+            if sum.as_deref() == Some(p.planned.selected.entry.sha256.as_str()) {
+                good.push(p);
+            } else {
+                retry.push(p.planned);
+            }
+        }
+        Ok((good, retry))
+    }
+
+    /// Renames verified temp files into place with `mv -n` (never replacing a file); a name taken meanwhile
+    /// gets the next free one.
+    fn place(&mut self, good: Vec<Pushed<'a>>) -> Result<(), RestoreError> {
+        let mut pending: Vec<(Pushed<'a>, Vec<u8>)> = good.into_iter().map(|p| (p, Vec::new())).collect();
+        for p in &mut pending {
+            p.1.clone_from(&p.0.planned.target);
+        }
+        for attempt in 0..2 {
+            if pending.is_empty() {
+                break;
+            }
+            self.check_cancel()?;
+            let parts: Vec<Vec<u8>> = pending
+                .iter()
+                .map(|(p, target)| {
+                    let mut part = command_line(&[&b"mv"[..], b"-n", b"-T", b"--", &p.tmp, target]);
+                    part.extend_from_slice(b"; ");
+                    part.extend_from_slice(&command_line(&[&b"test"[..], b"-e", &p.tmp]));
+                    part.extend_from_slice(b"; echo $?");
+                    part
+                })
+                .collect();
+            let mut answers: Vec<u8> = Vec::new();
+            for line in batch_commands(parts, MAX_COMMAND_BYTES) {
+                answers.extend(self.shell(&line)?.stdout);
+            }
+            let answers: Vec<&[u8]> = answers.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).collect();
+            let mut left = Vec::new();
+            for (i, (p, target)) in pending.into_iter().enumerate() {
+                // `test -e TMP` fails (1) once the temp file has been renamed away.
+                let moved = match answers.get(i).copied() {
+                    Some(b"1") => true,
+                    Some(b"0") => false,
+                    _ => self.session()?.stat(&p.tmp).map_err(|e| self.stop(e))?.is_none(),
+                };
+                if moved {
+                    self.to_remove.remove(&p.tmp);
+                    let entry = &p.planned.selected.entry;
+                    self.report.bytes_restored += entry.size;
+                    self.report.restored.push(RestoredFile {
+                        local_path: entry.local_path.0.clone(),
+                        phone_path: target,
+                        wanted: p.planned.selected.target.clone(),
+                        size: entry.size,
+                    });
+                } else if attempt == 0 {
+                    // Something took the name since the plan: look again and take a free one.
+                    let (folder, name) = split_path(&target);
+                    let listing = self.session()?.list(folder).map_err(|e| self.stop(e))?;
+                    let taken = self.taken.entry(folder.to_vec()).or_default();
+                    taken.extend(listing.into_iter().map(|e| e.name));
+                    let fresh = free_name(name, taken);
+                    taken.insert(fresh.clone());
+                    let fresh = join_path(folder, &fresh);
+                    left.push((p, fresh));
+                } else {
+                    self.fail(
+                        &p.planned.selected.target,
+                        "another file kept taking its name on the phone while restoring; run the restore again"
+                            .to_string(),
+                    );
+                }
+            }
+            pending = left;
+            self.notify(Phase::Pushing, None, true);
+        }
+        Ok(())
+    }
+
+    /// Asks the phone's media store to index the restored files and the ones found already there but missing
+    /// from it.
+    fn index(&mut self) -> Result<(), RestoreError> {
+        let mut paths: Vec<Vec<u8>> = self.report.restored.iter().map(|r| r.phone_path.clone()).collect();
+        if !self.plan.identical.is_empty() {
+            let indexed = self.indexed_paths()?;
+            paths.extend(self.plan.identical.iter().map(|s| s.target.clone()).filter(|t| !indexed.contains(t)));
+        }
+        if paths.is_empty() {
+            return Ok(());
+        }
+        self.check_cancel()?;
+        self.notify(Phase::Indexing, None, true);
+        let sdk = self.plan.sdk;
+        if sdk >= 30 && paths.len() > SCAN_VOLUME_ABOVE {
+            let out = self.shell(b"content call --uri content://media --method scan_volume --arg external_primary")?;
+            if out.success() && !out.stderr_text().contains("Exception") {
+                self.report.indexed = paths.len() as u64;
+                return Ok(());
+            }
+            // Fall through to file by file.
+        }
+        let parts: Vec<Vec<u8>> = paths
+            .iter()
+            .map(|p| {
+                let mut part = if sdk >= 30 {
+                    command_line(&[
+                        &b"content"[..],
+                        b"call",
+                        b"--uri",
+                        b"content://media",
+                        b"--method",
+                        b"scan_file",
+                        b"--arg",
+                        p,
+                    ])
+                } else {
+                    let mut uri = b"file://".to_vec();
+                    uri.extend_from_slice(&percent_encode(p));
+                    command_line(&[
+                        &b"am"[..],
+                        b"broadcast",
+                        b"-a",
+                        b"android.intent.action.MEDIA_SCANNER_SCAN_FILE",
+                        b"-d",
+                        &uri,
+                    ])
+                };
+                // After whatever the command printed, one status line per file.
+                part.extend_from_slice(b" 2>&1; echo ");
+                part.extend_from_slice(STATUS_MARK.as_bytes());
+                part.extend_from_slice(b"$?");
+                part
+            })
+            .collect();
+        let mut output = Vec::new();
+        for line in batch_commands(parts, MAX_COMMAND_BYTES / 2) {
+            self.check_cancel()?;
+            output.extend(self.shell(&line)?.stdout);
+        }
+        // The answer of file k is the text after file k-1's status line; its status starts piece k+1.
+        let text = String::from_utf8_lossy(&output).into_owned();
+        let pieces: Vec<&str> = text.split(STATUS_MARK).collect();
+        for (k, path) in paths.into_iter().enumerate() {
+            let piece = pieces.get(k).copied().unwrap_or_default();
+            let said = if k == 0 { piece } else { piece.split_once('\n').map_or("", |(_, rest)| rest) }.trim();
+            let status = pieces.get(k + 1).and_then(|p| p.lines().next()).map(str::trim);
+            if status == Some("0") && !said.contains("Exception") && !said.contains("STREAM=null") {
+                self.report.indexed += 1;
+            } else {
+                let reason = if said.is_empty() {
+                    format!("exit status {}", status.unwrap_or("unknown"))
+                } else {
+                    said.to_string()
+                };
+                self.report.not_indexed.push(FailedFile { phone_path: path, reason });
+            }
+        }
+        Ok(())
+    }
+
+    /// The `_data` paths the media store lists (one `content query` for the whole volume).
+    fn indexed_paths(&self) -> Result<HashSet<Vec<u8>>, RestoreError> {
+        let out = self.shell(b"content query --uri content://media/external/file --projection _data")?;
+        let mut paths = HashSet::new();
+        for line in out.stdout.split(|&b| b == b'\n') {
+            if !line.starts_with(b"Row: ") {
+                continue;
+            }
+            let Some(at) = line.windows(7).position(|w| w == b" _data=") else { continue };
+            let path = &line[at + 7..];
+            if path.starts_with(STORAGE_ROOT) {
+                paths.insert(path.to_vec());
+            } else if let Some(rest) = path.strip_prefix(b"/sdcard") {
+                let mut p = STORAGE_ROOT.to_vec();
+                p.extend_from_slice(rest);
+                paths.insert(p);
+            }
+        }
+        Ok(paths)
+    }
+}
+
+/// A progress snapshot.
+fn state(
+    phase: Phase,
+    files_done: u64,
+    files_total: u64,
+    bytes_done: u64,
+    bytes_total: u64,
+    current: Option<&[u8]>,
+    started: Instant,
+) -> ProgressState {
+    let secs = started.elapsed().as_secs_f64();
+    let speed = if secs > 0.0 { bytes_done as f64 / secs } else { 0.0 };
+    ProgressState {
+        phase,
+        files_done,
+        files_total,
+        bytes_done,
+        bytes_total: bytes_total.max(bytes_done),
+        current_file: current.map(<[u8]>::to_vec),
+        bytes_per_sec: speed,
+        eta: (speed > 0.0 && bytes_done > 0)
+            .then(|| Duration::from_secs_f64(bytes_total.saturating_sub(bytes_done) as f64 / speed)),
+    }
+}
+
+/// A path as the path of a `file://` URI: every byte but unreserved ones and `/` as `%XX`, so that `#`, `?`,
+/// `%` and spaces stay part of the path when Android parses it.
+fn percent_encode(path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len());
+    for &b in path {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b);
+        } else {
+            out.extend_from_slice(format!("%{b:02X}").as_bytes());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_paths_escape_what_android_would_read_as_syntax() {
+        assert_eq!(percent_encode(b"/s/DCIM/a b#1?.jpg"), b"/s/DCIM/a%20b%231%3F.jpg");
+        assert_eq!(percent_encode(b"/s/100%.jpg"), b"/s/100%25.jpg");
+        assert_eq!(percent_encode("/s/é.jpg".as_bytes()), b"/s/%C3%A9.jpg");
+    }
+}
