@@ -2,19 +2,19 @@
 //! or as JSON lines for scripts. Ctrl-C asks the engine to stop through its cancel token, so an interrupted
 //! backup keeps every verified file and the next run continues.
 
-use super::common::{human_bytes, json_path, lossy, parse_date, pick_device, print_json, stdout_ok};
+use super::common::{
+    Shown, human_bytes, json_path, lossy, parse_date, pick_device, print_json, progress_bar, stdout_ok,
+};
 use super::folders::scan_gallery;
-use crate::backup::{self, BackupPlan, BackupReport, CancelToken, Manifest, Progress, ProgressState};
+use crate::backup::{self, BackupPlan, BackupReport, CancelToken, Manifest};
 use crate::scan::{self, MediaFile};
 use anyhow::{Context, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use std::cell::Cell;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 /// Options of `phonebak backup`.
 #[derive(Debug, clap::Args)]
@@ -139,69 +139,6 @@ fn report_json(report: &BackupReport) -> serde_json::Value {
         "failed": failed,
         "elapsed_secs": report.elapsed.as_secs_f64(),
     })
-}
-
-/// How often `--json` prints a progress line.
-const JSON_PROGRESS_INTERVAL: Duration = Duration::from_millis(500);
-
-/// Shows the engine's progress: a bar on a terminal, JSON lines with `--json`, else nothing.
-struct Shown {
-    bar: Option<ProgressBar>,
-    json: bool,
-    last_json: Cell<Option<Instant>>,
-}
-
-impl Progress for Shown {
-    fn update(&self, s: &ProgressState) {
-        if let Some(bar) = &self.bar {
-            bar.set_length(s.bytes_total);
-            bar.set_position(s.bytes_done.min(s.bytes_total));
-            let current = s.current_file.as_deref().map(lossy).unwrap_or_default();
-            let name = current.rsplit('/').next().unwrap_or_default();
-            bar.set_message(format!("{}/{} files  {name}", s.files_done, s.files_total));
-        }
-        if self.json {
-            let now = Instant::now();
-            let due = self.last_json.get().is_none_or(|last| now.duration_since(last) >= JSON_PROGRESS_INTERVAL);
-            if due || s.phase == backup::Phase::Finished {
-                self.last_json.set(Some(now));
-                // A closed stdout shows up again, and is handled, when the report is printed.
-                let _ = print_json(&json!({
-                    "event": "progress",
-                    "phase": format!("{:?}", s.phase).to_lowercase(),
-                    "files_done": s.files_done,
-                    "files_total": s.files_total,
-                    "bytes_done": s.bytes_done,
-                    "bytes_total": s.bytes_total,
-                    "current_file": s.current_file.as_deref().map(json_path),
-                    "bytes_per_sec": s.bytes_per_sec,
-                    "eta_secs": s.eta.map(|d| d.as_secs()),
-                }));
-            }
-        }
-    }
-
-    fn file_failed(&self, phone_path: &[u8], reason: &str) {
-        tracing::warn!(path = %lossy(phone_path), reason, "file failed");
-        if self.json {
-            let _ =
-                print_json(&json!({ "event": "file_failed", "phone_path": json_path(phone_path), "reason": reason }));
-        } else if let Some(bar) = &self.bar {
-            bar.println(format!("Failed: {}: {reason}", lossy(phone_path)));
-        } else {
-            eprintln!("Failed: {}: {reason}", lossy(phone_path));
-        }
-    }
-}
-
-fn progress_bar(total_bytes: u64) -> ProgressBar {
-    let bar = ProgressBar::new(total_bytes);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:30} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ETA {eta}  {wide_msg}",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// Runs `phonebak backup`.

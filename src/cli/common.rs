@@ -6,12 +6,17 @@
 use crate::backup::manifest::Bytes;
 use crate::device::{Adb, Device};
 pub use crate::progress::human_bytes;
+use crate::progress::{Progress, ProgressState};
 use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Finds adb and picks the phone to work with: `serial` when given, else the only ready phone. With no ready
 /// phone the error lists every phone with what to do; with several it names them all.
@@ -189,6 +194,72 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// Adds the path to an I/O error on stdout, keeping the kind for [`is_broken_pipe`].
 pub fn stdout_ok(result: std::io::Result<()>) -> anyhow::Result<()> {
     result.context("Could not write the output")
+}
+
+/// How often `--json` prints a progress line.
+const JSON_PROGRESS_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Shows the engine's progress: a bar on a terminal, JSON lines with `--json`, else nothing.
+pub struct Shown {
+    /// The bar, on a terminal.
+    pub bar: Option<ProgressBar>,
+    /// Whether to print JSON lines.
+    pub json: bool,
+    /// When the last JSON progress line was printed.
+    pub last_json: Cell<Option<Instant>>,
+}
+
+impl Progress for Shown {
+    fn update(&self, s: &ProgressState) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(s.bytes_total);
+            bar.set_position(s.bytes_done.min(s.bytes_total));
+            let current = s.current_file.as_deref().map(lossy).unwrap_or_default();
+            let name = current.rsplit('/').next().unwrap_or_default();
+            bar.set_message(format!("{}/{} files  {name}", s.files_done, s.files_total));
+        }
+        if self.json {
+            let now = Instant::now();
+            let due = self.last_json.get().is_none_or(|last| now.duration_since(last) >= JSON_PROGRESS_INTERVAL);
+            if due || s.phase == crate::progress::Phase::Finished {
+                self.last_json.set(Some(now));
+                // A closed stdout shows up again, and is handled, when the report is printed.
+                let _ = print_json(&json!({
+                    "event": "progress",
+                    "phase": format!("{:?}", s.phase).to_lowercase(),
+                    "files_done": s.files_done,
+                    "files_total": s.files_total,
+                    "bytes_done": s.bytes_done,
+                    "bytes_total": s.bytes_total,
+                    "current_file": s.current_file.as_deref().map(json_path),
+                    "bytes_per_sec": s.bytes_per_sec,
+                    "eta_secs": s.eta.map(|d| d.as_secs()),
+                }));
+            }
+        }
+    }
+
+    fn file_failed(&self, phone_path: &[u8], reason: &str) {
+        tracing::warn!(path = %lossy(phone_path), reason, "file failed");
+        if self.json {
+            let _ =
+                print_json(&json!({ "event": "file_failed", "phone_path": json_path(phone_path), "reason": reason }));
+        } else if let Some(bar) = &self.bar {
+            bar.println(format!("Failed: {}: {reason}", lossy(phone_path)));
+        } else {
+            eprintln!("Failed: {}: {reason}", lossy(phone_path));
+        }
+    }
+}
+
+pub fn progress_bar(total_bytes: u64) -> ProgressBar {
+    let bar = ProgressBar::new(total_bytes);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:30} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ETA {eta}  {wide_msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod backup;
 mod common;
 mod devices;
 mod folders;
+mod restore;
 mod verify;
 mod virtual_phone;
 
@@ -37,6 +38,9 @@ enum Command {
     /// Copy the phone's photos and videos into a folder, verified, with their dates; a re-run copies only
     /// what is new.
     Backup(backup::Args),
+    /// Put backed-up photos and videos back on a phone, where they were, so its gallery shows them again; never
+    /// overwrites a file already there.
+    Restore(restore::Args),
     /// Re-check every file of a backup folder against its manifest; name missing and corrupt files.
     Verify(verify::Args),
     /// Run a virtual phone: an adbd on 127.0.0.1 that real `adb` can connect to, for tests and the demo.
@@ -59,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Devices(args) => devices::run(args),
         Command::Folders(args) => folders::run(args),
         Command::Backup(args) => backup::run(args),
+        Command::Restore(args) => restore::run(args),
         Command::Verify(args) => verify::run(args),
         Command::VirtualPhone(args) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),
     };

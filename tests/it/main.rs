@@ -4,6 +4,7 @@ mod adb_real;
 mod backup;
 mod cli;
 mod cli_backup;
+mod cli_restore;
 mod device;
 mod protocol;
 mod restore;

@@ -1,0 +1,239 @@
+//! `phonebak restore`: open a backup folder, choose what to restore, plan it against the phone, then push with
+//! the engine, showing progress as a bar on a terminal or as JSON lines. Ctrl-C stops after the current block;
+//! what was restored stays, and the next run skips it.
+
+use super::common::{
+    Shown, human_bytes, json_path, lossy, parse_date, pick_device, print_json, progress_bar, stdout_ok,
+};
+use crate::progress::CancelToken;
+use crate::restore::{self, RestorePlan, RestoreReport, Selection};
+use anyhow::Context;
+use serde_json::json;
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Options of `phonebak restore`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The backup folder (the one given to `phonebak backup --to`).
+    #[arg(long, value_name = "DIR")]
+    from: PathBuf,
+    /// The phone to restore to (its serial in `phonebak devices`); needed only when several are ready.
+    #[arg(long, value_name = "SERIAL")]
+    device: Option<String>,
+    /// Which phone's backup to restore, when the folder holds several (default: the only one, or the backup
+    /// of the phone restored to).
+    #[arg(long, value_name = "SERIAL")]
+    backup_of: Option<String>,
+    /// Restore only files whose path below the phone's storage matches: a folder ("DCIM/Camera"), a file, or
+    /// a glob ("DCIM/Camera/*.jpg", "Pictures/**"). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    only: Vec<String>,
+    /// Restore only files modified on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    since: Option<i64>,
+    /// Restore only files modified before this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    until: Option<i64>,
+    /// Print what would be restored, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print JSON lines (the plan, progress events, the report) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn plan_json(plan: &RestorePlan) -> serde_json::Value {
+    let files: Vec<_> = plan
+        .to_push
+        .iter()
+        .map(|p| {
+            json!({
+                "local_path": json_path(&p.selected.entry.local_path.0),
+                "phone_path": json_path(&p.target),
+                "wanted": json_path(&p.selected.target),
+                "renamed": p.renamed(),
+                "size": p.selected.entry.size,
+                "mtime": p.selected.entry.mtime,
+            })
+        })
+        .collect();
+    let unavailable: Vec<_> =
+        plan.unavailable.iter().map(|(s, why)| json!({ "phone_path": json_path(&s.target), "reason": why })).collect();
+    let t = &plan.totals;
+    json!({
+        "event": "plan",
+        "from": plan.backup_dir.to_string_lossy(),
+        "backup_of": plan.source_serial,
+        "files_to_copy": t.files_to_push,
+        "bytes_to_copy": t.bytes_to_push,
+        "renamed": t.renamed,
+        "already_on_phone": t.identical_files,
+        "already_on_phone_bytes": t.identical_bytes,
+        "phone_free_bytes": plan.free_bytes,
+        "files": files,
+        "unavailable": unavailable,
+    })
+}
+
+fn plan_text(plan: &RestorePlan, list_files: bool) -> String {
+    let t = &plan.totals;
+    let mut text = format!(
+        "To restore: {} files, {}{}; already on the phone: {} files, {}.",
+        t.files_to_push,
+        human_bytes(t.bytes_to_push),
+        if t.renamed > 0 {
+            format!(" ({} under a new name: a different file has theirs)", t.renamed)
+        } else {
+            String::new()
+        },
+        t.identical_files,
+        human_bytes(t.identical_bytes)
+    );
+    if let Some(free) = plan.free_bytes {
+        let _ = write!(text, " The phone has {} free.", human_bytes(free));
+    }
+    text.push('\n');
+    if list_files {
+        for p in &plan.to_push {
+            if p.renamed() {
+                let _ = writeln!(text, "  restore  {}  (as {})", lossy(&p.selected.target), lossy(&p.target));
+            } else {
+                let _ = writeln!(text, "  restore  {}  ({})", lossy(&p.target), human_bytes(p.selected.entry.size));
+            }
+        }
+    }
+    for (s, why) in &plan.unavailable {
+        let _ = writeln!(text, "  skipped  {}: {why}", lossy(&s.target));
+    }
+    text
+}
+
+fn report_json(report: &RestoreReport) -> serde_json::Value {
+    let renamed: Vec<_> = report
+        .restored
+        .iter()
+        .filter(|r| r.renamed())
+        .map(|r| json!({ "wanted": json_path(&r.wanted), "phone_path": json_path(&r.phone_path) }))
+        .collect();
+    let failed: Vec<_> =
+        report.failed.iter().map(|f| json!({ "phone_path": json_path(&f.phone_path), "reason": f.reason })).collect();
+    let not_indexed: Vec<_> = report
+        .not_indexed
+        .iter()
+        .map(|f| json!({ "phone_path": json_path(&f.phone_path), "reason": f.reason }))
+        .collect();
+    json!({
+        "event": "report",
+        "restored_files": report.restored.len(),
+        "bytes_restored": report.bytes_restored,
+        "bytes_pushed": report.bytes_pushed,
+        "already_on_phone": report.already_there,
+        "renamed": renamed,
+        "failed": failed,
+        "indexed": report.indexed,
+        "not_indexed": not_indexed,
+        "stale_temps_removed": report.stale_temps_removed,
+        "elapsed_secs": report.elapsed.as_secs_f64(),
+    })
+}
+
+fn report_text(report: &RestoreReport) -> String {
+    let mut text = format!(
+        "Restored {} files ({}) in {:.1} s; {} already on the phone were skipped.\n",
+        report.restored.len(),
+        human_bytes(report.bytes_restored),
+        report.elapsed.as_secs_f64(),
+        report.already_there
+    );
+    let renamed: Vec<_> = report.restored.iter().filter(|r| r.renamed()).collect();
+    if !renamed.is_empty() {
+        let _ = writeln!(text, "{} restored under a new name, because a different file had theirs:", renamed.len());
+        for r in renamed {
+            let _ = writeln!(text, "  {}  ->  {}", lossy(&r.wanted), lossy(&r.phone_path));
+        }
+    }
+    if !report.failed.is_empty() {
+        let _ = writeln!(text, "{} files could not be restored:", report.failed.len());
+        for f in &report.failed {
+            let _ = writeln!(text, "  {}: {}", lossy(&f.phone_path), f.reason);
+        }
+    }
+    if !report.not_indexed.is_empty() {
+        let _ = writeln!(
+            text,
+            "{} files are on the phone but its gallery may not show them until it rescans (a restart does it):",
+            report.not_indexed.len()
+        );
+        for f in &report.not_indexed {
+            let _ = writeln!(text, "  {}: {}", lossy(&f.phone_path), f.reason);
+        }
+    }
+    text
+}
+
+/// Runs `phonebak restore`.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let cancel = CancelToken::new();
+    {
+        let cancel = cancel.clone();
+        ctrlc::set_handler(move || {
+            if cancel.is_cancelled() {
+                // A second Ctrl-C: stop now. The next run removes the temp files this one leaves on the phone.
+                std::process::exit(130);
+            }
+            eprintln!("\nStopping after the current block (Ctrl-C again to stop at once); restored files are kept.");
+            cancel.cancel();
+        })
+        .context("Could not install the Ctrl-C handler")?;
+    }
+    // The backup is read (and checked) before the phone is touched.
+    let backup = restore::open_backup(&args.from)?;
+    let device = pick_device(args.device.as_deref())?;
+    let info = device.info()?;
+    let phone = backup.phone(args.backup_of.as_deref(), Some(&info.serial))?;
+    let selection = Selection { patterns: args.only.clone(), since: args.since, until: args.until, local_paths: None };
+    let selected = restore::select(&args.from, phone, &selection)?;
+    tracing::info!(
+        from = %args.from.display(),
+        backup_of = phone.serial,
+        to = info.serial,
+        files = selected.len(),
+        "restore started"
+    );
+    let quiet = Shown { bar: None, json: false, last_json: Cell::new(None) };
+    let plan = restore::plan(&args.from, &phone.serial, selected, &device, &quiet, &cancel)?;
+    if args.json {
+        stdout_ok(print_json(&plan_json(&plan)))?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        stdout_ok(out.write_all(plan_text(&plan, args.dry_run).as_bytes()).and_then(|()| out.flush()))?;
+    }
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bar = (!args.json && std::io::stderr().is_terminal()).then(|| progress_bar(plan.totals.bytes_to_push));
+    let shown = Shown { bar, json: args.json, last_json: Cell::new(None) };
+    let result = restore::execute(&plan, &device, &shown, &cancel);
+    if let Some(bar) = &shown.bar {
+        bar.finish_and_clear();
+    }
+    let report = result?;
+    tracing::info!(
+        restored = report.restored.len(),
+        bytes = report.bytes_restored,
+        failed = report.failed.len(),
+        "restore finished"
+    );
+    if args.json {
+        stdout_ok(print_json(&report_json(&report)))?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        stdout_ok(out.write_all(report_text(&report).as_bytes()).and_then(|()| out.flush()))?;
+    }
+    let unavailable = !plan.unavailable.is_empty();
+    Ok(if report.failed.is_empty() && !unavailable { ExitCode::SUCCESS } else { ExitCode::from(3) })
+}
