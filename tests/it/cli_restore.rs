@@ -5,8 +5,10 @@ use crate::util::{AdbServer, mtime_of, phone_with_dir, said, text};
 use phonebak::backup::Manifest;
 use phonebak::virtual_phone::media_store::MediaRow;
 use phonebak::virtual_phone::sample::SampleOptions;
+use phonebak::virtual_phone::storage::Location;
 use phonebak::virtual_phone::{Config, StorageSource, VirtualPhone};
 use std::ffi::OsStr;
+use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -97,7 +99,7 @@ fn phone_file(root: &Path, phone_path: &[u8]) -> std::path::PathBuf {
 }
 
 #[test]
-fn the_sample_gallery_restored_to_an_empty_phone_has_the_same_files_dates_and_gallery_rows() {
+fn the_sample_gallery_backs_up_byte_exact_and_restored_to_an_empty_phone_has_the_same_files_dates_and_rows() {
     let s = setup();
     let dry = restore(&s, &["--dry-run"]);
     assert_eq!(dry.status.code(), Some(0), "{}", said(&dry));
@@ -114,8 +116,15 @@ fn the_sample_gallery_restored_to_an_empty_phone_has_the_same_files_dates_and_ga
     let source_media = &s.source.phone().media;
     let target_media = &s.target_phone.phone().media;
     let mut compared = 0;
+    let storage = &s.source.phone().storage;
     for f in &files {
         let local = s.backup.path().join(OsStr::from_bytes(&f.local_path.0));
+        // The backup holds what the sample phone serves, dated as the phone dates it.
+        let Location::Storage(host) = storage.locate(b"/", &f.phone_path.0) else { panic!("not in the storage") };
+        let mut original = Vec::new();
+        storage.open_read(&host).and_then(|mut r| r.read_to_end(&mut original)).expect("read the phone's file");
+        assert!(std::fs::read(&local).expect("backup copy") == original, "{} differs", local.display());
+        assert_eq!(mtime_of(&local), mtime_of(&host), "{}", local.display());
         let on_phone = phone_file(s.target.path(), &f.phone_path.0);
         let restored = std::fs::read(&on_phone).unwrap_or_else(|e| panic!("{}: {e}", on_phone.display()));
         assert!(restored == std::fs::read(&local).expect("backup copy"), "{} differs", on_phone.display());
@@ -128,6 +137,29 @@ fn the_sample_gallery_restored_to_an_empty_phone_has_the_same_files_dates_and_ga
         }
     }
     assert!(compared >= 24, "only {compared} gallery rows compared");
+    // The real camera photos (../shared/fixtures/photos, when present) are in the sample: every one backed up.
+    let fixtures = phonebak::virtual_phone::sample::fixtures_dir();
+    if fixtures.is_dir() {
+        let backed_up: std::collections::HashSet<&str> = files.iter().map(|f| f.sha256.as_str()).collect();
+        let mut count = 0;
+        for dir in ["orientation", "mobile", "invalid"] {
+            for entry in std::fs::read_dir(fixtures.join(dir)).expect("fixtures").flatten() {
+                use sha2::Digest;
+                let digest =
+                    phonebak::backup::manifest::hex(&sha2::Sha256::digest(std::fs::read(entry.path()).expect("read")));
+                assert!(backed_up.contains(digest.as_str()), "fixture not backed up: {}", entry.path().display());
+                count += 1;
+            }
+        }
+        assert!(count >= 10, "only {count} fixtures");
+    } else {
+        eprintln!("skipped the fixture check: {} is absent", fixtures.display());
+    }
+    assert!(
+        files.iter().any(|f| f.phone_path.0.windows(2).any(|w| w == b"$("))
+            && files.iter().any(|f| std::str::from_utf8(&f.phone_path.0).is_err()),
+        "the sample's hostile names are not in the backup"
+    );
 
     let again = restore(&s, &[]);
     assert_eq!(again.status.code(), Some(0), "{}", said(&again));
