@@ -8,15 +8,17 @@ use crate::backup::manifest::{hex, local_path_of};
 use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line};
 use crate::progress::{CancelToken, Phase, Progress, ProgressState};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::time::{Duration, Instant};
 
 /// Most files pushed before they are checked and renamed.
 const MAX_BATCH_FILES: usize = 200;
-/// Most bytes pushed before they are checked (what an interruption can cost).
-const MAX_BATCH_BYTES: u64 = 256 << 20;
+/// Most bytes pushed before they are checked: a batch is checked while the next one is pushed.
+const MAX_BATCH_BYTES: u64 = 64 << 20;
+/// The least a batch holds (unless the queue holds less).
+const MIN_BATCH_BYTES: u64 = 4 << 20;
 /// Free space kept on the phone beyond what the restore needs.
 const FREE_MARGIN: u64 = 32 << 20;
 /// Above this many files to index, Android 11+ rescans the volume once instead of file by file (each
@@ -76,6 +78,8 @@ pub struct RestoreReport {
 struct Pushed<'p> {
     planned: &'p PlannedRestore,
     tmp: Vec<u8>,
+    /// 0 for the first push, 1 for the retry after a checksum mismatch.
+    attempt: u8,
 }
 
 /// Why one file's push did not give a copy on the phone.
@@ -227,60 +231,134 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Pushes every planned file, batch after batch. While batch k+1 is being pushed, a worker checks batch k
+    /// with the phone's `sha256sum` and renames its good copies into place, so the checks cost no time on the
+    /// cable. A copy that does not match is pushed once more in a later batch, then reported.
     fn push_all(&mut self) -> Result<(), RestoreError> {
-        let files: Vec<&'a PlannedRestore> = self.plan.to_push.iter().collect();
-        let mut at = 0;
-        while at < files.len() {
-            let mut bytes = 0u64;
-            let mut end = at;
-            while end < files.len() {
-                let size = files[end].selected.entry.size;
-                if end > at && (end - at >= MAX_BATCH_FILES || bytes + size > MAX_BATCH_BYTES) {
-                    break;
+        let mut queue: VecDeque<(&'a PlannedRestore, u8)> = self.plan.to_push.iter().map(|p| (p, 0)).collect();
+        let mut collisions: Vec<Pushed<'a>> = Vec::new();
+        let device = self.device;
+        let result = std::thread::scope(|scope| -> Result<(), RestoreError> {
+            let mut in_flight: Option<(Vec<Pushed<'a>>, std::thread::ScopedJoinHandle<'_, Checked>)> = None;
+            loop {
+                let batch = next_batch(&mut queue);
+                if batch.is_empty() && in_flight.is_none() {
+                    return Ok(());
                 }
-                bytes += size;
-                end += 1;
+                let mut pushed = Vec::with_capacity(batch.len());
+                let mut stopped = None;
+                for (planned, attempt) in batch {
+                    if let Err(e) = self.check_cancel() {
+                        stopped = Some(e);
+                        break;
+                    }
+                    match self.push(planned) {
+                        Ok(p) => pushed.push(Pushed { attempt, ..p }),
+                        Err(PushFailure::File(reason)) => self.fail(&planned.selected.target, reason),
+                        Err(PushFailure::Stop(e)) => {
+                            stopped = Some(e);
+                            break;
+                        }
+                    }
+                }
+                // The previous batch's check is done by now, or soon: take its results before going on.
+                if let Some((batch, handle)) = in_flight.take() {
+                    let checked = handle.join().unwrap_or_else(|_| {
+                        Err(RestoreError::NoChecksum { detail: "the checking thread failed".to_string() })
+                    });
+                    self.settle(batch, checked, &mut queue, &mut collisions)?;
+                }
+                if let Some(e) = stopped {
+                    return Err(e);
+                }
+                if pushed.is_empty() {
+                    continue;
+                }
+                let items: Vec<(Vec<u8>, Vec<u8>, String)> = pushed
+                    .iter()
+                    .map(|p| (p.tmp.clone(), p.planned.target.clone(), p.planned.selected.entry.sha256.clone()))
+                    .collect();
+                self.notify(Phase::Verifying, None, true);
+                let handle = std::thread::Builder::new()
+                    .name("restore-check".to_string())
+                    .spawn_scoped(scope, move || check_and_place(device, &items))
+                    .map_err(|e| RestoreError::NoChecksum { detail: format!("could not start a thread: {e}") })?;
+                in_flight = Some((pushed, handle));
             }
-            self.batch(&files[at..end])?;
-            at = end;
+        });
+        result?;
+        self.retry_collisions(collisions)
+    }
+
+    /// Takes a checked batch's results: placed files are recorded, mismatches queued again or reported,
+    /// files whose name was taken meanwhile kept for a second try.
+    fn settle(
+        &mut self,
+        batch: Vec<Pushed<'a>>,
+        checked: Checked,
+        queue: &mut VecDeque<(&'a PlannedRestore, u8)>,
+        collisions: &mut Vec<Pushed<'a>>,
+    ) -> Result<(), RestoreError> {
+        let outcomes = checked.map_err(|e| match e {
+            RestoreError::ConnectionLost { source, .. } | RestoreError::Device { source } => self.stop(source),
+            e => e,
+        })?;
+        for (p, outcome) in batch.into_iter().zip(outcomes) {
+            match outcome {
+                Outcome::Placed => {
+                    let target = p.planned.target.clone();
+                    self.placed(&p, target);
+                }
+                Outcome::Mismatch if p.attempt == 0 => queue.push_back((p.planned, 1)),
+                Outcome::Mismatch => self.fail(
+                    &p.planned.selected.target,
+                    "the copy on the phone did not match the backup's checksum, twice (the connection or the \
+                     phone's storage corrupts data); it was not kept. Run the restore again later"
+                        .to_string(),
+                ),
+                Outcome::Collision => collisions.push(p),
+            }
         }
+        self.notify(Phase::Pushing, None, true);
         Ok(())
     }
 
-    /// Pushes a batch, checks it with one command, retries mismatches once, renames the good copies into place.
-    fn batch(&mut self, files: &[&'a PlannedRestore]) -> Result<(), RestoreError> {
-        let mut pushed = Vec::with_capacity(files.len());
-        for &planned in files {
+    /// Records a file renamed into place at `target`.
+    fn placed(&mut self, p: &Pushed<'a>, target: Vec<u8>) {
+        self.to_remove.remove(&p.tmp);
+        let entry = &p.planned.selected.entry;
+        self.report.bytes_restored += entry.size;
+        self.report.restored.push(RestoredFile {
+            local_path: entry.local_path.0.clone(),
+            phone_path: target,
+            wanted: p.planned.selected.target.clone(),
+            size: entry.size,
+        });
+    }
+
+    /// Verified files whose name another file took since the plan: look at the folder again and move each to
+    /// a free name, once.
+    fn retry_collisions(&mut self, collisions: Vec<Pushed<'a>>) -> Result<(), RestoreError> {
+        for p in collisions {
             self.check_cancel()?;
-            match self.push(planned) {
-                Ok(p) => pushed.push(p),
-                Err(PushFailure::File(reason)) => self.fail(&planned.selected.target, reason),
-                Err(PushFailure::Stop(e)) => return Err(e),
+            let (folder, name) = split_path(&p.planned.target);
+            let listing = self.session()?.list(folder).map_err(|e| self.stop(e))?;
+            let taken = self.taken.entry(folder.to_vec()).or_default();
+            taken.extend(listing.into_iter().map(|e| e.name));
+            let fresh = free_name(name, taken);
+            taken.insert(fresh.clone());
+            let fresh = join_path(folder, &fresh);
+            let outcomes = move_into_place(self.device, &[(p.tmp.clone(), fresh.clone())]).map_err(|e| self.stop(e))?;
+            if outcomes.first() == Some(&Outcome::Placed) {
+                self.placed(&p, fresh);
+            } else {
+                self.fail(
+                    &p.planned.selected.target,
+                    "another file kept taking its name on the phone while restoring; run the restore again".to_string(),
+                );
             }
         }
-        let (good, retry) = self.verify(pushed)?;
-        let mut again = Vec::new();
-        for planned in retry {
-            self.check_cancel()?;
-            match self.push(planned) {
-                Ok(p) => again.push(p),
-                Err(PushFailure::File(reason)) => self.fail(&planned.selected.target, reason),
-                Err(PushFailure::Stop(e)) => return Err(e),
-            }
-        }
-        let (good_again, failed) = self.verify(again)?;
-        for planned in failed {
-            self.fail(
-                &planned.selected.target,
-                "the copy on the phone did not match the backup's checksum, twice (the connection or the phone's \
-                 storage corrupts data); it was not kept. Run the restore again later"
-                    .to_string(),
-            );
-        }
-        let mut good = good;
-        good.extend(good_again);
-        self.place(good)?;
-        self.remove_temps()
+        Ok(())
     }
 
     fn session(&mut self) -> Result<&mut SyncSession, RestoreError> {
@@ -364,106 +442,7 @@ impl<'a> Run<'a> {
                     .to_string(),
             ));
         }
-        Ok(Pushed { planned, tmp })
-    }
-
-    /// Checks pushed files with one `sha256sum`; returns the good ones and the files to push again (whose temp
-    /// files are listed for removal).
-    #[allow(clippy::type_complexity)]
-    fn verify(&mut self, pushed: Vec<Pushed<'a>>) -> Result<(Vec<Pushed<'a>>, Vec<&'a PlannedRestore>), RestoreError> {
-        if pushed.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        self.check_cancel()?;
-        self.notify(Phase::Verifying, None, true);
-        let mut sums = Vec::with_capacity(pushed.len());
-        let indices: Vec<usize> = (0..pushed.len()).collect();
-        for chunk in command_chunks(&indices, |i| pushed[i].tmp.as_slice()) {
-            let paths: Vec<&[u8]> = chunk.iter().map(|&i| pushed[i].tmp.as_slice()).collect();
-            sums.extend(phone_sha256(self.device, &paths).map_err(|e| match e {
-                RestoreError::ConnectionLost { source, .. } | RestoreError::Device { source } => self.stop(source),
-                e => e,
-            })?);
-        }
-        let mut good = Vec::new();
-        let mut retry = Vec::new();
-        for (p, sum) in pushed.into_iter().zip(sums) {
-            if sum.as_deref() == Some(p.planned.selected.entry.sha256.as_str()) {
-                good.push(p);
-            } else {
-                retry.push(p.planned);
-            }
-        }
-        Ok((good, retry))
-    }
-
-    /// Renames verified temp files into place with `mv -n` (never replacing a file); a name taken meanwhile
-    /// gets the next free one.
-    fn place(&mut self, good: Vec<Pushed<'a>>) -> Result<(), RestoreError> {
-        let mut pending: Vec<(Pushed<'a>, Vec<u8>)> = good.into_iter().map(|p| (p, Vec::new())).collect();
-        for p in &mut pending {
-            p.1.clone_from(&p.0.planned.target);
-        }
-        for attempt in 0..2 {
-            if pending.is_empty() {
-                break;
-            }
-            self.check_cancel()?;
-            let parts: Vec<Vec<u8>> = pending
-                .iter()
-                .map(|(p, target)| {
-                    let mut part = command_line(&[&b"mv"[..], b"-n", b"-T", b"--", &p.tmp, target]);
-                    part.extend_from_slice(b"; ");
-                    part.extend_from_slice(&command_line(&[&b"test"[..], b"-e", &p.tmp]));
-                    part.extend_from_slice(b"; echo $?");
-                    part
-                })
-                .collect();
-            let mut answers: Vec<u8> = Vec::new();
-            for line in batch_commands(parts, MAX_COMMAND_BYTES) {
-                answers.extend(self.shell(&line)?.stdout);
-            }
-            let answers: Vec<&[u8]> = answers.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).collect();
-            let mut left = Vec::new();
-            for (i, (p, target)) in pending.into_iter().enumerate() {
-                // `test -e TMP` fails (1) once the temp file has been renamed away.
-                let moved = match answers.get(i).copied() {
-                    Some(b"1") => true,
-                    Some(b"0") => false,
-                    _ => self.session()?.stat(&p.tmp).map_err(|e| self.stop(e))?.is_none(),
-                };
-                if moved {
-                    self.to_remove.remove(&p.tmp);
-                    let entry = &p.planned.selected.entry;
-                    self.report.bytes_restored += entry.size;
-                    self.report.restored.push(RestoredFile {
-                        local_path: entry.local_path.0.clone(),
-                        phone_path: target,
-                        wanted: p.planned.selected.target.clone(),
-                        size: entry.size,
-                    });
-                } else if attempt == 0 {
-                    // Something took the name since the plan: look again and take a free one.
-                    let (folder, name) = split_path(&target);
-                    let listing = self.session()?.list(folder).map_err(|e| self.stop(e))?;
-                    let taken = self.taken.entry(folder.to_vec()).or_default();
-                    taken.extend(listing.into_iter().map(|e| e.name));
-                    let fresh = free_name(name, taken);
-                    taken.insert(fresh.clone());
-                    let fresh = join_path(folder, &fresh);
-                    left.push((p, fresh));
-                } else {
-                    self.fail(
-                        &p.planned.selected.target,
-                        "another file kept taking its name on the phone while restoring; run the restore again"
-                            .to_string(),
-                    );
-                }
-            }
-            pending = left;
-            self.notify(Phase::Pushing, None, true);
-        }
-        Ok(())
+        Ok(Pushed { planned, tmp, attempt: 0 })
     }
 
     /// Asks the phone's media store to index the restored files and the ones found already there but missing
@@ -567,6 +546,90 @@ impl<'a> Run<'a> {
         }
         Ok(paths)
     }
+}
+
+/// What the check of one pushed file found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Verified and renamed into place.
+    Placed,
+    /// The phone's checksum differs: push it again.
+    Mismatch,
+    /// Verified, but a file took its name since the plan: still at its temp name.
+    Collision,
+}
+
+/// A batch's outcomes, one per file, or why the check could not run.
+type Checked = Result<Vec<Outcome>, RestoreError>;
+
+/// Takes the next batch off the queue: up to [`MAX_BATCH_FILES`] files and [`MAX_BATCH_BYTES`] bytes, and at
+/// most a quarter of what is left (at least [`MIN_BATCH_BYTES`]), so that the last batches are small: the
+/// check of the very last one is the only one nothing hides.
+fn next_batch<'p>(queue: &mut VecDeque<(&'p PlannedRestore, u8)>) -> Vec<(&'p PlannedRestore, u8)> {
+    let left: u64 = queue.iter().map(|(p, _)| p.selected.entry.size).sum();
+    let limit = (left / 4).clamp(MIN_BATCH_BYTES, MAX_BATCH_BYTES);
+    let mut batch = Vec::new();
+    let mut bytes = 0u64;
+    while let Some(&(planned, attempt)) = queue.front() {
+        let size = planned.selected.entry.size;
+        if !batch.is_empty() && (batch.len() >= MAX_BATCH_FILES || bytes + size > limit) {
+            break;
+        }
+        bytes += size;
+        batch.push((planned, attempt));
+        queue.pop_front();
+    }
+    batch
+}
+
+/// Checks pushed temp files `(tmp, target, sha256)` with the phone's `sha256sum` and renames the good ones
+/// into place (runs on a worker thread, over its own connections).
+fn check_and_place(device: &Device, items: &[(Vec<u8>, Vec<u8>, String)]) -> Checked {
+    let indices: Vec<usize> = (0..items.len()).collect();
+    let mut sums = Vec::with_capacity(items.len());
+    for chunk in command_chunks(&indices, |i| items[i].0.as_slice()) {
+        let paths: Vec<&[u8]> = chunk.iter().map(|&i| items[i].0.as_slice()).collect();
+        sums.extend(phone_sha256(device, &paths)?);
+    }
+    let good: Vec<usize> = (0..items.len()).filter(|&i| sums[i].as_deref() == Some(items[i].2.as_str())).collect();
+    let renames: Vec<(Vec<u8>, Vec<u8>)> = good.iter().map(|&i| (items[i].0.clone(), items[i].1.clone())).collect();
+    let placed = move_into_place(device, &renames).map_err(|e| RestoreError::stop(e, 0))?;
+    let mut outcomes = vec![Outcome::Mismatch; items.len()];
+    for (&i, outcome) in good.iter().zip(placed) {
+        outcomes[i] = outcome;
+    }
+    Ok(outcomes)
+}
+
+/// Renames each `(tmp, target)` with `mv -n -T` (which never replaces a file), batched; says for each whether
+/// it moved ([`Outcome::Placed`]) or found its target taken ([`Outcome::Collision`]).
+fn move_into_place(device: &Device, renames: &[(Vec<u8>, Vec<u8>)]) -> Result<Vec<Outcome>, DeviceError> {
+    let parts: Vec<Vec<u8>> = renames
+        .iter()
+        .map(|(tmp, target)| {
+            let mut part = command_line(&[&b"mv"[..], b"-n", b"-T", b"--", tmp, target]);
+            part.extend_from_slice(b"; ");
+            part.extend_from_slice(&command_line(&[&b"test"[..], b"-e", tmp]));
+            part.extend_from_slice(b"; echo $?");
+            part
+        })
+        .collect();
+    let mut answers: Vec<u8> = Vec::new();
+    for line in batch_commands(parts, MAX_COMMAND_BYTES) {
+        answers.extend(device.shell(&line)?.stdout);
+    }
+    let answers: Vec<&[u8]> = answers.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).collect();
+    let mut outcomes = Vec::with_capacity(renames.len());
+    for (i, (tmp, _)) in renames.iter().enumerate() {
+        // `test -e TMP` fails (1) once the temp file has been renamed away.
+        let moved = match answers.get(i).copied() {
+            Some(b"1") => true,
+            Some(b"0") => false,
+            _ => device.stat(tmp)?.is_none(),
+        };
+        outcomes.push(if moved { Outcome::Placed } else { Outcome::Collision });
+    }
+    Ok(outcomes)
 }
 
 /// A progress snapshot.

@@ -408,3 +408,53 @@ fn a_file_already_on_the_phone_but_missing_from_the_gallery_is_indexed_again() {
     let report = restore_with(s.backup.path(), &device, &selection, &NoProgress, &CancelToken::new()).expect("again");
     assert_eq!(report.indexed, 0);
 }
+
+/// Flips a byte in every restore temp file on the phone when a batch is about to be checked, as a phone whose
+/// storage or cable corrupts data would; `times` batches at most.
+struct Corrupter {
+    storage: PathBuf,
+    times: std::sync::atomic::AtomicU32,
+}
+
+impl Progress for Corrupter {
+    fn update(&self, state: &ProgressState) {
+        use std::sync::atomic::Ordering;
+        if state.phase != phonebak::backup::Phase::Verifying || self.times.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        self.times.fetch_sub(1, Ordering::SeqCst);
+        for rel in tree(&self.storage).into_keys() {
+            if String::from_utf8_lossy(&rel).contains(".phonebak-restore-") {
+                let path = self.storage.join(host(&rel));
+                let mut bytes = std::fs::read(&path).expect("read");
+                if let Some(b) = bytes.last_mut() {
+                    *b ^= 0x40;
+                    std::fs::write(&path, &bytes).expect("corrupt");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_copy_that_differs_on_the_phone_is_pushed_again_and_reported_if_it_stays_wrong() {
+    let s = setup(Config::default());
+    let device = device_of(&s.server, &s.target_phone);
+    let selection = Selection { patterns: vec!["Movies".into(), "Pictures".into()], ..Selection::default() };
+    let once = Corrupter { storage: s.target.path().to_path_buf(), times: 1.into() };
+    let report = restore_with(s.backup.path(), &device, &selection, &once, &CancelToken::new()).expect("restore");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.restored.len(), 2);
+    assert!(report.bytes_pushed > report.bytes_restored, "nothing was pushed twice");
+    assert_eq!(std::fs::read(s.target.path().join("Movies/clip.mp4")).expect("restored"), noise(2_500_000, 5));
+
+    for entry in std::fs::read_dir(s.target.path()).expect("read").flatten() {
+        std::fs::remove_dir_all(entry.path()).expect("empty the phone");
+    }
+    let always = Corrupter { storage: s.target.path().to_path_buf(), times: 100.into() };
+    let report = restore_with(s.backup.path(), &device, &selection, &always, &CancelToken::new()).expect("restore");
+    assert_eq!(report.failed.len(), 2, "{:?}", report.failed);
+    assert!(report.failed[0].reason.contains("twice"), "{}", report.failed[0].reason);
+    assert!(tree(s.target.path()).is_empty() || no_temp_files(s.target.path()));
+    assert!(!s.target.path().join("Movies/clip.mp4").exists(), "a corrupt copy was put in place");
+}
