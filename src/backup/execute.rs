@@ -5,7 +5,7 @@ use super::plan::{BackupPlan, PlannedFile, free_name};
 use super::{BackupError, CancelToken, Phase, Progress, ProgressState};
 use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line, parse_sha256sum};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -15,8 +15,10 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 const MAX_COMMAND_BYTES: usize = 48 * 1024;
 /// Most files checked by one `sha256sum` command.
 const MAX_BATCH_FILES: usize = 200;
-/// Most bytes pulled before they are checked (what an interruption can cost).
-const MAX_BATCH_BYTES: u64 = 256 << 20;
+/// Most bytes pulled before they are checked: a batch is checked while the next one is pulled.
+const MAX_BATCH_BYTES: u64 = 64 << 20;
+/// The least a batch holds (unless the queue holds less).
+const MIN_BATCH_BYTES: u64 = 4 << 20;
 /// The manifest is rewritten after this many newly recorded files (the journal covers the ones between).
 const SAVE_EVERY_FILES: u64 = 200;
 /// Least time between two byte-progress updates.
@@ -51,11 +53,15 @@ pub struct BackupReport {
 /// A file pulled into the temp folder, not yet checked.
 struct Pulled<'p> {
     planned: &'p PlannedFile,
+    /// 0 for the first pull, 1 for the retry after a checksum mismatch.
+    attempt: u8,
     tmp: PathBuf,
     sha256: String,
     size: u64,
     expected_size: u64,
     mtime: i64,
+    /// The open temp file, dated but not yet fsynced (the checking worker does it, off the cable's path).
+    file: Option<File>,
 }
 
 /// A `Write` that hashes what goes through it.
@@ -95,6 +101,8 @@ struct Run<'a> {
     journal: Journal,
     report: BackupReport,
     unsaved: u64,
+    /// Folders holding files renamed into place whose rename is not yet fsynced.
+    dirty_dirs: BTreeSet<PathBuf>,
     tmp_dir: PathBuf,
     tmp_counter: u64,
     started: Instant,
@@ -142,6 +150,7 @@ pub fn execute(
         journal: Journal::open(dest, &plan.manifest.serial)?,
         report: BackupReport { unchanged_files: plan.totals.unchanged_files, ..BackupReport::default() },
         unsaved: 0,
+        dirty_dirs: BTreeSet::new(),
         tmp_dir: tmp,
         tmp_counter: 0,
         started: now,
@@ -207,62 +216,88 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Pulls every planned file, batch after batch. While batch k+1 is being pulled, a worker asks the phone
+    /// for batch k's checksums (one `sha256sum` command), so the phone's hashing costs no time on the cable.
+    /// Good copies are recorded; a copy that does not match is pulled once more in a later batch (with the
+    /// phone's current size and date), then reported.
     fn copy_all(&mut self) -> Result<(), BackupError> {
-        let files: Vec<&'a PlannedFile> = self.plan.to_copy().collect();
-        let mut at = 0;
-        while at < files.len() {
-            // A batch: as many files as fit in one sha256sum command and the batch limits.
-            let mut len = b"'sha256sum' '--'".len();
-            let mut bytes = 0u64;
-            let mut end = at;
-            while end < files.len() {
-                let add = crate::device::quote(&files[end].file.path).len() + 1;
-                if end > at
-                    && (len + add > MAX_COMMAND_BYTES
-                        || end - at >= MAX_BATCH_FILES
-                        || bytes + files[end].file.size > MAX_BATCH_BYTES)
-                {
-                    break;
+        let mut queue: VecDeque<(&'a PlannedFile, u8)> = self.plan.to_copy().map(|p| (p, 0)).collect();
+        let device = self.device;
+        let result = std::thread::scope(|scope| -> Result<(), BackupError> {
+            let mut in_flight: Option<(Vec<Pulled<'a>>, std::thread::ScopedJoinHandle<'_, Sums>)> = None;
+            loop {
+                let batch = next_batch(&mut queue);
+                if batch.is_empty() && in_flight.is_none() {
+                    return Ok(());
                 }
-                len += add;
-                bytes += files[end].file.size;
-                end += 1;
+                let mut pulled = Vec::with_capacity(batch.len());
+                let mut stopped = None;
+                for (planned, attempt) in batch {
+                    match self.check_cancel().and_then(|()| self.pull_attempt(planned, attempt)) {
+                        Ok(Some(p)) => pulled.push(p),
+                        Ok(None) => {}
+                        Err(e) => {
+                            stopped = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if let Some((batch, handle)) = in_flight.take() {
+                    let sums = handle.join().unwrap_or_else(|_| {
+                        Err(BackupError::NoChecksum { detail: "the checking thread failed".to_string() })
+                    });
+                    let settled = self.settle(batch, sums, &mut queue);
+                    if let Err(e) = settled {
+                        remove_temps(&pulled);
+                        return Err(e);
+                    }
+                }
+                if let Some(e) = stopped {
+                    remove_temps(&pulled);
+                    return Err(e);
+                }
+                if pulled.is_empty() {
+                    continue;
+                }
+                // A cancel stops before another batch is checked; what is checked stays.
+                if let Err(e) = self.check_cancel() {
+                    remove_temps(&pulled);
+                    return Err(e);
+                }
+                if self.unsaved >= SAVE_EVERY_FILES
+                    && let Err(e) = self.save()
+                {
+                    remove_temps(&pulled);
+                    return Err(e);
+                }
+                let paths: Vec<Vec<u8>> = pulled.iter().map(|p| p.planned.file.path.clone()).collect();
+                let files: Vec<(PathBuf, File)> =
+                    pulled.iter_mut().filter_map(|p| Some((p.tmp.clone(), p.file.take()?))).collect();
+                self.phase = Phase::Verifying;
+                self.current = None;
+                self.notify(true);
+                let spawned = std::thread::Builder::new()
+                    .name("backup-check".to_string())
+                    .spawn_scoped(scope, move || check_batch(device, &paths, files));
+                match spawned {
+                    Ok(handle) => in_flight = Some((pulled, handle)),
+                    Err(e) => {
+                        remove_temps(&pulled);
+                        return Err(BackupError::NoChecksum { detail: format!("could not start a thread: {e}") });
+                    }
+                }
             }
-            self.batch(&files[at..end])?;
-            at = end;
-            if self.unsaved >= SAVE_EVERY_FILES {
-                self.save()?;
-            }
-        }
-        Ok(())
+        });
+        self.sync_dirty()?;
+        result
     }
 
-    fn save(&mut self) -> Result<(), BackupError> {
-        self.journal.sync()?;
-        self.manifest.save(&self.plan.dest)?;
-        self.unsaved = 0;
-        Ok(())
-    }
-
-    /// Pulls a batch, checks it with one command, retries mismatches once, and records the good copies.
-    fn batch(&mut self, files: &[&'a PlannedFile]) -> Result<(), BackupError> {
-        let mut pulled = Vec::with_capacity(files.len());
-        for &planned in files {
-            self.check_cancel()?;
-            match self.pull(planned, planned.file.size, planned.file.mtime) {
-                Ok(p) => pulled.push(p),
-                Err(PullFailure::File(reason)) => self.fail(&planned.file.path, reason),
-                Err(PullFailure::Stop(e)) => return Err(e),
-            }
-        }
-        let retry = self.verify_and_record(pulled)?;
-        if retry.is_empty() {
-            return Ok(());
-        }
-        // Second chance: the phone's current size and time, a fresh copy, a fresh checksum.
-        let mut again = Vec::new();
-        for planned in retry {
-            self.check_cancel()?;
+    /// Pulls one file for its first or second attempt (the second asks the phone for its current size and date
+    /// first). `None` when the file failed alone (reported).
+    fn pull_attempt(&mut self, planned: &'a PlannedFile, attempt: u8) -> Result<Option<Pulled<'a>>, BackupError> {
+        let (size, mtime) = if attempt == 0 {
+            (planned.file.size, planned.file.mtime)
+        } else {
             let stat = match self.session()?.stat(&planned.file.path) {
                 Ok(stat) => stat,
                 Err(e) => {
@@ -272,23 +307,80 @@ impl<'a> Run<'a> {
             };
             let Some(stat) = stat.filter(crate::device::FileStat::is_file) else {
                 self.fail(&planned.file.path, "it is no longer on the phone".to_string());
-                continue;
+                return Ok(None);
             };
-            match self.pull(planned, stat.size, stat.mtime) {
-                Ok(p) => again.push(p),
-                Err(PullFailure::File(reason)) => self.fail(&planned.file.path, reason),
-                Err(PullFailure::Stop(e)) => return Err(e),
+            (stat.size, stat.mtime)
+        };
+        match self.pull(planned, size, mtime) {
+            Ok(p) => Ok(Some(Pulled { attempt, ..p })),
+            Err(PullFailure::File(reason)) => {
+                self.fail(&planned.file.path, reason);
+                Ok(None)
+            }
+            Err(PullFailure::Stop(e)) => Err(e),
+        }
+    }
+
+    /// Takes a checked batch: records the copies that match the phone's checksum, queues the others again (or
+    /// reports them after their second try). Temp files not recorded are removed.
+    fn settle(
+        &mut self,
+        batch: Vec<Pulled<'a>>,
+        sums: Sums,
+        queue: &mut VecDeque<(&'a PlannedFile, u8)>,
+    ) -> Result<(), BackupError> {
+        let sums = match sums {
+            Ok(sums) => sums,
+            Err(e) => {
+                remove_temps(&batch);
+                return Err(match e {
+                    BackupError::ConnectionLost { source, .. } | BackupError::Device { source } => {
+                        self.stop_error(source)
+                    }
+                    e => e,
+                });
+            }
+        };
+        let mut batch = batch.into_iter();
+        for (p, phone_sum) in batch.by_ref().zip(sums) {
+            // A size other than expected means the file changed since: its mtime is unknown, so retry.
+            if phone_sum.as_deref() == Some(p.sha256.as_str()) && p.size == p.expected_size {
+                if let Err(e) = self.record(p) {
+                    remove_temps(&batch.collect::<Vec<_>>());
+                    return Err(e);
+                }
+            } else {
+                let _ = std::fs::remove_file(&p.tmp);
+                if p.attempt == 0 {
+                    queue.push_back((p.planned, 1));
+                } else {
+                    self.fail(
+                        &p.planned.file.path,
+                        "the copy did not match the phone's checksum, twice (the file may be changing on the \
+                         phone, or the connection corrupts data); it was not kept. Run the backup again later"
+                            .to_string(),
+                    );
+                }
             }
         }
-        for planned in self.verify_and_record(again)? {
-            self.fail(
-                &planned.file.path,
-                "the copy did not match the phone's checksum, twice (the file may be changing on the phone, or \
-                 the connection corrupts data); it was not kept. Run the backup again later"
-                    .to_string(),
-            );
+        self.phase = Phase::Pulling;
+        self.notify(true);
+        self.sync_dirty()
+    }
+
+    /// Makes the renames of recorded files durable (one fsync per folder), then the journal lines naming them.
+    fn sync_dirty(&mut self) -> Result<(), BackupError> {
+        for dir in std::mem::take(&mut self.dirty_dirs) {
+            sync_dir(&dir)?;
         }
         self.journal.sync()
+    }
+
+    fn save(&mut self) -> Result<(), BackupError> {
+        self.sync_dirty()?;
+        self.manifest.save(&self.plan.dest)?;
+        self.unsaved = 0;
+        Ok(())
     }
 
     fn session(&mut self) -> Result<&mut SyncSession, BackupError> {
@@ -376,54 +468,11 @@ impl<'a> Run<'a> {
             let _ = std::fs::remove_file(&tmp);
             PullFailure::Stop(BackupError::disk("write the copy", &tmp, e.into_error()))
         })?;
-        let dated = set_mtime(&file, mtime).and_then(|()| file.sync_all());
-        if let Err(e) = dated {
+        if let Err(e) = set_mtime(&file, mtime) {
             let _ = std::fs::remove_file(&tmp);
             return Err(PullFailure::Stop(BackupError::disk("write the copy", &tmp, e)));
         }
-        Ok(Pulled { planned, tmp, sha256, size: received, expected_size: size, mtime })
-    }
-
-    /// Asks the phone for the checksums of `pulled` in one command; records the copies that match and returns
-    /// the files whose copy did not (their temp files removed).
-    fn verify_and_record(&mut self, pulled: Vec<Pulled<'a>>) -> Result<Vec<&'a PlannedFile>, BackupError> {
-        if pulled.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.check_cancel()?;
-        self.phase = Phase::Verifying;
-        self.current = None;
-        self.notify(true);
-        let paths: Vec<&[u8]> = pulled.iter().map(|p| p.planned.file.path.as_slice()).collect();
-        let mut args: Vec<&[u8]> = vec![b"sha256sum", b"--"];
-        args.extend(&paths);
-        let out = match self.device.shell(&command_line(&args)) {
-            Ok(out) => out,
-            Err(e) => {
-                for p in &pulled {
-                    let _ = std::fs::remove_file(&p.tmp);
-                }
-                return Err(self.stop_error(e));
-            }
-        };
-        let sums = parse_sha256sum(&out.stdout, &paths);
-        if sums.iter().all(Option::is_none) && (out.exit_code == 127 || out.exit_code == 126) {
-            for p in &pulled {
-                let _ = std::fs::remove_file(&p.tmp);
-            }
-            return Err(BackupError::NoChecksum { detail: out.stderr_text().trim().to_string() });
-        }
-        let mut retry = Vec::new();
-        for (p, phone_sum) in pulled.into_iter().zip(sums) {
-            // A size other than the scan's means the file changed since: its mtime is unknown, so retry.
-            if phone_sum.as_deref() == Some(p.sha256.as_str()) && p.size == p.expected_size {
-                self.record(p)?;
-            } else {
-                let _ = std::fs::remove_file(&p.tmp);
-                retry.push(p.planned);
-            }
-        }
-        Ok(retry)
+        Ok(Pulled { planned, attempt: 0, tmp, sha256, size: received, expected_size: size, mtime, file: Some(file) })
     }
 
     /// Moves a verified copy into place and records it.
@@ -441,7 +490,8 @@ impl<'a> Run<'a> {
         let parent = target.parent().unwrap_or(&dest).to_path_buf();
         std::fs::create_dir_all(&parent).map_err(|e| BackupError::disk("create the folder", &parent, e))?;
         std::fs::rename(&p.tmp, &target).map_err(|e| BackupError::disk("move the copy into place", &target, e))?;
-        sync_dir(&parent)?;
+        // Its folder is fsynced once per batch, before the journal is (see `sync_dirty`).
+        self.dirty_dirs.insert(parent);
         let entry = ManifestEntry {
             phone_path: Bytes(p.planned.file.path.clone()),
             local_path: Bytes(local),
@@ -472,6 +522,65 @@ impl<'a> Run<'a> {
         self.notify(true);
         Ok(self.report)
     }
+}
+
+/// The phone's checksums of a batch, in order, or why they could not be had.
+type Sums = Result<Vec<Option<String>>, BackupError>;
+
+/// Removes the temp files of copies that will not be recorded.
+fn remove_temps(pulled: &[Pulled<'_>]) {
+    for p in pulled {
+        let _ = std::fs::remove_file(&p.tmp);
+    }
+}
+
+/// Takes the next batch off the queue: as many files as fit in one `sha256sum` command, up to
+/// [`MAX_BATCH_FILES`] files and [`MAX_BATCH_BYTES`] bytes, and at most a quarter of what is left (at least
+/// [`MIN_BATCH_BYTES`]), so that the last batches are small: the check of the very last one is the only one
+/// nothing hides.
+fn next_batch<'p>(queue: &mut VecDeque<(&'p PlannedFile, u8)>) -> Vec<(&'p PlannedFile, u8)> {
+    let left: u64 = queue.iter().map(|(p, _)| p.file.size).sum();
+    let limit = (left / 4).clamp(MIN_BATCH_BYTES, MAX_BATCH_BYTES);
+    let mut batch = Vec::new();
+    let mut len = b"'sha256sum' '--'".len();
+    let mut bytes = 0u64;
+    while let Some(&(planned, attempt)) = queue.front() {
+        let add = crate::device::quote(&planned.file.path).len() + 1;
+        let size = planned.file.size;
+        if !batch.is_empty()
+            && (len + add > MAX_COMMAND_BYTES || batch.len() >= MAX_BATCH_FILES || bytes + size > limit)
+        {
+            break;
+        }
+        len += add;
+        bytes += size;
+        batch.push((planned, attempt));
+        queue.pop_front();
+    }
+    batch
+}
+
+/// The checking worker's job for one batch: makes the copies durable (fsync) and asks the phone for their
+/// checksums.
+fn check_batch(device: &Device, paths: &[Vec<u8>], files: Vec<(PathBuf, File)>) -> Sums {
+    let sums = phone_sums(device, paths);
+    for (tmp, file) in files {
+        file.sync_all().map_err(|e| BackupError::disk("write the copy", &tmp, e))?;
+    }
+    sums
+}
+
+/// Asks the phone for the checksums of `paths` with one `sha256sum` command.
+fn phone_sums(device: &Device, paths: &[Vec<u8>]) -> Sums {
+    let refs: Vec<&[u8]> = paths.iter().map(Vec::as_slice).collect();
+    let mut args: Vec<&[u8]> = vec![b"sha256sum", b"--"];
+    args.extend(&refs);
+    let out = device.shell(&command_line(&args)).map_err(|source| BackupError::Device { source })?;
+    let sums = parse_sha256sum(&out.stdout, &refs);
+    if sums.iter().all(Option::is_none) && (out.exit_code == 127 || out.exit_code == 126) {
+        return Err(BackupError::NoChecksum { detail: out.stderr_text().trim().to_string() });
+    }
+    Ok(sums)
 }
 
 fn set_mtime(file: &File, mtime: i64) -> std::io::Result<()> {

@@ -274,6 +274,8 @@ impl<'a> Run<'a> {
                 if pushed.is_empty() {
                     continue;
                 }
+                // A cancel stops before another batch is checked; what is checked stays.
+                self.check_cancel()?;
                 let items: Vec<(Vec<u8>, Vec<u8>, String)> = pushed
                     .iter()
                     .map(|p| (p.tmp.clone(), p.planned.target.clone(), p.planned.selected.entry.sha256.clone()))
