@@ -21,6 +21,20 @@ fn empty(dir: &Path) {
     }
 }
 
+/// Notes when the gallery indexing starts.
+#[derive(Default)]
+struct PhaseClock {
+    indexing: std::cell::Cell<Option<Instant>>,
+}
+
+impl phonebak::progress::Progress for PhaseClock {
+    fn update(&self, state: &phonebak::progress::ProgressState) {
+        if state.phase == phonebak::progress::Phase::Indexing && self.indexing.get().is_none() {
+            self.indexing.set(Some(Instant::now()));
+        }
+    }
+}
+
 /// One measured run: seconds, bytes, turnarounds and sync requests.
 pub struct Measured {
     pub secs: f64,
@@ -98,8 +112,15 @@ pub fn restore_vs_adb_push(photos: usize, rounds: usize) -> Vec<(Measured, Measu
             restore::plan(dest.path(), &phone.serial, selected, &target_device, &NoProgress, &CancelToken::new())
                 .expect("plan");
         let planned = start.elapsed().as_secs_f64();
-        let report = restore::execute(&plan, &target_device, &NoProgress, &CancelToken::new()).expect("restore");
-        eprintln!("  (restore: {planned:.3} s to open the backup and plan, {:.3} s to copy, check and index)", start.elapsed().as_secs_f64() - planned);
+        let phases = PhaseClock::default();
+        let report = restore::execute(&plan, &target_device, &phases, &CancelToken::new()).expect("restore");
+        if let Some(at) = phases.indexing.get() {
+            eprintln!("  (restore: gallery indexing took {:.3} s)", at.elapsed().as_secs_f64());
+        }
+        eprintln!(
+            "  (restore: {planned:.3} s to open the backup and plan, {:.3} s to copy, check and index)",
+            start.elapsed().as_secs_f64() - planned
+        );
         let secs = start.elapsed().as_secs_f64();
         assert!(report.failed.is_empty(), "{:?}", report.failed);
         assert_eq!(report.restored.len() as u64, files);

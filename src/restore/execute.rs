@@ -21,9 +21,10 @@ const MAX_BATCH_BYTES: u64 = 64 << 20;
 const MIN_BATCH_BYTES: u64 = 4 << 20;
 /// Free space kept on the phone beyond what the restore needs.
 const FREE_MARGIN: u64 = 32 << 20;
-/// Above this many files to index, Android 11+ rescans the volume once instead of file by file (each
-/// `content` command starts a Java process on the phone, a fraction of a second each).
-const SCAN_VOLUME_ABOVE: usize = 50;
+/// From this many files to index in one folder, Android 11+ scans the folder once instead of file by file
+/// (each `content` command starts a Java process on the phone, a fraction of a second each; a folder scan
+/// walks the folder and skips the files it already knows).
+const SCAN_FOLDER_FROM: usize = 8;
 /// Starts the line that gives each indexing command's exit status.
 const STATUS_MARK: &str = "@@phonebak-status:";
 /// Least time between two byte-progress updates.
@@ -461,17 +462,10 @@ impl<'a> Run<'a> {
         self.check_cancel()?;
         self.notify(Phase::Indexing, None, true);
         let sdk = self.plan.sdk;
-        if sdk >= 30 && paths.len() > SCAN_VOLUME_ABOVE {
-            let out = self.shell(b"content call --uri content://media --method scan_volume --arg external_primary")?;
-            if out.success() && !out.stderr_text().contains("Exception") {
-                self.report.indexed = paths.len() as u64;
-                return Ok(());
-            }
-            // Fall through to file by file.
-        }
-        let parts: Vec<Vec<u8>> = paths
+        let units = scan_units(paths, sdk);
+        let parts: Vec<Vec<u8>> = units
             .iter()
-            .map(|p| {
+            .map(|(arg, _)| {
                 let mut part = if sdk >= 30 {
                     command_line(&[
                         &b"content"[..],
@@ -481,11 +475,11 @@ impl<'a> Run<'a> {
                         b"--method",
                         b"scan_file",
                         b"--arg",
-                        p,
+                        arg,
                     ])
                 } else {
                     let mut uri = b"file://".to_vec();
-                    uri.extend_from_slice(&percent_encode(p));
+                    uri.extend_from_slice(&percent_encode(arg));
                     command_line(&[
                         &b"am"[..],
                         b"broadcast",
@@ -495,7 +489,7 @@ impl<'a> Run<'a> {
                         &uri,
                     ])
                 };
-                // After whatever the command printed, one status line per file.
+                // After whatever the command printed, one status line per command.
                 part.extend_from_slice(b" 2>&1; echo ");
                 part.extend_from_slice(STATUS_MARK.as_bytes());
                 part.extend_from_slice(b"$?");
@@ -510,19 +504,21 @@ impl<'a> Run<'a> {
         // The answer of file k is the text after file k-1's status line; its status starts piece k+1.
         let text = String::from_utf8_lossy(&output).into_owned();
         let pieces: Vec<&str> = text.split(STATUS_MARK).collect();
-        for (k, path) in paths.into_iter().enumerate() {
+        for (k, (_, covered)) in units.into_iter().enumerate() {
             let piece = pieces.get(k).copied().unwrap_or_default();
             let said = if k == 0 { piece } else { piece.split_once('\n').map_or("", |(_, rest)| rest) }.trim();
             let status = pieces.get(k + 1).and_then(|p| p.lines().next()).map(str::trim);
             if status == Some("0") && !said.contains("Exception") && !said.contains("STREAM=null") {
-                self.report.indexed += 1;
+                self.report.indexed += covered.len() as u64;
             } else {
                 let reason = if said.is_empty() {
                     format!("exit status {}", status.unwrap_or("unknown"))
                 } else {
                     said.to_string()
                 };
-                self.report.not_indexed.push(FailedFile { phone_path: path, reason });
+                for path in covered {
+                    self.report.not_indexed.push(FailedFile { phone_path: path, reason: reason.clone() });
+                }
             }
         }
         Ok(())
@@ -634,6 +630,29 @@ fn move_into_place(device: &Device, renames: &[(Vec<u8>, Vec<u8>)]) -> Result<Ve
     Ok(outcomes)
 }
 
+/// What to ask the media scanner for, each with the restored files it covers: on Android 11+ a folder for the
+/// folders with many files (`scan_file` on a folder scans it whole), else each file. Names that are not UTF-8
+/// always go alone, so that the phone's answer for them is reported.
+fn scan_units(paths: Vec<Vec<u8>>, sdk: u32) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
+    let mut by_folder: std::collections::BTreeMap<Vec<u8>, Vec<Vec<u8>>> = std::collections::BTreeMap::new();
+    let mut units = Vec::new();
+    for path in paths {
+        if sdk >= 30 && std::str::from_utf8(&path).is_ok() {
+            by_folder.entry(split_path(&path).0.to_vec()).or_default().push(path);
+        } else {
+            units.push((path.clone(), vec![path]));
+        }
+    }
+    for (folder, files) in by_folder {
+        if files.len() >= SCAN_FOLDER_FROM {
+            units.push((folder, files));
+        } else {
+            units.extend(files.into_iter().map(|f| (f.clone(), vec![f])));
+        }
+    }
+    units
+}
+
 /// A progress snapshot.
 fn state(
     phase: Phase,
@@ -676,6 +695,18 @@ fn percent_encode(path: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn android_11_scans_busy_folders_whole_and_older_phones_file_by_file() {
+        let mut paths: Vec<Vec<u8>> = (0..8).map(|i| format!("/s/DCIM/Camera/{i}.jpg").into_bytes()).collect();
+        paths.push(b"/s/Movies/a.mp4".to_vec());
+        paths.push(b"/s/DCIM/Camera/\xff.jpg".to_vec());
+        let units = scan_units(paths.clone(), 34);
+        let args: Vec<&[u8]> = units.iter().map(|(arg, _)| arg.as_slice()).collect();
+        assert_eq!(args, vec![&b"/s/DCIM/Camera/\xff.jpg"[..], b"/s/DCIM/Camera", b"/s/Movies/a.mp4"]);
+        assert_eq!(units[1].1.len(), 8);
+        assert_eq!(scan_units(paths, 29).len(), 10);
+    }
 
     #[test]
     fn uri_paths_escape_what_android_would_read_as_syntax() {
