@@ -46,7 +46,7 @@ pub struct Measured {
 }
 
 impl Measured {
-    fn between(before: &StatsSnapshot, after: &StatsSnapshot, secs: f64, bytes: u64, files: u64) -> Self {
+    pub fn between(before: &StatsSnapshot, after: &StatsSnapshot, secs: f64, bytes: u64, files: u64) -> Self {
         let requests =
             |s: &StatsSnapshot| s.sync_requests.iter().filter(|(id, _)| *id != "QUIT").map(|(_, n)| n).sum::<u64>();
         Self {
