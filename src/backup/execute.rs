@@ -254,7 +254,8 @@ impl<'a> Run<'a> {
                 }
                 if let Some(e) = stopped {
                     remove_temps(&pulled);
-                    return Err(e);
+                    // The batch settled above may have recorded files since the error was made.
+                    return Err(e.with_files_done(self.report.copied.len() as u64));
                 }
                 if pulled.is_empty() {
                     continue;

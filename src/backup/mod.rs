@@ -135,6 +135,16 @@ pub enum BackupError {
 }
 
 impl BackupError {
+    /// The same error, counting `n` files done (for errors raised before the last files were recorded).
+    #[must_use]
+    pub fn with_files_done(self, n: u64) -> Self {
+        match self {
+            Self::ConnectionLost { source, .. } => Self::ConnectionLost { files_done: n, source },
+            Self::Cancelled { .. } => Self::Cancelled { files_done: n },
+            e => e,
+        }
+    }
+
     /// A disk error, or [`BackupError::DiskFull`] when the disk is full.
     #[must_use]
     pub fn disk(action: &'static str, path: &Path, source: std::io::Error) -> Self {

@@ -270,7 +270,8 @@ impl<'a> Run<'a> {
                     self.settle(batch, checked, &mut queue, &mut collisions)?;
                 }
                 if let Some(e) = stopped {
-                    return Err(e);
+                    // The batch settled above may have placed files since the error was made.
+                    return Err(e.with_files_done(self.files_done()));
                 }
                 if pushed.is_empty() {
                     continue;

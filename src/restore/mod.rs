@@ -175,9 +175,27 @@ pub enum RestoreError {
 }
 
 impl RestoreError {
+    /// The same error, counting `n` files done (for errors raised before the last files were placed).
+    #[must_use]
+    pub fn with_files_done(self, n: u64) -> Self {
+        match self {
+            Self::ConnectionLost { source, .. } => Self::ConnectionLost { files_done: n, source },
+            Self::Cancelled { .. } => Self::Cancelled { files_done: n },
+            Self::PhoneFilledUp { message, path, .. } => Self::PhoneFilledUp { files_done: n, message, path },
+            e => e,
+        }
+    }
+
     /// Maps a device error that stops a run.
     pub(crate) fn stop(e: DeviceError, files_done: u64) -> Self {
-        if e.is_connection_lost() { Self::ConnectionLost { files_done, source: e } } else { Self::Device { source: e } }
+        match e {
+            DeviceError::Cancelled => Self::Cancelled { files_done },
+            e if e.is_connection_lost() => Self::ConnectionLost { files_done, source: e },
+            DeviceError::Protocol { .. } | DeviceError::ServerUnreachable { .. } | DeviceError::Refused { .. } => {
+                Self::ConnectionLost { files_done, source: e }
+            }
+            e => Self::Device { source: e },
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod adb_real;
 mod backup;
+mod backup_faults;
 mod cli;
 mod cli_backup;
 mod cli_restore;
