@@ -565,10 +565,21 @@ fn next_batch<'p>(queue: &mut VecDeque<(&'p PlannedFile, u8)>) -> Vec<(&'p Plann
 /// checksums.
 fn check_batch(device: &Device, paths: &[Vec<u8>], files: Vec<(PathBuf, File)>) -> Sums {
     let sums = phone_sums(device, paths);
+    make_durable(files)?;
+    sums
+}
+
+/// Flushes the copies to the disk. On Linux one `syncfs` of their file system does it for the whole batch
+/// (one journal commit instead of one per file); elsewhere each file is fsynced.
+fn make_durable(files: Vec<(PathBuf, File)>) -> Result<(), BackupError> {
+    #[cfg(target_os = "linux")]
+    if let Some((tmp, file)) = files.first() {
+        return rustix::fs::syncfs(file).map_err(|e| BackupError::disk("write the copy", tmp, e.into()));
+    }
     for (tmp, file) in files {
         file.sync_all().map_err(|e| BackupError::disk("write the copy", &tmp, e))?;
     }
-    sums
+    Ok(())
 }
 
 /// Asks the phone for the checksums of `paths` with one `sha256sum` command.
