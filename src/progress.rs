@@ -46,6 +46,40 @@ pub struct ProgressState {
     pub eta: Option<Duration>,
 }
 
+/// Where a copy stands, for [`ProgressState::measure`].
+#[derive(Debug, Clone, Copy)]
+pub struct Counts {
+    /// Files finished.
+    pub files_done: u64,
+    /// Files in all.
+    pub files_total: u64,
+    /// Bytes copied so far.
+    pub bytes_done: u64,
+    /// Bytes in all.
+    pub bytes_total: u64,
+}
+
+impl ProgressState {
+    /// A snapshot with the speed and time left worked out from when the work `started`.
+    #[must_use]
+    pub fn measure(phase: Phase, counts: Counts, current_file: Option<&[u8]>, started: std::time::Instant) -> Self {
+        let Counts { files_done, files_total, bytes_done, bytes_total } = counts;
+        let secs = started.elapsed().as_secs_f64();
+        let bytes_per_sec = if secs > 0.0 { bytes_done as f64 / secs } else { 0.0 };
+        Self {
+            phase,
+            files_done,
+            files_total,
+            bytes_done,
+            bytes_total: bytes_total.max(bytes_done),
+            current_file: current_file.map(<[u8]>::to_vec),
+            bytes_per_sec,
+            eta: (bytes_per_sec > 0.0 && bytes_done > 0)
+                .then(|| Duration::from_secs_f64(bytes_total.saturating_sub(bytes_done) as f64 / bytes_per_sec)),
+        }
+    }
+}
+
 /// Receives progress. Calls come from the thread running the work, often (every block of 64 KiB): keep
 /// them cheap, for example by forwarding to a channel or updating a bar.
 pub trait Progress {

@@ -4,6 +4,7 @@ use super::manifest::{self, Bytes, Journal, ManifestEntry, hex, local_path_of, s
 use super::plan::{BackupPlan, PlannedFile, free_name};
 use super::{BackupError, CancelToken, Phase, Progress, ProgressState};
 use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line, parse_sha256sum};
+use crate::progress::Counts;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::fs::File;
@@ -173,22 +174,13 @@ impl<'a> Run<'a> {
             return;
         }
         self.last_update = now;
-        let secs = self.started.elapsed().as_secs_f64();
-        let bytes_done = self.report.bytes_pulled;
-        let bytes_total = self.plan.totals.bytes_to_copy.max(bytes_done);
-        let bytes_per_sec = if secs > 0.0 { bytes_done as f64 / secs } else { 0.0 };
-        let eta = (bytes_per_sec > 0.0 && bytes_done > 0)
-            .then(|| Duration::from_secs_f64((bytes_total - bytes_done) as f64 / bytes_per_sec));
-        self.progress.update(&ProgressState {
-            phase: self.phase,
+        let counts = Counts {
             files_done: self.report.copied.len() as u64,
             files_total: self.plan.totals.files_to_copy,
-            bytes_done,
-            bytes_total,
-            current_file: self.current.clone(),
-            bytes_per_sec,
-            eta,
-        });
+            bytes_done: self.report.bytes_pulled,
+            bytes_total: self.plan.totals.bytes_to_copy,
+        };
+        self.progress.update(&ProgressState::measure(self.phase, counts, self.current.as_deref(), self.started));
     }
 
     fn fail(&mut self, phone_path: &[u8], reason: String) {
@@ -201,10 +193,7 @@ impl<'a> Run<'a> {
         let files_done = self.report.copied.len() as u64;
         match e {
             DeviceError::Cancelled => BackupError::Cancelled { files_done },
-            e if e.is_connection_lost() => BackupError::ConnectionLost { files_done, source: e },
-            DeviceError::Protocol { .. } | DeviceError::ServerUnreachable { .. } | DeviceError::Refused { .. } => {
-                BackupError::ConnectionLost { files_done, source: e }
-            }
+            e if e.stops_the_link() => BackupError::ConnectionLost { files_done, source: e },
             e => BackupError::Device { source: e },
         }
     }
@@ -423,20 +412,8 @@ impl<'a> Run<'a> {
                 }
                 if last.elapsed() >= PROGRESS_INTERVAL {
                     last = Instant::now();
-                    let done = base + n;
-                    let secs = started.elapsed().as_secs_f64();
-                    let speed = if secs > 0.0 { done as f64 / secs } else { 0.0 };
-                    progress.update(&ProgressState {
-                        phase: Phase::Pulling,
-                        files_done,
-                        files_total,
-                        bytes_done: done,
-                        bytes_total: bytes_total.max(done),
-                        current_file: Some(current.clone()),
-                        bytes_per_sec: speed,
-                        eta: (speed > 0.0)
-                            .then(|| Duration::from_secs_f64(bytes_total.saturating_sub(done) as f64 / speed)),
-                    });
+                    let counts = Counts { files_done, files_total, bytes_done: base + n, bytes_total };
+                    progress.update(&ProgressState::measure(Phase::Pulling, counts, Some(&current), started));
                 }
                 Ok(())
             })

@@ -3,12 +3,13 @@
 //! backup keeps every verified file and the next run continues.
 
 use super::common::{
-    Shown, human_bytes, json_path, lossy, parse_date, pick_device, print_json, progress_bar, stdout_ok,
+    Shown, cancel_on_ctrl_c, human_bytes, json_path, lossy, parse_date, pick_device, print_json, progress_bar,
+    stdout_ok,
 };
 use super::folders::scan_gallery;
-use crate::backup::{self, BackupPlan, BackupReport, CancelToken, Manifest};
+use crate::backup::{self, BackupPlan, BackupReport, Manifest};
 use crate::scan::{self, MediaFile};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use serde_json::json;
 use std::cell::Cell;
 use std::fmt::Write as _;
@@ -143,20 +144,7 @@ fn report_json(report: &BackupReport) -> serde_json::Value {
 
 /// Runs `phonebak backup`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let cancel = CancelToken::new();
-    {
-        let cancel = cancel.clone();
-        ctrlc::set_handler(move || {
-            if cancel.is_cancelled() {
-                // A second Ctrl-C: stop now. The manifest is written atomically, and the next run throws away
-                // the temporary files this one leaves.
-                std::process::exit(130);
-            }
-            eprintln!("\nStopping after the current block (Ctrl-C again to stop at once); finished files are kept.");
-            cancel.cancel();
-        })
-        .context("Could not install the Ctrl-C handler")?;
-    }
+    let cancel = cancel_on_ctrl_c("finished files are kept")?;
     let device = pick_device(args.device.as_deref())?;
     let info = device.info()?;
     tracing::info!(serial = info.serial, model = info.model, dest = %args.to.display(), "backup started");

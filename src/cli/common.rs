@@ -6,7 +6,7 @@
 use crate::backup::manifest::Bytes;
 use crate::device::{Adb, Device};
 pub use crate::progress::human_bytes;
-use crate::progress::{Progress, ProgressState};
+use crate::progress::{CancelToken, Progress, ProgressState};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -17,6 +17,23 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// A cancel token that the first Ctrl-C sets (the engine stops after its current block; `kept` says what
+/// stays, as "finished files are kept"); a second Ctrl-C exits at once. Either way the next run cleans up: the
+/// manifest is written atomically and temp files are thrown away.
+pub fn cancel_on_ctrl_c(kept: &'static str) -> anyhow::Result<CancelToken> {
+    let cancel = CancelToken::new();
+    let token = cancel.clone();
+    ctrlc::set_handler(move || {
+        if token.is_cancelled() {
+            std::process::exit(130);
+        }
+        eprintln!("\nStopping after the current block (Ctrl-C again to stop at once); {kept}.");
+        token.cancel();
+    })
+    .context("Could not install the Ctrl-C handler")?;
+    Ok(cancel)
+}
 
 /// Finds adb and picks the phone to work with: `serial` when given, else the only ready phone. With no ready
 /// phone the error lists every phone with what to do; with several it names them all.

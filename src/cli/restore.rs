@@ -3,11 +3,10 @@
 //! what was restored stays, and the next run skips it.
 
 use super::common::{
-    Shown, human_bytes, json_path, lossy, parse_date, pick_device, print_json, progress_bar, stdout_ok,
+    Shown, cancel_on_ctrl_c, human_bytes, json_path, lossy, parse_date, pick_device, print_json, progress_bar,
+    stdout_ok,
 };
-use crate::progress::CancelToken;
 use crate::restore::{self, RestorePlan, RestoreReport, Selection};
-use anyhow::Context;
 use serde_json::json;
 use std::cell::Cell;
 use std::fmt::Write as _;
@@ -177,19 +176,7 @@ fn report_text(report: &RestoreReport) -> String {
 
 /// Runs `phonebak restore`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let cancel = CancelToken::new();
-    {
-        let cancel = cancel.clone();
-        ctrlc::set_handler(move || {
-            if cancel.is_cancelled() {
-                // A second Ctrl-C: stop now. The next run removes the temp files this one leaves on the phone.
-                std::process::exit(130);
-            }
-            eprintln!("\nStopping after the current block (Ctrl-C again to stop at once); restored files are kept.");
-            cancel.cancel();
-        })
-        .context("Could not install the Ctrl-C handler")?;
-    }
+    let cancel = cancel_on_ctrl_c("restored files are kept")?;
     // The backup is read (and checked) before the phone is touched.
     let backup = restore::open_backup(&args.from)?;
     let device = pick_device(args.device.as_deref())?;

@@ -193,6 +193,14 @@ impl DeviceError {
     pub fn is_connection_lost(&self) -> bool {
         matches!(self, Self::ConnectionLost { .. } | Self::NotConnected { .. } | Self::NotReady { .. })
     }
+
+    /// Whether a run should stop as if the cable went: the connection is lost, or the link to the phone (the
+    /// adb server, the protocol) broke in a way that reconnecting fixes.
+    #[must_use]
+    pub fn stops_the_link(&self) -> bool {
+        self.is_connection_lost()
+            || matches!(self, Self::Protocol { .. } | Self::ServerUnreachable { .. } | Self::Refused { .. })
+    }
 }
 
 /// Shows a phone path (bytes) for a message.

@@ -6,7 +6,7 @@ use super::{RestoreError, STORAGE_ROOT, TEMP_PREFIX, TEMP_SUFFIX, batch_commands
 use crate::backup::FailedFile;
 use crate::backup::manifest::{hex, local_path_of};
 use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line};
-use crate::progress::{CancelToken, Phase, Progress, ProgressState};
+use crate::progress::{CancelToken, Counts, Phase, Progress, ProgressState};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::fs::File;
@@ -186,15 +186,13 @@ impl<'a> Run<'a> {
             return;
         }
         self.last_update = now;
-        self.progress.update(&state(
-            phase,
-            self.files_done(),
-            self.plan.totals.files_to_push,
-            self.report.bytes_pushed,
-            self.plan.totals.bytes_to_push,
-            current,
-            self.started,
-        ));
+        let counts = Counts {
+            files_done: self.files_done(),
+            files_total: self.plan.totals.files_to_push,
+            bytes_done: self.report.bytes_pushed,
+            bytes_total: self.plan.totals.bytes_to_push,
+        };
+        self.progress.update(&ProgressState::measure(phase, counts, current, self.started));
     }
 
     fn fail(&mut self, wanted: &[u8], reason: String) {
@@ -410,9 +408,8 @@ impl<'a> Run<'a> {
                 }
                 if last.elapsed() >= PROGRESS_INTERVAL {
                     last = Instant::now();
-                    let s =
-                        state(Phase::Pushing, files_done, files_total, base + n, bytes_total, Some(&current), started);
-                    progress.update(&s);
+                    let counts = Counts { files_done, files_total, bytes_done: base + n, bytes_total };
+                    progress.update(&ProgressState::measure(Phase::Pushing, counts, Some(&current), started));
                 }
                 Ok(())
             })
@@ -652,31 +649,6 @@ fn scan_units(paths: Vec<Vec<u8>>, sdk: u32) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
         }
     }
     units
-}
-
-/// A progress snapshot.
-fn state(
-    phase: Phase,
-    files_done: u64,
-    files_total: u64,
-    bytes_done: u64,
-    bytes_total: u64,
-    current: Option<&[u8]>,
-    started: Instant,
-) -> ProgressState {
-    let secs = started.elapsed().as_secs_f64();
-    let speed = if secs > 0.0 { bytes_done as f64 / secs } else { 0.0 };
-    ProgressState {
-        phase,
-        files_done,
-        files_total,
-        bytes_done,
-        bytes_total: bytes_total.max(bytes_done),
-        current_file: current.map(<[u8]>::to_vec),
-        bytes_per_sec: speed,
-        eta: (speed > 0.0 && bytes_done > 0)
-            .then(|| Duration::from_secs_f64(bytes_total.saturating_sub(bytes_done) as f64 / speed)),
-    }
 }
 
 /// A path as the path of a `file://` URI: every byte but unreserved ones and `/` as `%XX`, so that `#`, `?`,

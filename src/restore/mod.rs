@@ -190,10 +190,7 @@ impl RestoreError {
     pub(crate) fn stop(e: DeviceError, files_done: u64) -> Self {
         match e {
             DeviceError::Cancelled => Self::Cancelled { files_done },
-            e if e.is_connection_lost() => Self::ConnectionLost { files_done, source: e },
-            DeviceError::Protocol { .. } | DeviceError::ServerUnreachable { .. } | DeviceError::Refused { .. } => {
-                Self::ConnectionLost { files_done, source: e }
-            }
+            e if e.stops_the_link() => Self::ConnectionLost { files_done, source: e },
             e => Self::Device { source: e },
         }
     }

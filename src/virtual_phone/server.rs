@@ -51,6 +51,9 @@ struct Shared {
     conns: Mutex<HashMap<u64, TcpStream>>,
     next_conn: AtomicU64,
     offline_until: Mutex<Option<Instant>>,
+    /// The listening socket while the phone is plugged in; closed the moment the cable goes, so that nothing
+    /// can connect to an unplugged phone, not even in the instant before the accept loop notices.
+    listener: Mutex<Option<TcpListener>>,
     /// Keys the user allowed ("Always allow from this computer").
     allowed_keys: Mutex<Vec<Vec<u8>>>,
     rng: Mutex<u64>,
@@ -85,6 +88,7 @@ impl Server {
             conns: Mutex::default(),
             next_conn: AtomicU64::new(1),
             offline_until: Mutex::new(None),
+            listener: Mutex::new(None),
             allowed_keys: Mutex::default(),
             rng: Mutex::new(config.seed ^ 0x9e37_79b9_7f4a_7c15),
         });
@@ -172,6 +176,7 @@ impl Shared {
         faults.pull = None;
         drop(faults);
         *lock(&self.offline_until) = Some(Instant::now() + offline);
+        *lock(&self.listener) = None;
         left as usize
     }
 
@@ -189,32 +194,40 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 fn accept_loop(shared: &Arc<Shared>, listener: TcpListener, addr: SocketAddr) {
-    let mut listener = Some(listener);
+    if listener.set_nonblocking(true).is_err() {
+        return;
+    }
+    *lock(&shared.listener) = Some(listener);
     while !shared.stop.load(Ordering::SeqCst) {
         // A pulled cable: the phone is gone (connections refused) until it comes back.
         let offline = *lock(&shared.offline_until);
         if let Some(until) = offline {
             shared.cut_all();
-            listener = None;
+            *lock(&shared.listener) = None;
             if Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(5));
                 continue;
             }
             *lock(&shared.offline_until) = None;
         }
-        if listener.is_none() {
-            if let Ok(l) = TcpListener::bind(addr) {
-                listener = Some(l);
-            } else {
-                std::thread::sleep(Duration::from_millis(20));
-                continue;
+        let accepted = {
+            let mut guard = lock(&shared.listener);
+            if guard.is_none() {
+                match TcpListener::bind(addr) {
+                    Ok(l) if l.set_nonblocking(true).is_ok() => *guard = Some(l),
+                    _ => {
+                        drop(guard);
+                        std::thread::sleep(Duration::from_millis(20));
+                        continue;
+                    }
+                }
             }
-        }
-        let Some(l) = listener.as_ref() else { continue };
-        if l.set_nonblocking(true).is_err() {
-            return;
-        }
-        match l.accept() {
+            match guard.as_ref() {
+                Some(l) => l.accept(),
+                None => continue,
+            }
+        };
+        match accepted {
             Ok((stream, _)) => {
                 let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
                 let conn_shared = Arc::clone(shared);

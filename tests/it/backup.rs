@@ -82,22 +82,7 @@ fn host(rel: &[u8]) -> PathBuf {
 
 /// Every file in the backup folder outside `.phonebak`, relative.
 fn visible_files(dest: &Path) -> BTreeSet<Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-            let path = entry.path();
-            if entry.file_name() == ".phonebak" {
-                continue;
-            }
-            if entry.file_type().expect("type").is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.insert(path.strip_prefix(root).expect("inside").as_os_str().as_bytes().to_vec());
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dest, dest, &mut out);
-    out
+    crate::util::tree(dest).into_keys().collect()
 }
 
 /// Checks that the manifest on disk lists exactly the visible files, each complete, with its sha256 and mtime.

@@ -1,45 +1,22 @@
 //! The backup engine and CLI when things go wrong: ten seeded cable pulls, a file over 4 GiB, a full backup
 //! disk, and phones that are not ready (unauthorized, offline, none at all).
 
-use crate::util::{AdbServer, HOSTILE_NAMES, mtime_of, noise, phone_with_dir, said, text, write_file};
+use crate::util::{
+    AdbServer, HOSTILE_NAMES, device_of, mtime_of, noise, phone_with_dir, phonebak, replug, said, text, tree,
+    write_file,
+};
 use phonebak::backup::{self, BackupError, CancelToken, Manifest, NoProgress};
-use phonebak::device::{Adb, AdbSearch, Device};
+use phonebak::device::Device;
 use phonebak::restore::{self, Selection};
 use phonebak::scan::{MediaFile, MediaKind};
-use phonebak::virtual_phone::{AuthMode, Config, Fault, PullPoint, VirtualPhone};
+use phonebak::virtual_phone::{AuthMode, Config, Fault, PullPoint};
 use sha2::Digest;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
-
-fn device_of(server: &AdbServer, phone: &VirtualPhone) -> Device {
-    let binary = AdbSearch::from_env().find().expect("adb on PATH (install Debian's adb package)");
-    Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device")
-}
-
-/// Every file under `root` but phonebak's own state: relative path → (content, mtime).
-fn tree(root: &Path) -> BTreeMap<Vec<u8>, (Vec<u8>, u64)> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<Vec<u8>, (Vec<u8>, u64)>) {
-        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-            let path = entry.path();
-            if entry.file_name() == ".phonebak" {
-                continue;
-            }
-            if entry.file_type().expect("type").is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).expect("inside").as_os_str().as_bytes().to_vec();
-                out.insert(rel, (std::fs::read(&path).expect("read"), mtime_of(&path)));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
+use std::time::Duration;
 
 /// The phone's files as the scan gives them.
 fn scan(storage: &Path) -> Vec<MediaFile> {
@@ -73,19 +50,6 @@ fn assert_consistent(dest: &Path) -> usize {
     let tmp = dest.join(".phonebak/tmp");
     assert!(!tmp.exists() || std::fs::read_dir(&tmp).expect("tmp").next().is_none(), "temp files left");
     manifest.files.len()
-}
-
-/// Reconnects a phone after a cable pull (the adb server keeps a restarted TCP phone offline until then).
-fn replug(server: &AdbServer, phone: &VirtualPhone) -> Device {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let addr = phone.addr().to_string();
-    let _ = server.adb(&["disconnect", &addr]);
-    while !text(&server.adb(&["connect", &addr]).stdout).contains("connected to") {
-        assert!(Instant::now() < deadline, "the phone never came back");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server.wait_for_state(phone, "device", Duration::from_secs(10));
-    device_of(server, phone)
 }
 
 #[test]
@@ -289,18 +253,6 @@ fn a_full_backup_disk_stops_with_disk_full_and_keeps_the_previous_backup_intact(
     for (rel, file) in &before {
         assert!(after.get(rel) == Some(file), "{} changed", String::from_utf8_lossy(rel));
     }
-}
-
-/// Runs `phonebak ARGS...` against the private adb server.
-fn phonebak(server: &AdbServer, args: &[&std::ffi::OsStr]) -> Output {
-    let data = tempfile::tempdir().expect("data dir");
-    Command::new(env!("CARGO_BIN_EXE_phonebak"))
-        .args(args)
-        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
-        .env("XDG_DATA_HOME", data.path())
-        .env_remove("ANDROID_SERIAL")
-        .output()
-        .expect("run phonebak")
 }
 
 fn backup_cli(server: &AdbServer, dest: &Path) -> Output {

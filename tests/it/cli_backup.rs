@@ -1,7 +1,9 @@
 //! `phonebak devices/folders/backup/verify` as a person or a script runs them: the real binary against virtual
 //! phones through a private real adb server.
 
-use crate::util::{AdbServer, HOSTILE_NAMES, mtime_of, noise, phone_with_dir, said, text, write_file};
+use crate::util::{
+    AdbServer, HOSTILE_NAMES, event, json_lines, mtime_of, noise, phone_with_dir, said, text, write_file,
+};
 use phonebak::virtual_phone::{AuthMode, Config, LinkModel, VirtualPhone};
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
@@ -17,28 +19,11 @@ const SHOT_MTIME: u64 = 1_234_567_890;
 
 /// Runs `phonebak ARGS... [--to DEST]` against the private adb server, with logs in a throwaway data dir.
 fn run(server: &AdbServer, args: &[&str], dest: Option<&Path>) -> Output {
-    let data = tempfile::tempdir().expect("data dir");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phonebak"));
-    cmd.args(args);
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
     if let Some(dest) = dest {
-        cmd.arg("--to").arg(dest);
+        all.extend([std::ffi::OsStr::new("--to"), dest.as_os_str()]);
     }
-    cmd.env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
-        .env("XDG_DATA_HOME", data.path())
-        .env_remove("ANDROID_SERIAL")
-        .output()
-        .expect("run phonebak")
-}
-
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{}", said(out))))
-        .collect()
-}
-
-fn event<'a>(lines: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
-    lines.iter().find(|l| l["event"] == name).unwrap_or_else(|| panic!("no {name} event in {lines:?}"))
+    crate::util::phonebak(server, &all)
 }
 
 /// A file put on the phone: its path below the storage, content and mtime.

@@ -1,7 +1,7 @@
 //! `phonebak restore` as a person or a script runs it: the real binary, a sample gallery backed up from one
 //! virtual phone and restored onto an empty one, through a private real adb server.
 
-use crate::util::{AdbServer, mtime_of, phone_with_dir, said, text};
+use crate::util::{AdbServer, event, json_lines, mtime_of, phone_with_dir, phonebak, said, text};
 use phonebak::backup::Manifest;
 use phonebak::virtual_phone::media_store::MediaRow;
 use phonebak::virtual_phone::sample::SampleOptions;
@@ -11,33 +11,10 @@ use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::process::{Command, Output};
-
-/// Runs `phonebak ARGS...` against the private adb server, with logs in a throwaway data dir.
-fn run(server: &AdbServer, args: &[&std::ffi::OsStr]) -> Output {
-    let data = tempfile::tempdir().expect("data dir");
-    Command::new(env!("CARGO_BIN_EXE_phonebak"))
-        .args(args)
-        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
-        .env("XDG_DATA_HOME", data.path())
-        .env_remove("ANDROID_SERIAL")
-        .output()
-        .expect("run phonebak")
-}
+use std::process::Output;
 
 fn os(s: &str) -> &OsStr {
     OsStr::new(s)
-}
-
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{}", said(out))))
-        .collect()
-}
-
-fn event<'a>(lines: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
-    lines.iter().find(|l| l["event"] == name).unwrap_or_else(|| panic!("no {name} event in {lines:?}"))
 }
 
 /// The columns of a gallery row that come from the file (not the ids and times of indexing).
@@ -74,7 +51,7 @@ fn setup() -> Setup {
     server.connect(&source, "device");
     let backup = tempfile::tempdir().expect("backup folder");
     let serial = source.addr().to_string();
-    let out = run(&server, &[os("backup"), os("--device"), os(&serial), os("--to"), backup.path().as_os_str()]);
+    let out = phonebak(&server, &[os("backup"), os("--device"), os(&serial), os("--to"), backup.path().as_os_str()]);
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     let (target, target_phone) =
         phone_with_dir(Config { serial: "VIRT0002".into(), model: "Pixel 8".into(), ..Config::default() });
@@ -86,7 +63,7 @@ fn restore(s: &Setup, extra: &[&str]) -> Output {
     let serial = s.target_phone.addr().to_string();
     let mut args = vec![os("restore"), os("--device"), os(&serial), os("--from"), s.backup.path().as_os_str()];
     args.extend(extra.iter().map(|a| os(a)));
-    run(&s.server, &args)
+    phonebak(&s.server, &args)
 }
 
 fn manifest(s: &Setup) -> Manifest {
@@ -176,7 +153,7 @@ fn a_flipped_bit_is_named_by_verify_and_skipped_by_restore_with_exit_3() {
     let mut bytes = std::fs::read(&local).expect("read");
     bytes[500] ^= 1;
     std::fs::write(&local, &bytes).expect("flip");
-    let verify = run(&s.server, &[os("verify"), s.backup.path().as_os_str()]);
+    let verify = phonebak(&s.server, &[os("verify"), s.backup.path().as_os_str()]);
     assert_eq!(verify.status.code(), Some(3), "{}", said(&verify));
     let name = String::from_utf8_lossy(&victim.local_path.0).into_owned();
     assert!(said(&verify).contains(&name), "{}", said(&verify));
@@ -203,7 +180,7 @@ fn a_tampered_manifest_is_refused_with_exit_1_and_nothing_reaches_the_phone() {
 fn restore_from_a_folder_without_a_backup_says_which_folder_to_choose() {
     let server = AdbServer::start();
     let empty = tempfile::tempdir().expect("dir");
-    let out = run(&server, &[os("restore"), os("--from"), empty.path().as_os_str()]);
+    let out = phonebak(&server, &[os("restore"), os("--from"), empty.path().as_os_str()]);
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     assert!(said(&out).contains("no phonebak backup in this folder"), "{}", said(&out));
 }

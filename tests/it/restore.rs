@@ -4,26 +4,18 @@
 //! never restored; a tampered manifest is refused before anything is written; a full phone, a cancel and cable
 //! pulls leave only whole, verified files and no temp file once the restore is run again.
 
-use crate::util::{AdbServer, HOSTILE_NAMES, mtime_of, noise, phone_with_dir, text, write_file};
+use crate::util::{
+    AdbServer, HOSTILE_NAMES, device_of, mtime_of, noise, phone_with_dir, replug, text, tree, write_file,
+};
 use phonebak::backup::{self, CancelToken, Manifest, NoProgress, Progress, ProgressState};
-use phonebak::device::{Adb, AdbSearch, Device};
+use phonebak::device::Device;
 use phonebak::restore::{self, RestoreError, RestoreReport, Selection};
 use phonebak::scan::{MediaFile, MediaKind};
 use phonebak::virtual_phone::media_store::MEDIA_TYPE_IMAGE;
 use phonebak::virtual_phone::{AndroidVersion, Config, Fault, PullPoint, VirtualPhone};
-use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-fn adb_for(server: &AdbServer) -> Adb {
-    let binary = AdbSearch::from_env().find().expect("adb on PATH (install Debian's adb package)");
-    Adb::new(binary, server.port)
-}
-
-fn device_of(server: &AdbServer, phone: &VirtualPhone) -> Device {
-    adb_for(server).device(&phone.addr().to_string()).expect("device")
-}
 
 /// Every file under a phone's storage directory, as the scan would give it.
 fn scan(storage: &Path) -> Vec<MediaFile> {
@@ -35,24 +27,6 @@ fn scan(storage: &Path) -> Vec<MediaFile> {
             MediaFile { path, size: content.len() as u64, mtime: mtime as i64, kind: MediaKind::Photo }
         })
         .collect()
-}
-
-/// Every file under `root`: relative path → (content, mtime).
-fn tree(root: &Path) -> BTreeMap<Vec<u8>, (Vec<u8>, u64)> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<Vec<u8>, (Vec<u8>, u64)>) {
-        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-            let path = entry.path();
-            if entry.file_type().expect("type").is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).expect("inside").as_os_str().as_bytes().to_vec();
-                out.insert(rel, (std::fs::read(&path).expect("read"), mtime_of(&path)));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
 }
 
 fn host(rel: &[u8]) -> PathBuf {
@@ -311,25 +285,6 @@ fn a_cancelled_restore_keeps_whole_files_only_and_the_next_run_finishes_it() {
     let report = restore_all(s.backup.path(), &device).expect("second run");
     assert!(report.failed.is_empty());
     assert!(tree(s.target.path()) == source);
-}
-
-/// Reconnects a phone after a cable pull: the adb server keeps a restarted TCP phone offline until it is
-/// disconnected and connected again.
-fn replug(server: &AdbServer, phone: &VirtualPhone) -> Device {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(phone.addr()).is_err() {
-        assert!(Instant::now() < deadline, "the phone never came back");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let addr = phone.addr().to_string();
-    let _ = server.adb(&["disconnect", &addr]);
-    // The phone may still be going down when first reached: connect until it answers.
-    while !String::from_utf8_lossy(&server.adb(&["connect", &addr]).stdout).contains("connected to") {
-        assert!(Instant::now() < deadline, "the phone never came back");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server.wait_for_state(phone, "device", Duration::from_secs(10));
-    device_of(server, phone)
 }
 
 #[test]

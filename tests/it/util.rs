@@ -187,3 +187,82 @@ pub const HOSTILE_NAMES: &[&[u8]] = &[
     b"semi;colon|pipe&amp>redir<in*star?.jpg",
     b"back\\slash \"double\".jpg",
 ];
+
+/// Every file under `root` (phonebak's own `.phonebak` folder left out): path relative to `root` → (content,
+/// mtime). Compares a phone's storage with a backup, or two phones.
+pub fn tree(root: &Path) -> std::collections::BTreeMap<Vec<u8>, (Vec<u8>, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<Vec<u8>, (Vec<u8>, u64)>) {
+        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if entry.file_name() == ".phonebak" {
+                continue;
+            }
+            if entry.file_type().expect("type").is_dir() {
+                walk(root, &path, out);
+            } else {
+                // A file the phone is removing right now (a cut push's partial file) may vanish: skip it.
+                let read =
+                    std::fs::read(&path).and_then(|content| Ok((content, std::fs::metadata(&path)?.modified()?)));
+                match read {
+                    Ok((content, modified)) => {
+                        let rel = path.strip_prefix(root).expect("inside").as_os_str().as_bytes().to_vec();
+                        let mtime = modified.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+                        out.insert(rel, (content, mtime));
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => panic!("{}: {e}", path.display()),
+                }
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// The device layer's handle on a phone connected to `server`.
+pub fn device_of(server: &AdbServer, phone: &VirtualPhone) -> phonebak::device::Device {
+    let binary = phonebak::device::AdbSearch::from_env().find().expect("adb on PATH (install Debian's adb package)");
+    phonebak::device::Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device")
+}
+
+/// Plugs a phone back in after a cable pull: waits until it answers, then disconnects and connects it (the adb
+/// server keeps a restarted TCP phone offline until then).
+pub fn replug(server: &AdbServer, phone: &VirtualPhone) -> phonebak::device::Device {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let addr = phone.addr().to_string();
+    let _ = server.adb(&["disconnect", &addr]);
+    // The phone may still be going down when first reached: connect until it answers.
+    while !text(&server.adb(&["connect", &addr]).stdout).contains("connected to") {
+        assert!(Instant::now() < deadline, "the phone never came back");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.wait_for_state(phone, "device", Duration::from_secs(10));
+    device_of(server, phone)
+}
+
+/// Runs the real `phonebak ARGS...` against `server`, with its log in a throwaway data folder.
+pub fn phonebak<S: AsRef<std::ffi::OsStr>>(server: &AdbServer, args: &[S]) -> Output {
+    let data = tempfile::tempdir().expect("data dir");
+    Command::new(env!("CARGO_BIN_EXE_phonebak"))
+        .args(args)
+        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+        .env("XDG_DATA_HOME", data.path())
+        .env_remove("ANDROID_SERIAL")
+        .output()
+        .expect("run phonebak")
+}
+
+/// The JSON lines a `--json` command printed.
+pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{}", said(out))))
+        .collect()
+}
+
+/// The first JSON line whose `event` is `name`.
+pub fn event<'a>(lines: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    lines.iter().find(|l| l["event"] == name).unwrap_or_else(|| panic!("no {name} event in {lines:?}"))
+}
