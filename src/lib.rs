@@ -10,4 +10,5 @@ pub mod device;
 pub mod progress;
 pub mod restore;
 pub mod scan;
+pub mod thumbnails;
 pub mod virtual_phone;

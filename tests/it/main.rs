@@ -11,5 +11,6 @@ mod protocol;
 mod restore;
 mod sample_gallery;
 mod scan;
+mod thumbnails;
 mod toybox_conformance;
 mod util;

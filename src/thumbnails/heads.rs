@@ -1,0 +1,98 @@
+//! Reading the start of many phone files in one round trip.
+
+use crate::device::{Device, DeviceError, command_line};
+
+/// How much of each photo is read for its embedded thumbnail: an EXIF block (APP1) is at most 64 KiB.
+pub const HEAD_BYTES: usize = 64 * 1024;
+
+/// Longest command sent at once (the adb server takes requests of up to 64 KiB).
+const MAX_COMMAND_BYTES: usize = 48 * 1024;
+
+/// Reads the first `limit` bytes of each of `paths` with as few shell commands as fit (one for a screenful):
+/// `head -c LIMIT -- PATH; echo MARK$?` for each, so each file's bytes end at a marker no photo holds and its
+/// exit status says whether it could be read. `None` for a file that is gone or unreadable.
+///
+/// # Errors
+/// When the phone cannot be reached.
+pub fn read_heads(device: &Device, paths: &[&[u8]], limit: usize) -> Result<Vec<Option<Vec<u8>>>, DeviceError> {
+    let mark = marker();
+    let limit = limit.to_string();
+    let mut out = Vec::with_capacity(paths.len());
+    let mut at = 0;
+    while at < paths.len() {
+        let mut line = Vec::new();
+        let mut end = at;
+        while end < paths.len() {
+            let mut part = command_line(&[&b"head"[..], b"-c", limit.as_bytes(), b"--", paths[end]]);
+            part.extend_from_slice(b" 2>/dev/null; echo ");
+            part.extend_from_slice(mark.as_bytes());
+            part.extend_from_slice(b"$?");
+            if end > at && line.len() + 2 + part.len() > MAX_COMMAND_BYTES {
+                break;
+            }
+            if !line.is_empty() {
+                line.extend_from_slice(b"; ");
+            }
+            line.extend_from_slice(&part);
+            end += 1;
+        }
+        let stdout = device.shell(&line)?.stdout;
+        out.extend(split_marked(&stdout, mark.as_bytes(), end - at));
+        at = end;
+    }
+    Ok(out)
+}
+
+/// A marker made fresh for each call, so that no file can hold it by design.
+fn marker() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let mut x = (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32) ^ 0x9e37_79b9_7f4a_7c15;
+    let mut words = [0u64; 2];
+    for w in &mut words {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *w = x;
+    }
+    format!("@PHONEBAK-{:016x}{:016x}@", words[0], words[1])
+}
+
+/// Splits `stdout` into `count` files: each file's bytes, then `MARK`, its exit status and a newline.
+fn split_marked(stdout: &[u8], mark: &[u8], count: usize) -> Vec<Option<Vec<u8>>> {
+    let mut out = Vec::with_capacity(count);
+    let mut rest = stdout;
+    for _ in 0..count {
+        let Some(at) = rest.windows(mark.len()).position(|w| w == mark) else {
+            out.push(None);
+            continue;
+        };
+        let data = &rest[..at];
+        let after = &rest[at + mark.len()..];
+        let line_end = after.iter().position(|&b| b == b'\n').unwrap_or(after.len());
+        let ok = &after[..line_end] == b"0";
+        out.push(ok.then(|| data.to_vec()));
+        rest = after.get(line_end + 1..).unwrap_or_default();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marked_output_splits_into_files_and_failures() {
+        let out = b"\xff\xd8abc@M@0\n@M@1\nxyz\n@M@0\n";
+        let files = split_marked(out, b"@M@", 3);
+        assert_eq!(files, vec![Some(b"\xff\xd8abc".to_vec()), None, Some(b"xyz\n".to_vec())]);
+        assert_eq!(split_marked(b"cut sho", b"@M@", 2), vec![None, None]);
+    }
+
+    #[test]
+    fn markers_differ_between_calls() {
+        let a = marker();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        assert_ne!(a, marker());
+        assert!(a.starts_with("@PHONEBAK-") && a.len() == 43, "{a}");
+    }
+}

@@ -1,0 +1,192 @@
+//! Thumbnails of a phone's photos, made the cheap way first (engine side: no egui).
+//!
+//! Most camera JPEGs carry a small JPEG of themselves in their EXIF block (IFD1, about 160×120), within the first
+//! 64 KiB of the file. [`read_heads`] reads the start of many photos with one shell command, and
+//! [`from_head`] turns such a head into an upright thumbnail without touching the rest of the file. Only when a
+//! photo has no embedded thumbnail is the whole file needed: [`from_file`] decodes a JPEG downscaled in the
+//! decoder (the DCT scales to 1/2, 1/4 or 1/8 on decode, so a 12 MP photo never exists at full size in memory),
+//! and a PNG (screenshots) decoded and scaled. HEIC and videos get a [`Thumbnail::Placeholder`] saying what
+//! they are. EXIF orientation is applied to every thumbnail, embedded or decoded.
+
+mod heads;
+
+pub use heads::{HEAD_BYTES, read_heads};
+
+use image::{DynamicImage, RgbaImage, metadata::Orientation};
+use std::io::Cursor;
+
+/// The longest side of a thumbnail, in pixels.
+pub const THUMB_SIZE: u32 = 256;
+
+/// A thumbnail, or what to show instead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Thumbnail {
+    /// An upright image, at most [`THUMB_SIZE`] on its longest side.
+    Image(RgbaImage),
+    /// No picture can be made here (a HEIC photo, a video): show the kind.
+    Placeholder {
+        /// What the file is, for people ("HEIC photo", "Video").
+        kind: &'static str,
+    },
+}
+
+/// Why a thumbnail could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ThumbError {
+    /// The file is not a picture this build can read, or it is damaged.
+    #[error("cannot read this picture ({0})")]
+    Undecodable(String),
+}
+
+/// What a file is, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PictureKind {
+    /// A JPEG photo.
+    Jpeg,
+    /// A PNG (screenshots).
+    Png,
+    /// Another still format `image` reads (WebP, GIF, BMP...): decoded whole.
+    OtherImage,
+    /// A HEIC/HEIF photo (no decoder in this build).
+    Heic,
+    /// A video.
+    Video,
+}
+
+impl PictureKind {
+    /// The kind of the file named `name` (by its extension, as the gallery does).
+    #[must_use]
+    pub fn of(name: &[u8]) -> Self {
+        let ext = name.rsplit(|&b| b == b'.').next().unwrap_or_default().to_ascii_lowercase();
+        match ext.as_slice() {
+            b"jpg" | b"jpeg" | b"jpe" => Self::Jpeg,
+            b"png" => Self::Png,
+            b"heic" | b"heif" | b"avif" => Self::Heic,
+            b"mp4" | b"3gp" | b"mkv" | b"webm" | b"mov" | b"m4v" => Self::Video,
+            _ => Self::OtherImage,
+        }
+    }
+
+    /// The placeholder for kinds that get no picture.
+    #[must_use]
+    pub fn placeholder(self) -> Option<Thumbnail> {
+        match self {
+            Self::Heic => Some(Thumbnail::Placeholder { kind: "HEIC photo" }),
+            Self::Video => Some(Thumbnail::Placeholder { kind: "Video" }),
+            _ => None,
+        }
+    }
+}
+
+/// The EXIF block of a JPEG that starts with `head`, if it is there whole.
+fn exif_of(head: &[u8]) -> Option<exif::Exif> {
+    exif::Reader::new().read_from_container(&mut Cursor::new(head)).ok()
+}
+
+/// The EXIF orientation (1-8) of a JPEG that starts with `head`; 1 when it says nothing.
+#[must_use]
+pub fn orientation(head: &[u8]) -> u8 {
+    exif_of(head).map_or(1, |e| orientation_of(&e))
+}
+
+fn orientation_of(exif: &exif::Exif) -> u8 {
+    exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY)
+        .and_then(|f| f.value.get_uint(0))
+        .and_then(|v| u8::try_from(v).ok())
+        .filter(|v| (1..=8).contains(v))
+        .unwrap_or(1)
+}
+
+/// Turns `image` upright for EXIF orientation `orientation` and fits it in [`THUMB_SIZE`].
+fn upright(mut image: DynamicImage, orientation: u8) -> RgbaImage {
+    if let Some(o) = Orientation::from_exif(orientation) {
+        image.apply_orientation(o);
+    }
+    if image.width() > THUMB_SIZE || image.height() > THUMB_SIZE {
+        image = image.thumbnail(THUMB_SIZE, THUMB_SIZE);
+    }
+    image.into_rgba8()
+}
+
+/// The thumbnail a JPEG carries in its EXIF block (IFD1), upright, if `head` (the start of the file) holds it
+/// whole. `None` when there is none or it lies beyond `head`: then the file itself must be decoded.
+#[must_use]
+pub fn from_head(head: &[u8]) -> Option<RgbaImage> {
+    let exif = exif_of(head)?;
+    let field = |tag| exif.get_field(tag, exif::In::THUMBNAIL).and_then(|f| f.value.get_uint(0));
+    let start = usize::try_from(field(exif::Tag::JPEGInterchangeFormat)?).ok()?;
+    let len = usize::try_from(field(exif::Tag::JPEGInterchangeFormatLength)?).ok()?;
+    let bytes = exif.buf().get(start..start.checked_add(len)?)?;
+    let image = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).ok()?;
+    Some(upright(image, orientation_of(&exif)))
+}
+
+/// A thumbnail made from a whole file named `name`: JPEGs decoded downscaled on decode, other images decoded
+/// and scaled, HEIC and videos a placeholder. EXIF orientation applied.
+///
+/// # Errors
+/// When the picture is damaged or in a format this build cannot read.
+pub fn from_file(name: &[u8], bytes: &[u8]) -> Result<Thumbnail, ThumbError> {
+    let kind = PictureKind::of(name);
+    if let Some(placeholder) = kind.placeholder() {
+        return Ok(placeholder);
+    }
+    if kind == PictureKind::Jpeg || bytes.starts_with(&[0xFF, 0xD8]) {
+        let orientation = orientation(&bytes[..bytes.len().min(HEAD_BYTES)]);
+        return Ok(Thumbnail::Image(upright(decode_jpeg_scaled(bytes)?, orientation)));
+    }
+    let image = image::load_from_memory(bytes).map_err(|e| ThumbError::Undecodable(e.to_string()))?;
+    Ok(Thumbnail::Image(upright(image, 1)))
+}
+
+/// Decodes a JPEG at the smallest DCT scale (1/8, 1/4, 1/2 or 1) that still covers [`THUMB_SIZE`].
+fn decode_jpeg_scaled(bytes: &[u8]) -> Result<DynamicImage, ThumbError> {
+    let bad = |e: &dyn std::fmt::Display| ThumbError::Undecodable(e.to_string());
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.read_info().map_err(|e| bad(&e))?;
+    let thumb = u16::try_from(THUMB_SIZE).unwrap_or(u16::MAX);
+    let (width, height) = decoder.scale(thumb, thumb).map_err(|e| bad(&e))?;
+    let pixels = decoder.decode().map_err(|e| bad(&e))?;
+    let info = decoder.info().ok_or_else(|| ThumbError::Undecodable("no image header".to_string()))?;
+    let (width, height) = (u32::from(width), u32::from(height));
+    let too_short = || ThumbError::Undecodable("the picture data is cut short".to_string());
+    match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => {
+            image::RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8).ok_or_else(too_short)
+        }
+        jpeg_decoder::PixelFormat::L8 => {
+            image::GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8).ok_or_else(too_short)
+        }
+        jpeg_decoder::PixelFormat::L16 => {
+            let wide: Vec<u16> = pixels.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            image::ImageBuffer::from_raw(width, height, wide).map(DynamicImage::ImageLuma16).ok_or_else(too_short)
+        }
+        jpeg_decoder::PixelFormat::CMYK32 => {
+            let rgb: Vec<u8> = pixels
+                .chunks_exact(4)
+                .flat_map(|p| {
+                    let k = u16::from(p[3]);
+                    // Adobe's CMYK JPEGs are stored inverted: 255 is no ink.
+                    [p[0], p[1], p[2]].map(|c| u8::try_from(u16::from(c) * k / 255).unwrap_or(u8::MAX))
+                })
+                .collect();
+            image::RgbImage::from_raw(width, height, rgb).map(DynamicImage::ImageRgb8).ok_or_else(too_short)
+        }
+    }
+}
+
+/// Encodes a thumbnail as a JPEG for the disk cache (quality 85: about 10-20 KB for 256 px).
+///
+/// # Errors
+/// When encoding fails (it does not for a valid image).
+pub fn encode(image: &RgbaImage) -> Result<Vec<u8>, ThumbError> {
+    let rgb = DynamicImage::ImageRgba8(image.clone()).into_rgb8();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&rgb)
+        .map_err(|e| ThumbError::Undecodable(e.to_string()))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
