@@ -9,8 +9,10 @@
 //! they are. EXIF orientation is applied to every thumbnail, embedded or decoded.
 
 mod heads;
+mod service;
 
 pub use heads::{HEAD_BYTES, read_heads};
+pub use service::{ThumbKey, ThumbResult, ThumbnailService, cache_path, prune_cache};
 
 use image::{DynamicImage, RgbaImage, metadata::Orientation};
 use std::io::Cursor;

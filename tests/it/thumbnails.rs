@@ -4,10 +4,13 @@
 use crate::util::{AdbServer, HOSTILE_NAMES, device_of, noise, phone_with_dir, write_file};
 use phonebak::backup::CancelToken;
 use phonebak::scan::{ScanOptions, scan};
-use phonebak::thumbnails::{self, HEAD_BYTES, Thumbnail};
+use phonebak::thumbnails::{self, HEAD_BYTES, PictureKind, ThumbKey, Thumbnail, ThumbnailService};
 use phonebak::virtual_phone::sample::SampleOptions;
 use phonebak::virtual_phone::{Config, StorageSource, VirtualPhone};
 use std::os::unix::ffi::OsStrExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 #[test]
 fn a_screenful_of_sample_photos_is_read_in_one_command_and_gives_upright_thumbnails() {
@@ -81,4 +84,105 @@ fn heads_of_hostile_names_are_read_byte_exact_and_missing_files_give_none() {
         assert!(head.as_slice() == &content[..content.len().min(65_536)], "a head differs");
     }
     assert!(!dir.path().join("pwned").exists() && !dir.path().join("DCIM/pwned").exists(), "a name ran");
+}
+
+fn sample_phone(server: &AdbServer, photos: usize) -> VirtualPhone {
+    let phone = VirtualPhone::start(Config {
+        storage: StorageSource::Sample(SampleOptions { photos, seed: 33, huge_video: false }),
+        ..Config::default()
+    })
+    .expect("sample phone");
+    server.connect(&phone, "device");
+    phone
+}
+
+fn keys_of(device: &phonebak::device::Device) -> Vec<ThumbKey> {
+    let gallery = scan(device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let camera = gallery.folder("DCIM/Camera").expect("camera");
+    camera.files.iter().map(|f| ThumbKey { path: f.path.clone(), size: f.size, mtime: f.mtime }).collect()
+}
+
+fn quiet() -> Arc<dyn Fn() + Send + Sync> {
+    Arc::new(|| {})
+}
+
+fn collect(service: &ThumbnailService, count: usize) -> Vec<phonebak::thumbnails::ThumbResult> {
+    let mut got = Vec::new();
+    while got.len() < count {
+        let Some(result) = service.next_finished(Duration::from_secs(30)) else {
+            panic!("only {} of {count} thumbnails", got.len())
+        };
+        got.push(result);
+    }
+    got
+}
+
+#[test]
+fn the_pool_serves_the_most_urgent_first_and_the_disk_cache_after_reconnecting() {
+    let server = AdbServer::start();
+    let phone = sample_phone(&server, 40);
+    let device = device_of(&server, &phone);
+    let keys: Vec<ThumbKey> = keys_of(&device).into_iter().take(40).collect();
+    let cache = tempfile::tempdir().expect("cache");
+    let wakes = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&wakes);
+    let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let service = ThumbnailService::start(&device, "VIRT0001", Some(cache.path()), 1, &wake).expect("start");
+    // The last keys are the most urgent (they are on screen).
+    service.request_many(keys.iter().cloned().enumerate().map(|(i, k)| (k, -(i as i64))));
+    let got = collect(&service, keys.len());
+    let first: std::collections::HashSet<&ThumbKey> = got.iter().take(24).map(|(k, _)| k).collect();
+    let urgent: std::collections::HashSet<&ThumbKey> = keys.iter().rev().take(24).collect();
+    assert_eq!(first, urgent, "the first group was not the most urgent one");
+    for (key, result) in &got {
+        match result {
+            Ok(Thumbnail::Image(image)) => assert!(image.width().max(image.height()) <= thumbnails::THUMB_SIZE),
+            Ok(Thumbnail::Placeholder { kind }) => {
+                assert!(PictureKind::of(&key.path).placeholder().is_some(), "{kind} for a picture we can decode");
+            }
+            Err(e) => panic!("{}: {e}", String::from_utf8_lossy(&key.path)),
+        }
+    }
+    // The worker wakes the GUI just after each send.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while wakes.load(Ordering::SeqCst) < keys.len() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(wakes.load(Ordering::SeqCst) >= keys.len(), "the GUI was not woken for each thumbnail");
+    drop(service);
+
+    // Reconnecting: a new pool with the same cache shows the grid without asking the phone anything.
+    let before = phone.stats();
+    let service = ThumbnailService::start(&device, "VIRT0001", Some(cache.path()), 2, &quiet()).expect("start");
+    service.request_many(keys.iter().cloned().map(|k| (k, 0)));
+    let again = collect(&service, keys.len());
+    let after = phone.stats();
+    let images = again.iter().filter(|(_, r)| matches!(r, Ok(Thumbnail::Image(_)))).count();
+    let placeholders = keys.iter().filter(|k| PictureKind::of(&k.path).placeholder().is_some()).count();
+    assert_eq!(images + placeholders, keys.len());
+    assert_eq!(after.bytes_to_host - before.bytes_to_host, 0, "the cached thumbnails were read from the phone again");
+}
+
+#[test]
+fn withdrawn_requests_are_not_made() {
+    let server = AdbServer::start();
+    let phone = sample_phone(&server, 120);
+    let device = device_of(&server, &phone);
+    let keys = keys_of(&device);
+    assert!(keys.len() > 100);
+    let service = ThumbnailService::start(&device, "VIRT0001", None, 1, &quiet()).expect("start");
+    service.request_many(keys.iter().cloned().map(|k| (k, 1)));
+    // Scrolled away: only the first ten rows stay wanted.
+    let wanted: std::collections::HashSet<ThumbKey> = keys.iter().take(10).cloned().collect();
+    service.retain(|k| wanted.contains(k));
+    assert!(service.waiting() <= 10);
+    let mut got = Vec::new();
+    while let Some((key, _)) = service.next_finished(Duration::from_secs(3)) {
+        got.push(key);
+    }
+    // At most the group a worker had already taken, plus what was still wanted.
+    assert!(got.len() <= 24 + 10, "{} thumbnails made after withdrawing", got.len());
+    assert!(got.len() < keys.len());
 }

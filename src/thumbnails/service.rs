@@ -1,0 +1,352 @@
+//! The thumbnail pool: a few named worker threads making thumbnails of a phone's photos, most urgent first,
+//! with a disk cache so that reconnecting shows the grid at once.
+//!
+//! The GUI asks for what it shows ([`ThumbnailService::request`], with a priority: the distance from the
+//! viewport), withdraws what scrolled away ([`ThumbnailService::retain`]), and drains finished thumbnails from
+//! a bounded channel; the `wake` callback given at start (egui's `request_repaint`) is called after each is
+//! sent, never while a lock is held. Workers take the most urgent requests in groups, so the heads of a
+//! screenful of photos come in one shell command.
+
+use super::{HEAD_BYTES, ThumbError, Thumbnail, encode, from_file, from_head, read_heads};
+use crate::device::Device;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+/// Most photos a worker takes at once (their heads come in one command).
+const GROUP: usize = 24;
+/// Finished thumbnails waiting for the GUI to take them.
+const RESULTS: usize = 256;
+
+/// Which picture: a phone file as the scan saw it (a changed file is another picture).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ThumbKey {
+    /// The phone path.
+    pub path: Vec<u8>,
+    /// Its size.
+    pub size: u64,
+    /// Its modification time.
+    pub mtime: i64,
+}
+
+/// A finished thumbnail, or why there is none.
+pub type ThumbResult = (ThumbKey, Result<Thumbnail, ThumbError>);
+
+/// What the workers share.
+struct Queue {
+    /// Waiting requests by (priority, order of arrival).
+    waiting: BTreeMap<(i64, u64), ThumbKey>,
+    /// Where each waiting key is in `waiting`.
+    index: HashMap<ThumbKey, (i64, u64)>,
+    next: u64,
+    stop: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A pool of thumbnail workers for one phone.
+pub struct ThumbnailService {
+    shared: Arc<Shared>,
+    results: Receiver<ThumbResult>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+/// Where a thumbnail of `key` from phone `serial` is cached below `dir`.
+#[must_use]
+pub fn cache_path(dir: &std::path::Path, serial: &str, key: &ThumbKey) -> PathBuf {
+    let mut hasher = Sha256::new();
+    hasher.update(serial.as_bytes());
+    hasher.update([0]);
+    hasher.update(&key.path);
+    hasher.update(key.size.to_le_bytes());
+    hasher.update(key.mtime.to_le_bytes());
+    let name = crate::backup::manifest::hex(&hasher.finalize()[..16]);
+    dir.join(&name[..2]).join(format!("{name}.jpg"))
+}
+
+/// Keeps the disk cache under `max_bytes`: removes the thumbnails used least recently (by modification time,
+/// which a cache hit refreshes) until the rest fits. Returns the bytes removed.
+#[allow(clippy::must_use_candidate)] // Callers may prune without caring how much went.
+pub fn prune_cache(dir: &std::path::Path, max_bytes: u64) -> u64 {
+    let mut files = Vec::new();
+    let Ok(buckets) = std::fs::read_dir(dir) else { return 0 };
+    for bucket in buckets.flatten() {
+        let Ok(entries) = std::fs::read_dir(bucket.path()) else { continue };
+        for entry in entries.flatten() {
+            if let Ok(meta) = entry.metadata()
+                && meta.is_file()
+            {
+                files.push((meta.modified().unwrap_or(std::time::UNIX_EPOCH), meta.len(), entry.path()));
+            }
+        }
+    }
+    let mut total: u64 = files.iter().map(|f| f.1).sum();
+    files.sort();
+    let mut removed = 0;
+    for (_, len, path) in files {
+        if total <= max_bytes {
+            break;
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            total -= len;
+            removed += len;
+        }
+    }
+    removed
+}
+
+impl ThumbnailService {
+    /// Starts `workers` threads making thumbnails of `device`'s photos (filed under `serial` in the disk cache
+    /// `cache_dir`, when given). `wake` is called after each thumbnail is ready to take.
+    ///
+    /// # Errors
+    /// When a thread cannot be started.
+    pub fn start(
+        device: &Device,
+        serial: &str,
+        cache_dir: Option<&std::path::Path>,
+        workers: usize,
+        wake: &Arc<dyn Fn() + Send + Sync>,
+    ) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue { waiting: BTreeMap::new(), index: HashMap::new(), next: 0, stop: false }),
+            ready: Condvar::new(),
+        });
+        let (tx, results) = sync_channel(RESULTS);
+        let mut handles = Vec::new();
+        for n in 0..workers.max(1) {
+            let worker = Worker {
+                shared: Arc::clone(&shared),
+                device: device.clone(),
+                serial: serial.to_string(),
+                cache_dir: cache_dir.map(std::path::Path::to_path_buf),
+                tx: tx.clone(),
+                wake: Arc::clone(wake),
+            };
+            handles.push(std::thread::Builder::new().name(format!("thumbnails-{n}")).spawn(move || worker.run())?);
+        }
+        Ok(Self { shared, results, workers: handles })
+    }
+
+    /// Asks for a thumbnail; lower `priority` comes first (0 for what is on screen). Asking again for a waiting
+    /// key changes its priority.
+    pub fn request(&self, key: ThumbKey, priority: i64) {
+        self.request_many(std::iter::once((key, priority)));
+    }
+
+    /// Asks for many thumbnails at once (a frame's visible rows): workers see them all before choosing.
+    pub fn request_many(&self, requests: impl IntoIterator<Item = (ThumbKey, i64)>) {
+        let mut q = lock(&self.shared.queue);
+        for (key, priority) in requests {
+            if let Some(old) = q.index.remove(&key) {
+                q.waiting.remove(&old);
+            }
+            let slot = (priority, q.next);
+            q.next += 1;
+            q.waiting.insert(slot, key.clone());
+            q.index.insert(key, slot);
+        }
+        drop(q);
+        self.shared.ready.notify_all();
+    }
+
+    /// Withdraws every waiting request `keep` says no to (rows scrolled away). Work already started finishes.
+    pub fn retain(&self, keep: impl Fn(&ThumbKey) -> bool) {
+        let mut q = lock(&self.shared.queue);
+        let gone: Vec<ThumbKey> = q.index.keys().filter(|k| !keep(k)).cloned().collect();
+        for key in gone {
+            if let Some(slot) = q.index.remove(&key) {
+                q.waiting.remove(&slot);
+            }
+        }
+    }
+
+    /// How many requests wait.
+    #[must_use]
+    pub fn waiting(&self) -> usize {
+        lock(&self.shared.queue).waiting.len()
+    }
+
+    /// The thumbnails finished since the last call, without waiting.
+    #[must_use]
+    pub fn finished(&self) -> Vec<ThumbResult> {
+        self.results.try_iter().collect()
+    }
+
+    /// Waits up to `timeout` for the next finished thumbnail.
+    #[must_use]
+    pub fn next_finished(&self, timeout: std::time::Duration) -> Option<ThumbResult> {
+        self.results.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for ThumbnailService {
+    fn drop(&mut self) {
+        lock(&self.shared.queue).stop = true;
+        self.shared.ready.notify_all();
+        // Let workers blocked on a full channel go: nobody takes results any more.
+        while self.results.try_recv().is_ok() {}
+        for handle in self.workers.drain(..) {
+            while !handle.is_finished() {
+                while self.results.try_recv().is_ok() {}
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            let _ = handle.join();
+        }
+    }
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    device: Device,
+    serial: String,
+    cache_dir: Option<PathBuf>,
+    tx: SyncSender<ThumbResult>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Worker {
+    /// Takes the most urgent group of requests, or `None` when stopping.
+    fn take(&self) -> Option<Vec<ThumbKey>> {
+        let mut q = lock(&self.shared.queue);
+        loop {
+            if q.stop {
+                return None;
+            }
+            if !q.waiting.is_empty() {
+                let mut group = Vec::new();
+                while group.len() < GROUP {
+                    let Some((_, key)) = q.waiting.pop_first() else { break };
+                    q.index.remove(&key);
+                    group.push(key);
+                }
+                return Some(group);
+            }
+            q = self.shared.ready.wait(q).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn send(&self, result: ThumbResult) -> bool {
+        let sent = self.tx.send(result).is_ok();
+        (self.wake)();
+        sent
+    }
+
+    fn run(self) {
+        while let Some(group) = self.take() {
+            let mut from_phone = Vec::new();
+            for key in group {
+                match self.cached(&key) {
+                    Some(thumb) => {
+                        if !self.send((key, Ok(thumb))) {
+                            return;
+                        }
+                    }
+                    None => from_phone.push(key),
+                }
+            }
+            if !self.make(from_phone) {
+                return;
+            }
+        }
+    }
+
+    fn cached(&self, key: &ThumbKey) -> Option<Thumbnail> {
+        let path = cache_path(self.cache_dir.as_deref()?, &self.serial, key);
+        let bytes = std::fs::read(&path).ok()?;
+        // A hit counts as a use, for `prune_cache`.
+        let _ =
+            std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).ok()?;
+        Some(Thumbnail::Image(image.into_rgba8()))
+    }
+
+    fn store(&self, key: &ThumbKey, thumb: &Thumbnail) {
+        let (Some(dir), Thumbnail::Image(image)) = (self.cache_dir.as_deref(), thumb) else { return };
+        let path = cache_path(dir, &self.serial, key);
+        let Ok(bytes) = encode(image) else { return };
+        if let Some(parent) = path.parent()
+            && std::fs::create_dir_all(parent).is_ok()
+        {
+            // Written whole, then renamed: a reader never sees half a thumbnail.
+            let tmp = path.with_extension("part");
+            if std::fs::write(&tmp, bytes).is_ok() {
+                let _ = std::fs::rename(&tmp, &path);
+            }
+        }
+    }
+
+    /// Makes thumbnails of `keys` from the phone: placeholders by name, embedded thumbnails from the heads
+    /// (one command), whole files for the rest. Returns false when the GUI is gone.
+    fn make(&self, keys: Vec<ThumbKey>) -> bool {
+        let mut photos = Vec::new();
+        for key in keys {
+            match super::PictureKind::of(&key.path).placeholder() {
+                Some(placeholder) => {
+                    if !self.send((key, Ok(placeholder))) {
+                        return false;
+                    }
+                }
+                None => photos.push(key),
+            }
+        }
+        if photos.is_empty() {
+            return true;
+        }
+        let paths: Vec<&[u8]> = photos.iter().map(|k| k.path.as_slice()).collect();
+        let heads = read_heads(&self.device, &paths, HEAD_BYTES).unwrap_or_else(|_| vec![None; photos.len()]);
+        for (key, head) in photos.into_iter().zip(heads) {
+            let result = match head.as_deref().and_then(from_head) {
+                Some(image) => Ok(Thumbnail::Image(image)),
+                None => self.decode_whole_file(&key),
+            };
+            if let Ok(thumb) = &result {
+                self.store(&key, thumb);
+            }
+            if !self.send((key, result)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn decode_whole_file(&self, key: &ThumbKey) -> Result<Thumbnail, ThumbError> {
+        let mut bytes = Vec::with_capacity(usize::try_from(key.size).unwrap_or(0).min(64 << 20));
+        self.device
+            .pull(&key.path, &mut bytes, &mut |_| Ok(()))
+            .map_err(|e| ThumbError::Undecodable(format!("the phone did not give the file: {e}")))?;
+        from_file(&key.path, &bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruning_removes_the_least_recently_used_thumbnails_first() {
+        let dir = tempfile::tempdir().expect("cache");
+        let key = |n: u8| ThumbKey { path: vec![b'a', n], size: 1, mtime: 1 };
+        for n in 0..4u8 {
+            let path = cache_path(dir.path(), "S", &key(n));
+            std::fs::create_dir_all(path.parent().expect("bucket")).expect("mkdir");
+            std::fs::write(&path, vec![0u8; 1000]).expect("write");
+            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000 + u64::from(n));
+            std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(at)).expect("date");
+        }
+        assert_eq!(prune_cache(dir.path(), 2500), 2000);
+        let left: Vec<bool> = (0..4).map(|n| cache_path(dir.path(), "S", &key(n)).exists()).collect();
+        assert_eq!(left, [false, false, true, true], "the oldest two go");
+        assert_eq!(prune_cache(dir.path(), 2500), 0);
+    }
+}
