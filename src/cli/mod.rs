@@ -24,8 +24,9 @@ struct Cli {
     /// ~/.local/share/phonebak/logs/phonebak.log.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Without a command, the desktop app opens.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,12 +61,13 @@ pub fn main() -> ExitCode {
     };
     common::init_logging(cli.verbose);
     let result = match &cli.command {
-        Command::Devices(args) => devices::run(args),
-        Command::Folders(args) => folders::run(args),
-        Command::Backup(args) => backup::run(args),
-        Command::Restore(args) => restore::run(args),
-        Command::Verify(args) => verify::run(args),
-        Command::VirtualPhone(args) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),
+        None => crate::gui::run().map(|()| ExitCode::SUCCESS),
+        Some(Command::Devices(args)) => devices::run(args),
+        Some(Command::Folders(args)) => folders::run(args),
+        Some(Command::Backup(args)) => backup::run(args),
+        Some(Command::Restore(args)) => restore::run(args),
+        Some(Command::Verify(args)) => verify::run(args),
+        Some(Command::VirtualPhone(args)) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,227 @@
+//! The desktop app (eframe/egui). `phonebak` with no arguments opens it.
+//!
+//! As in rerun's viewer, [`eframe::App::logic`] drains what background threads report and carries out the
+//! commands the screens asked for; [`eframe::App::ui`] only draws. Background work runs on named threads that
+//! talk to the app over bounded channels and call `request_repaint` after each message, so the window never
+//! waits on a phone.
+//!
+//! What exists so far: the Connect screen, fed by a thread that watches adb's phone list, and the demo phone
+//! (a virtual phone with a sample gallery, started in-process and connected to the adb server).
+
+mod connect;
+
+pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
+
+use crate::device::{Adb, DeviceEntry, UsbPhone};
+use crate::virtual_phone::sample::SampleOptions;
+use crate::virtual_phone::{Config, LinkModel, StorageSource, VirtualPhone};
+pub use eframe::egui;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Duration;
+
+/// How often the phone list is read again.
+const WATCH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// What background threads report.
+enum Event {
+    /// A fresh look at adb's phones.
+    Devices(Result<(Vec<DeviceEntry>, Vec<UsbPhone>), String>),
+    /// The demo phone started (kept running while the app runs) or could not.
+    Demo(Result<VirtualPhone, String>),
+}
+
+/// Which adb server the app talks to.
+#[derive(Debug, Clone)]
+pub enum AdbSource {
+    /// Find adb each time it is needed (it may be installed while the app runs), on the usual server port.
+    Find,
+    /// This one (tests use a private server).
+    Fixed(Adb),
+}
+
+impl AdbSource {
+    fn get(&self) -> Result<Adb, String> {
+        match self {
+            Self::Find => Adb::find().map_err(|e| e.to_string()),
+            Self::Fixed(adb) => Ok(adb.clone()),
+        }
+    }
+}
+
+/// The app's state.
+pub struct App {
+    ctx: egui::Context,
+    adb: AdbSource,
+    events_tx: SyncSender<Event>,
+    events: Receiver<Event>,
+    stop: Arc<AtomicBool>,
+    connect: ConnectView,
+    pending: Option<ConnectCommand>,
+    demo: Option<VirtualPhone>,
+}
+
+impl App {
+    /// Starts the app's background threads; `ctx` is the context they wake.
+    ///
+    /// # Errors
+    /// When a thread cannot be started.
+    pub fn new(ctx: egui::Context, adb: AdbSource) -> std::io::Result<Self> {
+        let (events_tx, events) = sync_channel(16);
+        let stop = Arc::new(AtomicBool::new(false));
+        let connect = ConnectView::default();
+        let app = Self { ctx, adb, events_tx, events, stop, connect, pending: None, demo: None };
+        app.watch_devices()?;
+        Ok(app)
+    }
+
+    /// What the Connect screen shows now.
+    #[must_use]
+    pub fn connect_view(&self) -> &ConnectView {
+        &self.connect
+    }
+
+    /// The demo phone, once started.
+    #[must_use]
+    pub fn demo_phone(&self) -> Option<&VirtualPhone> {
+        self.demo.as_ref()
+    }
+
+    /// Starts the thread that reads adb's phone list every second.
+    fn watch_devices(&self) -> std::io::Result<()> {
+        let (tx, ctx, stop) = (self.events_tx.clone(), self.ctx.clone(), Arc::clone(&self.stop));
+        let source = self.adb.clone();
+        std::thread::Builder::new().name("device-watch".to_string()).spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                let seen = source.get().and_then(|adb| {
+                    let listed = adb.devices().map_err(|e| e.to_string())?;
+                    let unlisted = adb.unlisted_usb_phones(&listed);
+                    Ok((listed, unlisted))
+                });
+                // A full channel means the app is behind: this look is dropped, the next one comes.
+                let _ = tx.try_send(Event::Devices(seen));
+                ctx.request_repaint();
+                std::thread::sleep(WATCH_INTERVAL);
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Starts the demo phone on a thread: a sample gallery of 200 photos on the USB 3 link model, connected to
+    /// the adb server so that it shows up like a phone on Wi-Fi.
+    fn start_demo(&mut self) {
+        self.connect.demo_starting = true;
+        self.connect.demo_error = None;
+        let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.adb.clone());
+        let spawned = std::thread::Builder::new().name("demo-phone".to_string()).spawn(move || {
+            let started = start_demo_phone(&source);
+            let _ = tx.send(Event::Demo(started));
+            ctx.request_repaint();
+        });
+        if let Err(e) = spawned {
+            self.connect.demo_starting = false;
+            self.connect.demo_error = Some(format!("Could not start the demo phone: {e}"));
+        }
+    }
+
+    /// Takes what background threads reported and carries out the screens' commands. No drawing.
+    pub fn logic(&mut self) {
+        while let Ok(event) = self.events.try_recv() {
+            match event {
+                Event::Devices(Ok((phones, unlisted))) => {
+                    self.connect.adb_problem = None;
+                    self.connect.listed = true;
+                    self.connect.phones = phones;
+                    self.connect.unlisted = unlisted;
+                }
+                Event::Devices(Err(problem)) => {
+                    self.connect.adb_problem = Some(problem);
+                    self.connect.listed = true;
+                }
+                Event::Demo(result) => {
+                    self.connect.demo_starting = false;
+                    match result {
+                        Ok(phone) => {
+                            self.connect.demo_running = true;
+                            self.demo = Some(phone);
+                        }
+                        Err(e) => self.connect.demo_error = Some(e),
+                    }
+                }
+            }
+        }
+        match self.pending.take() {
+            Some(ConnectCommand::TryDemo) if self.demo.is_none() && !self.connect.demo_starting => self.start_demo(),
+            Some(ConnectCommand::Copy(text)) => self.ctx.copy_text(text),
+            _ => {}
+        }
+    }
+
+    /// Draws the app.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                if let Some(command) = connect_ui(ui, &self.connect) {
+                    self.pending = Some(command);
+                    ui.ctx().request_repaint();
+                }
+            });
+        });
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // The demo phone leaves adb's list with the app.
+        if let (Some(phone), Ok(adb)) = (&self.demo, self.adb.get()) {
+            let _ = adb.disconnect(&phone.addr().to_string());
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        App::logic(self);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+}
+
+/// Starts a demo phone and connects adb to it.
+fn start_demo_phone(source: &AdbSource) -> Result<VirtualPhone, String> {
+    let phone = VirtualPhone::start(Config {
+        storage: StorageSource::Sample(SampleOptions { photos: 200, ..SampleOptions::default() }),
+        link: LinkModel::Usb3,
+        model: "Demo Phone".to_string(),
+        serial: "DEMO0001".to_string(),
+        ..Config::default()
+    })
+    .map_err(|e| format!("Could not start the demo phone: {e}"))?;
+    let adb = source.get()?;
+    adb.connect(&phone.addr().to_string()).map_err(|e| format!("adb could not connect to the demo phone: {e}"))?;
+    Ok(phone)
+}
+
+/// Opens the window and runs the app until it is closed.
+///
+/// # Errors
+/// When no window can be opened (no display, no OpenGL).
+pub fn run() -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_title("phonebak").with_inner_size([960.0, 680.0]),
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        "phonebak",
+        options,
+        Box::new(|cc| Ok(Box::new(App::new(cc.egui_ctx.clone(), AdbSource::Find)?) as Box<dyn eframe::App>)),
+    )
+    .map_err(|e| anyhow::anyhow!("Could not open the phonebak window ({e}). Is a desktop session running?"))
+}
+
+#[cfg(test)]
+mod tests;
