@@ -3,17 +3,16 @@
 //! backup keeps every verified file and the next run continues.
 
 use super::common::{
-    Shown, cancel_on_ctrl_c, human_bytes, json_path, lossy, parse_date, pick_device, print_json, progress_bar,
-    stdout_ok,
+    cancel_on_ctrl_c, human_bytes, json_path, lossy, parse_date, pick_device, print_json, print_plan, stdout_ok,
+    with_progress,
 };
 use super::folders::scan_gallery;
 use crate::backup::{self, BackupPlan, BackupReport, Manifest};
 use crate::scan::{self, MediaFile};
 use anyhow::bail;
 use serde_json::json;
-use std::cell::Cell;
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -159,22 +158,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         dry_run = args.dry_run,
         "planned"
     );
-    if args.json {
-        stdout_ok(print_json(&plan_json(&plan)))?;
-    } else {
-        let mut out = std::io::stdout().lock();
-        stdout_ok(out.write_all(plan_text(&plan, args.dry_run).as_bytes()).and_then(|()| out.flush()))?;
-    }
+    print_plan(args.json, || plan_json(&plan), || plan_text(&plan, args.dry_run))?;
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    let bar = (!args.json && std::io::stderr().is_terminal()).then(|| progress_bar(plan.totals.bytes_to_copy));
-    let shown = Shown { bar, json: args.json, last_json: Cell::new(None) };
-    let result = backup::execute(&plan, &device, &shown, &cancel);
-    if let Some(bar) = &shown.bar {
-        bar.finish_and_clear();
-    }
-    let report = result?;
+    let report =
+        with_progress(args.json, plan.totals.bytes_to_copy, |shown| backup::execute(&plan, &device, shown, &cancel))?;
     tracing::info!(
         copied = report.copied.len(),
         bytes = report.bytes_copied,

@@ -213,6 +213,31 @@ pub fn stdout_ok(result: std::io::Result<()>) -> anyhow::Result<()> {
     result.context("Could not write the output")
 }
 
+/// Prints a plan: one JSON line with `--json`, else the text.
+pub fn print_plan(
+    json: bool,
+    as_json: impl FnOnce() -> serde_json::Value,
+    as_text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    if json {
+        return stdout_ok(print_json(&as_json()));
+    }
+    let mut out = std::io::stdout().lock();
+    stdout_ok(out.write_all(as_text().as_bytes()).and_then(|()| out.flush()))
+}
+
+/// Runs `work` showing its progress: a bar on a terminal (sized `total_bytes`), JSON lines with `--json`.
+pub fn with_progress<T>(json: bool, total_bytes: u64, work: impl FnOnce(&Shown) -> T) -> T {
+    use std::io::IsTerminal as _;
+    let bar = (!json && std::io::stderr().is_terminal()).then(|| progress_bar(total_bytes));
+    let shown = Shown { bar, json, last_json: Cell::new(None) };
+    let result = work(&shown);
+    if let Some(bar) = &shown.bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
 /// How often `--json` prints a progress line.
 const JSON_PROGRESS_INTERVAL: Duration = Duration::from_millis(500);
 

@@ -3,14 +3,13 @@
 //! what was restored stays, and the next run skips it.
 
 use super::common::{
-    Shown, cancel_on_ctrl_c, human_bytes, json_path, lossy, parse_date, pick_device, print_json, progress_bar,
-    stdout_ok,
+    cancel_on_ctrl_c, human_bytes, json_path, lossy, parse_date, pick_device, print_json, print_plan, stdout_ok,
+    with_progress,
 };
 use crate::restore::{self, RestorePlan, RestoreReport, Selection};
 use serde_json::json;
-use std::cell::Cell;
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -191,24 +190,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         files = selected.len(),
         "restore started"
     );
-    let quiet = Shown { bar: None, json: false, last_json: Cell::new(None) };
-    let plan = restore::plan(&args.from, &phone.serial, selected, &device, &quiet, &cancel)?;
-    if args.json {
-        stdout_ok(print_json(&plan_json(&plan)))?;
-    } else {
-        let mut out = std::io::stdout().lock();
-        stdout_ok(out.write_all(plan_text(&plan, args.dry_run).as_bytes()).and_then(|()| out.flush()))?;
-    }
+    let plan = restore::plan(&args.from, &phone.serial, selected, &device, &crate::progress::NoProgress, &cancel)?;
+    print_plan(args.json, || plan_json(&plan), || plan_text(&plan, args.dry_run))?;
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    let bar = (!args.json && std::io::stderr().is_terminal()).then(|| progress_bar(plan.totals.bytes_to_push));
-    let shown = Shown { bar, json: args.json, last_json: Cell::new(None) };
-    let result = restore::execute(&plan, &device, &shown, &cancel);
-    if let Some(bar) = &shown.bar {
-        bar.finish_and_clear();
-    }
-    let report = result?;
+    let report =
+        with_progress(args.json, plan.totals.bytes_to_push, |shown| restore::execute(&plan, &device, shown, &cancel))?;
     tracing::info!(
         restored = report.restored.len(),
         bytes = report.bytes_restored,
