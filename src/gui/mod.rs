@@ -206,15 +206,28 @@ fn start_demo_phone(source: &AdbSource) -> Result<VirtualPhone, String> {
     Ok(phone)
 }
 
+/// The app's icon (`assets/icon.png`, drawn from `assets/icon.svg`).
+const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
+
+/// The window icon.
+#[must_use]
+pub fn icon() -> Option<egui::IconData> {
+    let image = image::load_from_memory_with_format(ICON_PNG, image::ImageFormat::Png).ok()?.into_rgba8();
+    let (width, height) = image.dimensions();
+    Some(egui::IconData { rgba: image.into_raw(), width, height })
+}
+
 /// Opens the window and runs the app until it is closed.
 ///
 /// # Errors
 /// When no window can be opened (no display, no OpenGL).
 pub fn run() -> anyhow::Result<()> {
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_title("phonebak").with_inner_size([960.0, 680.0]),
-        ..eframe::NativeOptions::default()
-    };
+    let mut viewport =
+        egui::ViewportBuilder::default().with_title("phonebak").with_app_id("phonebak").with_inner_size([960.0, 680.0]);
+    if let Some(icon) = icon() {
+        viewport = viewport.with_icon(icon);
+    }
+    let options = eframe::NativeOptions { viewport, ..eframe::NativeOptions::default() };
     eframe::run_native(
         "phonebak",
         options,

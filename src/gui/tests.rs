@@ -88,3 +88,14 @@ fn the_demo_button_asks_for_the_demo_phone_and_a_starting_demo_shows_progress() 
     assert!(shows(&starting, "Starting the demo phone"));
     assert!(starting.query_by_role_and_label(Role::Button, "Try the demo phone").is_none());
 }
+
+#[test]
+fn the_window_icon_is_the_256_pixel_app_icon_and_the_desktop_entry_starts_phonebak() {
+    let icon = icon().expect("assets/icon.png decodes");
+    assert_eq!((icon.width, icon.height), (256, 256));
+    assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+    let entry = include_str!("../../assets/phonebak.desktop");
+    for line in ["[Desktop Entry]", "Type=Application", "Exec=phonebak", "Icon=phonebak", "Terminal=false"] {
+        assert!(entry.lines().any(|l| l == line), "phonebak.desktop lacks {line}");
+    }
+}
