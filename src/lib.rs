@@ -8,6 +8,7 @@ pub mod backup;
 pub mod cli;
 pub mod device;
 pub mod gui;
+pub mod human;
 pub mod progress;
 pub mod restore;
 pub mod scan;

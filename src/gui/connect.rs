@@ -37,6 +37,8 @@ pub enum ConnectCommand {
     TryDemo,
     /// Copy this text (the udev rule) to the clipboard.
     Copy(String),
+    /// Open this (ready) phone, by its adb serial.
+    Open(String),
 }
 
 /// Draws the Connect screen.
@@ -63,6 +65,9 @@ pub fn connect_ui(ui: &mut egui::Ui, view: &ConnectView) -> Option<ConnectComman
             ui.label(format!("{}: {}", phone.serial, state_text(&phone.state)));
             if phone.state.is_ready() {
                 ui.label("Ready.");
+                if ui.button("Back up this phone").clicked() {
+                    command = Some(ConnectCommand::Open(phone.serial.clone()));
+                }
             } else {
                 ui.label(phone.guidance());
                 if let DeviceState::NoPermissions(_) = phone.state {

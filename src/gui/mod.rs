@@ -9,10 +9,13 @@
 //! (a virtual phone with a sample gallery, started in-process and connected to the adb server).
 
 mod connect;
+mod gallery;
 
 pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
+pub use gallery::{GalleryCommand, GalleryView, gallery_ui};
 
 use crate::device::{Adb, DeviceEntry, UsbPhone};
+use crate::progress::CancelToken;
 use crate::virtual_phone::sample::SampleOptions;
 use crate::virtual_phone::{Config, LinkModel, StorageSource, VirtualPhone};
 pub use eframe::egui;
@@ -30,6 +33,16 @@ enum Event {
     Devices(Result<(Vec<DeviceEntry>, Vec<UsbPhone>), String>),
     /// The demo phone started (kept running while the app runs) or could not.
     Demo(Result<VirtualPhone, String>),
+    /// The gallery scan of the open phone is at this folder.
+    ScanAt(String),
+    /// The gallery scan of the open phone ended.
+    Scanned(Result<crate::scan::Gallery, String>),
+}
+
+/// Which screen shows.
+enum Screen {
+    Connect,
+    Gallery(GalleryView),
 }
 
 /// Which adb server the app talks to.
@@ -59,7 +72,11 @@ pub struct App {
     stop: Arc<AtomicBool>,
     connect: ConnectView,
     pending: Option<ConnectCommand>,
+    back: bool,
     demo: Option<VirtualPhone>,
+    screen: Screen,
+    /// Stops the running gallery scan.
+    scan_cancel: CancelToken,
 }
 
 impl App {
@@ -71,7 +88,19 @@ impl App {
         let (events_tx, events) = sync_channel(16);
         let stop = Arc::new(AtomicBool::new(false));
         let connect = ConnectView::default();
-        let app = Self { ctx, adb, events_tx, events, stop, connect, pending: None, demo: None };
+        let app = Self {
+            ctx,
+            adb,
+            events_tx,
+            events,
+            stop,
+            connect,
+            pending: None,
+            back: false,
+            demo: None,
+            screen: Screen::Connect,
+            scan_cancel: CancelToken::new(),
+        };
         app.watch_devices()?;
         Ok(app)
     }
@@ -80,6 +109,15 @@ impl App {
     #[must_use]
     pub fn connect_view(&self) -> &ConnectView {
         &self.connect
+    }
+
+    /// The open phone's gallery, when its screen shows.
+    #[must_use]
+    pub fn gallery_view(&self) -> Option<&GalleryView> {
+        match &self.screen {
+            Screen::Gallery(view) => Some(view),
+            Screen::Connect => None,
+        }
     }
 
     /// The demo phone, once started.
@@ -125,6 +163,46 @@ impl App {
         }
     }
 
+    /// Opens a ready phone: its gallery screen, and a thread that scans it.
+    fn open(&mut self, serial: String) {
+        let name = self
+            .connect
+            .phones
+            .iter()
+            .find(|p| p.serial == serial)
+            .map_or_else(|| serial.clone(), DeviceEntry::display_name);
+        self.scan_cancel.cancel();
+        self.scan_cancel = CancelToken::new();
+        self.screen =
+            Screen::Gallery(GalleryView { phone: name, scanning: Some(String::new()), ..GalleryView::default() });
+        let (tx, ctx, source, cancel) =
+            (self.events_tx.clone(), self.ctx.clone(), self.adb.clone(), self.scan_cancel.clone());
+        let spawned = std::thread::Builder::new().name("gallery-scan".to_string()).spawn(move || {
+            let progress = |p: crate::scan::ScanProgress<'_>| {
+                let at = format!("{} folders read, {} photos and videos", p.folders_listed, p.media_found);
+                // Progress may be dropped when the app is behind; the result never is.
+                if tx.try_send(Event::ScanAt(at)).is_ok() {
+                    ctx.request_repaint();
+                }
+            };
+            let scanned =
+                source.get().and_then(|adb| adb.device(&serial).map_err(|e| e.to_string())).and_then(|device| {
+                    crate::scan::scan(&device, &crate::scan::ScanOptions::default(), &progress, &cancel)
+                        .map_err(|e| e.to_string())
+                });
+            if !cancel.is_cancelled() {
+                let _ = tx.send(Event::Scanned(scanned));
+                ctx.request_repaint();
+            }
+        });
+        if let Err(e) = spawned
+            && let Screen::Gallery(view) = &mut self.screen
+        {
+            view.scanning = None;
+            view.error = Some(format!("Could not start reading the phone: {e}"));
+        }
+    }
+
     /// Takes what background threads reported and carries out the screens' commands. No drawing.
     pub fn logic(&mut self) {
         while let Ok(event) = self.events.try_recv() {
@@ -138,6 +216,22 @@ impl App {
                 Event::Devices(Err(problem)) => {
                     self.connect.adb_problem = Some(problem);
                     self.connect.listed = true;
+                }
+                Event::ScanAt(at) => {
+                    if let Screen::Gallery(view) = &mut self.screen
+                        && view.scanning.is_some()
+                    {
+                        view.scanning = Some(at);
+                    }
+                }
+                Event::Scanned(result) => {
+                    if let Screen::Gallery(view) = &mut self.screen {
+                        view.scanning = None;
+                        match result {
+                            Ok(gallery) => view.folders = gallery.folders.into_iter().map(|f| (f, true)).collect(),
+                            Err(e) => view.error = Some(e),
+                        }
+                    }
                 }
                 Event::Demo(result) => {
                     self.connect.demo_starting = false;
@@ -154,17 +248,30 @@ impl App {
         match self.pending.take() {
             Some(ConnectCommand::TryDemo) if self.demo.is_none() && !self.connect.demo_starting => self.start_demo(),
             Some(ConnectCommand::Copy(text)) => self.ctx.copy_text(text),
+            Some(ConnectCommand::Open(serial)) => self.open(serial),
             _ => {}
+        }
+        if std::mem::take(&mut self.back) {
+            self.scan_cancel.cancel();
+            self.screen = Screen::Connect;
         }
     }
 
     /// Draws the app.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                if let Some(command) = connect_ui(ui, &self.connect) {
-                    self.pending = Some(command);
-                    ui.ctx().request_repaint();
+            egui::ScrollArea::vertical().show(ui, |ui| match &mut self.screen {
+                Screen::Connect => {
+                    if let Some(command) = connect_ui(ui, &self.connect) {
+                        self.pending = Some(command);
+                        ui.ctx().request_repaint();
+                    }
+                }
+                Screen::Gallery(view) => {
+                    if gallery_ui(ui, view) == Some(GalleryCommand::Back) {
+                        self.back = true;
+                        ui.ctx().request_repaint();
+                    }
                 }
             });
         });
@@ -174,6 +281,7 @@ impl App {
 impl Drop for App {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        self.scan_cancel.cancel();
         // The demo phone leaves adb's list with the app.
         if let (Some(phone), Ok(adb)) = (&self.demo, self.adb.get()) {
             let _ = adb.disconnect(&phone.addr().to_string());

@@ -27,7 +27,7 @@ fn listed(lines: &str) -> ConnectView {
     ConnectView { listed: true, phones: parse_devices_long(lines), ..ConnectView::default() }
 }
 
-fn shows(harness: &Harness<'_, Screen>, text: &str) -> bool {
+fn shows<S>(harness: &Harness<'_, S>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
 }
 
@@ -98,4 +98,49 @@ fn the_window_icon_is_the_256_pixel_app_icon_and_the_desktop_entry_starts_phoneb
     for line in ["[Desktop Entry]", "Type=Application", "Exec=phonebak", "Icon=phonebak", "Terminal=false"] {
         assert!(entry.lines().any(|l| l == line), "phonebak.desktop lacks {line}");
     }
+}
+
+fn folder(name: &str, photos: usize, videos: usize, bytes: u64) -> crate::scan::Folder {
+    crate::scan::Folder {
+        path: format!("/storage/emulated/0/DCIM/{name}").into_bytes(),
+        name: name.to_string(),
+        source: crate::scan::Source::Camera,
+        photos,
+        videos,
+        bytes,
+        oldest: 1_700_000_000,
+        newest: 1_710_000_000,
+        files: Vec::new(),
+    }
+}
+
+#[test]
+fn the_gallery_lists_folders_with_counts_sizes_and_dates_and_totals_the_ticked_ones() {
+    let view = GalleryView {
+        phone: "Pixel 7".into(),
+        folders: vec![
+            (folder("Camera", 312, 4, 1_200_000_000), true),
+            (folder("Screenshots", 40, 0, 30_000_000), true),
+        ],
+        ..GalleryView::default()
+    };
+    let mut harness = Harness::new_ui_state(
+        |ui, state: &mut (GalleryView, Option<GalleryCommand>)| {
+            if let Some(c) = gallery_ui(ui, &mut state.0) {
+                state.1 = Some(c);
+            }
+        },
+        (view, None),
+    );
+    harness.run();
+    assert!(shows(&harness, "Camera: 312 photos, 4 videos, 1.2 GB, 2023-11-14 – 2024-03-09"));
+    assert!(shows(&harness, "Chosen: 352 photos and 4 videos, 1.2 GB"));
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Camera: 312 photos, 4 videos, 1.2 GB, 2023-11-14 – 2024-03-09")
+        .click();
+    harness.run();
+    assert!(shows(&harness, "Chosen: 40 photos and 0 videos, 30.0 MB"), "unticking Camera did not change the total");
+    harness.get_by_role_and_label(Role::Button, "Back to phones").click();
+    harness.run();
+    assert_eq!(harness.state().1, Some(GalleryCommand::Back));
 }

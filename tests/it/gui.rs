@@ -20,7 +20,7 @@ fn step_until(harness: &mut Harness<'_, App>, limit: Duration, what: &str, done:
 }
 
 #[test]
-fn the_demo_phone_button_starts_a_virtual_phone_that_shows_up_ready() {
+fn the_demo_phone_button_starts_a_virtual_phone_that_shows_up_ready_and_opens_to_its_gallery_folders() {
     let server = AdbServer::start();
     let binary = AdbSearch::from_env().find().expect("adb on PATH");
     let adb = Adb::new(binary, server.port);
@@ -44,4 +44,19 @@ fn the_demo_phone_button_starts_a_virtual_phone_that_shows_up_ready() {
     let listed = adb.devices().expect("devices");
     let entry = listed.iter().find(|d| d.serial == phone.addr().to_string()).expect("adb lists the demo phone");
     assert!(entry.state.is_ready(), "{entry:?}");
+
+    // Open it: its gallery folders come from a scan on a background thread, all ticked.
+    harness.get_by_role_and_label(Role::Button, "Back up this phone").click();
+    step_until(&mut harness, Duration::from_secs(30), "the gallery folders", |h| {
+        h.state().gallery_view().is_some_and(|g| g.scanning.is_none() && !g.folders.is_empty())
+    });
+    let gallery = harness.state().gallery_view().expect("the gallery screen");
+    assert!(gallery.error.is_none(), "{:?}", gallery.error);
+    let camera = gallery.folders.iter().find(|(f, _)| f.name == "Camera").expect("a Camera folder");
+    assert!(camera.0.photos >= 200 && camera.1, "{} photos, ticked {}", camera.0.photos, camera.1);
+    let (photos, _, _) = gallery.ticked();
+    assert!(photos >= camera.0.photos);
+    assert!(harness.query_all_by_label_contains("Camera: ").next().is_some(), "no Camera checkbox drawn");
+    harness.get_by_role_and_label(Role::Button, "Back to phones").click();
+    step_until(&mut harness, Duration::from_secs(5), "the Connect screen", |h| h.state().gallery_view().is_none());
 }
