@@ -126,17 +126,7 @@ fn android_9_scans_through_the_media_scanner_broadcast_not_content_call() {
 
 /// YYYYMMDDHHMMSS of a time in seconds since the epoch, in UTC (the virtual phone's time zone).
 fn utc_stamp(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}{month:02}{day:02}{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    let day = phonebak::human::date(secs as i64).replace('-', "");
+    format!("{day}{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
