@@ -49,6 +49,13 @@ pub fn date(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A time (seconds since 1970) as a UTC date and time, `2024-05-31 14:03 UTC`.
+#[must_use]
+pub fn date_time(secs: i64) -> String {
+    let of_day = secs.rem_euclid(86_400);
+    format!("{} {:02}:{:02} UTC", date(secs), of_day / 3600, of_day % 3600 / 60)
+}
+
 /// Parses `YYYY-MM-DD` into the first second of that day (UTC), for `--since`.
 pub fn parse_date(text: &str) -> Result<i64, String> {
     let bad = || format!("{text:?} is not a date: write it as YYYY-MM-DD, for example 2024-05-31");

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod device;
 pub mod gui;
 pub mod human;
+pub mod logbook;
 pub mod progress;
 pub mod restore;
 pub mod scan;

@@ -12,7 +12,6 @@ use std::cell::Cell;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -88,18 +87,7 @@ pub fn print_json(value: &serde_json::Value) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Where phonebak keeps its logs: `$XDG_DATA_HOME/phonebak/logs`, else `~/.local/share/phonebak/logs`
-/// (`%LOCALAPPDATA%\phonebak\logs` on Windows).
-#[must_use]
-pub fn log_dir() -> Option<PathBuf> {
-    let nonempty = |key: &str| std::env::var_os(key).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let base = if cfg!(windows) {
-        nonempty("LOCALAPPDATA")?
-    } else {
-        nonempty("XDG_DATA_HOME").or_else(|| nonempty("HOME").map(|h| h.join(".local/share")))?
-    };
-    Some(base.join("phonebak").join("logs"))
-}
+pub use crate::logbook::log_dir;
 
 /// Writes each log line to the log file and, with `-v`, to stderr.
 #[derive(Clone)]
@@ -110,6 +98,7 @@ struct Tee {
 
 impl Write for Tee {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        crate::logbook::record(&String::from_utf8_lossy(buf));
         if let Some(file) = &self.file
             && let Ok(mut file) = file.lock()
         {

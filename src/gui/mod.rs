@@ -1,24 +1,39 @@
 //! The desktop app (eframe/egui). `phonebak` with no arguments opens it.
 //!
 //! As in rerun's viewer, [`eframe::App::logic`] drains what background threads report and carries out the
-//! commands the screens asked for; [`eframe::App::ui`] only draws. Background work runs on named threads that
-//! talk to the app over bounded channels and call `request_repaint` after each message, so the window never
-//! waits on a phone.
+//! commands the screens asked for; [`eframe::App::ui`] only draws. Background work runs on named threads
+//! (`device-watch`, `demo-phone`, `gallery-scan`, `backup-folder`, `folder-dialog`, `backup`, `open-backup`,
+//! `restore`, `preview`, `thumbnails-N`) that talk to the app over bounded channels and call `request_repaint`
+//! after each message, so the window never waits on a phone or a disk.
 //!
-//! What exists so far: the Connect screen, fed by a thread that watches adb's phone list, and the demo phone
-//! (a virtual phone with a sample gallery, started in-process and connected to the adb server).
+//! Screens: Connect (phones and what to do with each), Backup (the phone's folders and photos, Back up),
+//! Restore (a backup's photos, Restore all / selected), Settings, and the log.
 
+mod backup;
 mod connect;
-mod gallery;
+mod grid;
+mod job;
+mod restore;
+mod settings;
 
+pub use backup::{BackedUp, BackupCommand, BackupView, backup_ui};
 pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
-pub use gallery::{GalleryCommand, GalleryView, gallery_ui};
+pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
+pub use job::{Job, Outcome};
+pub use restore::{RestoreCommand, RestoreView, restore_ui};
+pub use settings::{NewMeans, Settings, SettingsCommand, settings_path, settings_ui, thumbnail_cache_dir};
 
+use crate::backup::{BackupReport, Manifest};
 use crate::device::{Adb, DeviceEntry, UsbPhone};
-use crate::progress::CancelToken;
+use crate::progress::{CancelToken, Progress, ProgressState};
+use crate::restore::{Backup, RestoreReport, Selection};
+use crate::thumbnails::{PictureKind, ThumbKey, ThumbnailService};
 use crate::virtual_phone::sample::SampleOptions;
 use crate::virtual_phone::{Config, LinkModel, StorageSource, VirtualPhone};
 pub use eframe::egui;
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -26,6 +41,28 @@ use std::time::Duration;
 
 /// How often the phone list is read again.
 const WATCH_INTERVAL: Duration = Duration::from_secs(1);
+/// Thumbnail worker threads ("about two decoder threads").
+const THUMBNAIL_WORKERS: usize = 2;
+/// Thumbnails kept as textures.
+const TEXTURES: usize = 600;
+/// Longest side of a preview, in pixels.
+const PREVIEW_SIZE: u32 = 1600;
+/// Largest file pulled whole for a preview.
+const PREVIEW_MAX_BYTES: u64 = 256 << 20;
+
+/// Which job a progress report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    Backup,
+    Restore,
+}
+
+/// A folder dialog's purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    BackupFolder,
+    RestoreFrom,
+}
 
 /// What background threads report.
 enum Event {
@@ -35,14 +72,39 @@ enum Event {
     Demo(Result<VirtualPhone, String>),
     /// The gallery scan of the open phone is at this folder.
     ScanAt(String),
-    /// The gallery scan of the open phone ended.
-    Scanned(Result<crate::scan::Gallery, String>),
+    /// The gallery scan of the open phone ended (with the phone's own serial, which backups are filed under).
+    Scanned(Result<(crate::scan::Gallery, String), String>),
+    /// What the backup folder holds of the open phone.
+    BackedUp { dest: PathBuf, result: Result<BackedUp, String> },
+    /// The folder dialog closed (with a folder, or cancelled).
+    FolderChosen(Purpose, Option<PathBuf>),
+    /// A backup or restore moved on.
+    Progress(JobKind, ProgressState),
+    /// A backup ended.
+    BackupDone { result: Result<BackupReport, String>, folder: PathBuf, cancelled: bool },
+    /// A backup folder was read for the Restore screen.
+    BackupOpened(PathBuf, Result<Backup, String>),
+    /// A restore ended.
+    RestoreDone { result: Result<RestoreReport, String>, cancelled: bool },
+    /// A preview is ready.
+    Preview(ThumbKey, Result<crate::thumbnails::Preview, String>),
+    /// The thumbnail cache's size on disk.
+    CacheSize(u64),
 }
 
 /// Which screen shows.
-enum Screen {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The phones.
     Connect,
-    Gallery(GalleryView),
+    /// The open phone's photos.
+    Backup,
+    /// A backup's photos.
+    Restore,
+    /// Settings.
+    Settings,
+    /// The log.
+    Log,
 }
 
 /// Which adb server the app talks to.
@@ -61,22 +123,93 @@ impl AdbSource {
             Self::Fixed(adb) => Ok(adb.clone()),
         }
     }
+
+    fn device(&self, serial: &str) -> Result<crate::device::Device, String> {
+        self.get()?.device(serial).map_err(|e| e.to_string())
+    }
+}
+
+/// Where the app keeps things, and which adb it uses.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The adb server.
+    pub adb: AdbSource,
+    /// The settings file (`None`: nothing is remembered).
+    pub settings_path: Option<PathBuf>,
+    /// The thumbnail cache (`None`: no cache).
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Options {
+    /// The app as a user runs it: the usual adb, settings and cache in the user's folders.
+    #[must_use]
+    pub fn user() -> Self {
+        Self { adb: AdbSource::Find, settings_path: settings_path(), cache_dir: thumbnail_cache_dir() }
+    }
+
+    /// This adb, remembering nothing and caching nothing (tests).
+    #[must_use]
+    pub fn with_adb(adb: AdbSource) -> Self {
+        Self { adb, settings_path: None, cache_dir: None }
+    }
+}
+
+/// A large view of one photo.
+struct PreviewView {
+    key: ThumbKey,
+    name: String,
+    size: u64,
+    mtime: i64,
+    texture: Option<egui::TextureHandle>,
+    kind: Option<&'static str>,
+    dimensions: Option<(u32, u32)>,
+    error: Option<String>,
 }
 
 /// The app's state.
 pub struct App {
     ctx: egui::Context,
-    adb: AdbSource,
+    options: Options,
+    settings: Settings,
     events_tx: SyncSender<Event>,
     events: Receiver<Event>,
     stop: Arc<AtomicBool>,
     connect: ConnectView,
-    pending: Option<ConnectCommand>,
-    back: bool,
+    pending: Vec<Command>,
     demo: Option<VirtualPhone>,
     screen: Screen,
+    /// Where Settings, the log and Restore go back to.
+    return_to: Screen,
+    backup: Option<BackupView>,
+    restore: RestoreView,
     /// Stops the running gallery scan.
     scan_cancel: CancelToken,
+    phone_thumbs: Option<ThumbnailService>,
+    backup_thumbs: Option<ThumbnailService>,
+    textures: Textures,
+    preview: Option<PreviewView>,
+    /// Stops the running backup or restore.
+    job_cancel: CancelToken,
+    /// The window's close was asked for while a job runs.
+    confirm_close: bool,
+    /// Close the window when the job has stopped.
+    close_when_done: bool,
+    /// A folder dialog is open.
+    dialog_open: bool,
+    cache_used: Option<u64>,
+}
+
+/// Everything a screen can ask for, carried out in [`App::logic`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Command {
+    Connect(ConnectCommand),
+    Backup(BackupCommand),
+    Restore(RestoreCommand),
+    Settings(SettingsCommand),
+    Show(Screen),
+    ClosePreview,
+    KeepRunning,
+    StopAndClose,
 }
 
 impl App {
@@ -84,24 +217,37 @@ impl App {
     ///
     /// # Errors
     /// When a thread cannot be started.
-    pub fn new(ctx: egui::Context, adb: AdbSource) -> std::io::Result<Self> {
-        let (events_tx, events) = sync_channel(16);
-        let stop = Arc::new(AtomicBool::new(false));
-        let connect = ConnectView::default();
+    pub fn new(ctx: egui::Context, options: Options) -> std::io::Result<Self> {
+        let (events_tx, events) = sync_channel(64);
+        let settings = options.settings_path.as_deref().map(Settings::load).unwrap_or_default();
+        let restore = RestoreView { folder: settings.restore_folder.clone(), ..RestoreView::default() };
         let app = Self {
             ctx,
-            adb,
+            options,
+            settings,
             events_tx,
             events,
-            stop,
-            connect,
-            pending: None,
-            back: false,
+            stop: Arc::new(AtomicBool::new(false)),
+            connect: ConnectView::default(),
+            pending: Vec::new(),
             demo: None,
             screen: Screen::Connect,
+            return_to: Screen::Connect,
+            backup: None,
+            restore,
             scan_cancel: CancelToken::new(),
+            phone_thumbs: None,
+            backup_thumbs: None,
+            textures: Textures::new(TEXTURES),
+            preview: None,
+            job_cancel: CancelToken::new(),
+            confirm_close: false,
+            close_when_done: false,
+            dialog_open: false,
+            cache_used: None,
         };
         app.watch_devices()?;
+        app.prune_cache(None);
         Ok(app)
     }
 
@@ -111,13 +257,34 @@ impl App {
         &self.connect
     }
 
-    /// The open phone's gallery, when its screen shows.
+    /// The open phone's Backup screen, once a phone is open.
     #[must_use]
-    pub fn gallery_view(&self) -> Option<&GalleryView> {
-        match &self.screen {
-            Screen::Gallery(view) => Some(view),
-            Screen::Connect => None,
-        }
+    pub fn backup_view(&self) -> Option<&BackupView> {
+        self.backup.as_ref()
+    }
+
+    /// The Restore screen's state.
+    #[must_use]
+    pub fn restore_view(&self) -> &RestoreView {
+        &self.restore
+    }
+
+    /// The screen shown.
+    #[must_use]
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// The settings in use.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The thumbnails held as textures.
+    #[must_use]
+    pub fn textures(&self) -> &Textures {
+        &self.textures
     }
 
     /// The demo phone, once started.
@@ -126,10 +293,55 @@ impl App {
         self.demo.as_ref()
     }
 
+    /// Whether a backup or restore runs.
+    #[must_use]
+    pub fn job_running(&self) -> bool {
+        self.backup.as_ref().is_some_and(|b| b.job.is_some()) || self.restore.job.is_some()
+    }
+
+    /// Uses `dir` as the backup folder (what the folder dialog does; remembered).
+    pub fn set_backup_folder(&mut self, dir: PathBuf) {
+        self.settings.backup_folder = Some(dir);
+        self.save_settings();
+        self.check_backup_folder();
+    }
+
+    /// Opens `dir` on the Restore screen (what its folder dialog does; remembered).
+    pub fn open_restore_folder(&mut self, dir: PathBuf) {
+        self.settings.restore_folder = Some(dir.clone());
+        self.save_settings();
+        self.restore.folder = Some(dir.clone());
+        self.restore.opening = true;
+        self.restore.error = None;
+        self.restore.outcome = None;
+        let tx = self.events_tx.clone();
+        let ctx = self.ctx.clone();
+        Self::spawn("open-backup", move || {
+            let opened = crate::restore::open_backup(&dir).map_err(|e| e.to_string());
+            let _ = tx.send(Event::BackupOpened(dir, opened));
+            ctx.request_repaint();
+        });
+    }
+
+    fn save_settings(&self) {
+        if let Some(path) = &self.options.settings_path
+            && let Err(e) = self.settings.save(path)
+        {
+            tracing::warn!(path = %path.display(), "could not save the settings: {e}");
+        }
+    }
+
+    /// Starts a named background thread; a failure to start shows in the log (the app goes on).
+    fn spawn(name: &str, work: impl FnOnce() + Send + 'static) {
+        if let Err(e) = std::thread::Builder::new().name(name.to_string()).spawn(work) {
+            tracing::error!("could not start the {name} thread: {e}");
+        }
+    }
+
     /// Starts the thread that reads adb's phone list every second.
     fn watch_devices(&self) -> std::io::Result<()> {
         let (tx, ctx, stop) = (self.events_tx.clone(), self.ctx.clone(), Arc::clone(&self.stop));
-        let source = self.adb.clone();
+        let source = self.options.adb.clone();
         std::thread::Builder::new().name("device-watch".to_string()).spawn(move || {
             while !stop.load(Ordering::SeqCst) {
                 let seen = source.get().and_then(|adb| {
@@ -146,24 +358,37 @@ impl App {
         Ok(())
     }
 
+    /// Keeps the thumbnail cache within its size (`limit`, or the setting), then reports its size.
+    fn prune_cache(&self, limit: Option<u64>) {
+        let Some(dir) = self.options.cache_dir.clone() else { return };
+        let limit = limit.unwrap_or(self.settings.thumbnail_cache_mb.saturating_mul(1_000_000));
+        let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        Self::spawn("cache-prune", move || {
+            crate::thumbnails::prune_cache(&dir, limit);
+            let _ = tx.send(Event::CacheSize(crate::thumbnails::cache_size(&dir)));
+            ctx.request_repaint();
+        });
+    }
+
     /// Starts the demo phone on a thread: a sample gallery of 200 photos on the USB 3 link model, connected to
     /// the adb server so that it shows up like a phone on Wi-Fi.
     fn start_demo(&mut self) {
         self.connect.demo_starting = true;
         self.connect.demo_error = None;
-        let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.adb.clone());
-        let spawned = std::thread::Builder::new().name("demo-phone".to_string()).spawn(move || {
+        let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
+        Self::spawn("demo-phone", move || {
             let started = start_demo_phone(&source);
             let _ = tx.send(Event::Demo(started));
             ctx.request_repaint();
         });
-        if let Err(e) = spawned {
-            self.connect.demo_starting = false;
-            self.connect.demo_error = Some(format!("Could not start the demo phone: {e}"));
-        }
     }
 
-    /// Opens a ready phone: its gallery screen, and a thread that scans it.
+    fn wake(&self) -> Arc<dyn Fn() + Send + Sync> {
+        let ctx = self.ctx.clone();
+        Arc::new(move || ctx.request_repaint())
+    }
+
+    /// Opens a ready phone: its Backup screen, a thread that scans it, and its thumbnail workers.
     fn open(&mut self, serial: String) {
         let name = self
             .connect
@@ -173,11 +398,20 @@ impl App {
             .map_or_else(|| serial.clone(), DeviceEntry::display_name);
         self.scan_cancel.cancel();
         self.scan_cancel = CancelToken::new();
-        self.screen =
-            Screen::Gallery(GalleryView { phone: name, scanning: Some(String::new()), ..GalleryView::default() });
+        self.drop_thumbnails(true);
+        self.textures.clear();
+        self.backup = Some(BackupView {
+            phone: name,
+            serial: serial.clone(),
+            scanning: Some(String::new()),
+            dest: self.settings.backup_folder.clone(),
+            new_means: self.settings.new_means,
+            ..BackupView::default()
+        });
+        self.screen = Screen::Backup;
         let (tx, ctx, source, cancel) =
-            (self.events_tx.clone(), self.ctx.clone(), self.adb.clone(), self.scan_cancel.clone());
-        let spawned = std::thread::Builder::new().name("gallery-scan".to_string()).spawn(move || {
+            (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone(), self.scan_cancel.clone());
+        Self::spawn("gallery-scan", move || {
             let progress = |p: crate::scan::ScanProgress<'_>| {
                 let at = format!("{} folders read, {} photos and videos", p.folders_listed, p.media_found);
                 // Progress may be dropped when the app is behind; the result never is.
@@ -185,96 +419,822 @@ impl App {
                     ctx.request_repaint();
                 }
             };
-            let scanned =
-                source.get().and_then(|adb| adb.device(&serial).map_err(|e| e.to_string())).and_then(|device| {
-                    crate::scan::scan(&device, &crate::scan::ScanOptions::default(), &progress, &cancel)
-                        .map_err(|e| e.to_string())
-                });
+            let scanned = source.device(&serial).and_then(|device| {
+                let info = device.info().map_err(|e| e.to_string())?;
+                let gallery = crate::scan::scan(&device, &crate::scan::ScanOptions::default(), &progress, &cancel)
+                    .map_err(|e| e.to_string())?;
+                Ok((gallery, info.serial))
+            });
             if !cancel.is_cancelled() {
                 let _ = tx.send(Event::Scanned(scanned));
                 ctx.request_repaint();
             }
         });
-        if let Err(e) = spawned
-            && let Screen::Gallery(view) = &mut self.screen
-        {
-            view.scanning = None;
-            view.error = Some(format!("Could not start reading the phone: {e}"));
+    }
+
+    /// Starts the thumbnail workers of the open phone (filed in the cache under its own serial).
+    fn start_phone_thumbnails(&mut self) {
+        let Some(view) = &self.backup else { return };
+        let started = self.options.adb.device(&view.serial).and_then(|device| {
+            ThumbnailService::start(
+                &device,
+                &view.phone_serial,
+                self.options.cache_dir.as_deref(),
+                THUMBNAIL_WORKERS,
+                &self.wake(),
+            )
+            .map_err(|e| e.to_string())
+        });
+        match started {
+            Ok(service) => self.phone_thumbs = Some(service),
+            Err(e) => tracing::warn!("no thumbnails for {}: {e}", view.serial),
         }
+    }
+
+    /// Stops thumbnail workers (on a thread: a worker may be in the middle of a phone command).
+    fn drop_thumbnails(&mut self, phone: bool) {
+        let service = if phone { self.phone_thumbs.take() } else { self.backup_thumbs.take() };
+        if let Some(service) = service {
+            Self::spawn("thumbnails-stop", move || drop(service));
+        }
+    }
+
+    /// Reads what the backup folder holds of the open phone (for the badges), on a thread.
+    fn check_backup_folder(&mut self) {
+        let Some(view) = &mut self.backup else { return };
+        view.dest.clone_from(&self.settings.backup_folder);
+        view.dest_error = None;
+        let Some(dest) = view.dest.clone() else { return };
+        if view.phone_serial.is_empty() {
+            // Read once the scan has told the phone's own serial.
+            return;
+        }
+        let serial = view.phone_serial.clone();
+        let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        Self::spawn("backup-folder", move || {
+            let result = match Manifest::load(&dest, &serial) {
+                Ok(Some(manifest)) => Ok(BackedUp::of(&manifest)),
+                Ok(None) => Ok(BackedUp::default()),
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = tx.send(Event::BackedUp { dest, result });
+            ctx.request_repaint();
+        });
+    }
+
+    /// Opens the system's folder dialog on a thread (it blocks until closed).
+    fn choose_folder(&mut self, purpose: Purpose) {
+        if self.dialog_open {
+            return;
+        }
+        self.dialog_open = true;
+        let start = match purpose {
+            Purpose::BackupFolder => self.settings.backup_folder.clone(),
+            Purpose::RestoreFrom => {
+                self.settings.restore_folder.clone().or_else(|| self.settings.backup_folder.clone())
+            }
+        };
+        let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        Self::spawn("folder-dialog", move || {
+            let title = match purpose {
+                Purpose::BackupFolder => "Choose the backup folder",
+                Purpose::RestoreFrom => "Choose a backup folder to restore from",
+            };
+            let mut dialog = rfd::FileDialog::new().set_title(title);
+            if let Some(start) = start.filter(|s| s.is_dir()) {
+                dialog = dialog.set_directory(start);
+            }
+            let _ = tx.send(Event::FolderChosen(purpose, dialog.pick_folder()));
+            ctx.request_repaint();
+        });
+    }
+
+    /// Starts backing up the new photos the Backup screen is about.
+    fn start_backup(&mut self) {
+        let Some(view) = &mut self.backup else { return };
+        let (Some(dest), None) = (view.dest.clone(), &view.job) else { return };
+        let files = view.to_back_up();
+        if files.is_empty() {
+            return;
+        }
+        view.outcome = None;
+        view.job = Some(Job { doing: "Backing up", state: None, cancelling: false });
+        self.job_cancel = CancelToken::new();
+        let serial = view.serial.clone();
+        let (tx, ctx, source, cancel) =
+            (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone(), self.job_cancel.clone());
+        tracing::info!(serial, files = files.len(), dest = %dest.display(), "backup started from the app");
+        Self::spawn("backup", move || {
+            let progress = ChannelProgress { tx: tx.clone(), ctx: ctx.clone(), kind: JobKind::Backup };
+            let mut folder = dest.clone();
+            let result = source.device(&serial).and_then(|device| {
+                let info = device.info().map_err(|e| e.to_string())?;
+                let manifest = Manifest::load_or_new(&dest, &info.serial, &info.model).map_err(|e| e.to_string())?;
+                let plan = crate::backup::plan(&files, &dest, &manifest);
+                folder = dest.join(&plan.device_folder);
+                crate::backup::execute(&plan, &device, &progress, &cancel).map_err(|e| e.to_string())
+            });
+            let _ = tx.send(Event::BackupDone { result, folder, cancelled: cancel.is_cancelled() });
+            ctx.request_repaint();
+        });
+    }
+
+    /// Starts restoring the open backup (all of it, or the selected photos) to the chosen phone.
+    fn start_restore(&mut self, selected_only: bool) {
+        let view = &mut self.restore;
+        let (Some(backup), Some(target), None) = (&view.backup, view.target.clone(), &view.job) else { return };
+        let Some(phone) = backup.phones.get(view.phone).cloned() else { return };
+        let dir = backup.dir.clone();
+        let selection = if selected_only {
+            Selection { local_paths: Some(view.selected_local_paths().into_iter().collect()), ..Selection::default() }
+        } else {
+            Selection::default()
+        };
+        view.outcome = None;
+        view.job = Some(Job { doing: "Restoring", state: None, cancelling: false });
+        self.job_cancel = CancelToken::new();
+        let (tx, ctx, source, cancel) =
+            (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone(), self.job_cancel.clone());
+        tracing::info!(from = %dir.display(), to = target, "restore started from the app");
+        Self::spawn("restore", move || {
+            let progress = ChannelProgress { tx: tx.clone(), ctx: ctx.clone(), kind: JobKind::Restore };
+            let result = source.device(&target).and_then(|device| {
+                let selected = crate::restore::select(&dir, &phone, &selection).map_err(|e| e.to_string())?;
+                let plan = crate::restore::plan(&dir, &phone.serial, selected, &device, &progress, &cancel)
+                    .map_err(|e| e.to_string())?;
+                crate::restore::execute(&plan, &device, &progress, &cancel).map_err(|e| e.to_string())
+            });
+            let _ = tx.send(Event::RestoreDone { result, cancelled: cancel.is_cancelled() });
+            ctx.request_repaint();
+        });
+    }
+
+    /// Shows photo `n` of the grid on screen large, loading it on a thread.
+    fn open_preview(&mut self, n: usize) {
+        let (item, phone) = match self.screen {
+            Screen::Backup => match self.backup.as_ref().and_then(|b| b.grid.items().get(n).map(|i| (i, b))) {
+                Some((item, view)) => (item.clone(), Some(view.serial.clone())),
+                None => return,
+            },
+            Screen::Restore => match self.restore.grid.items().get(n) {
+                Some(item) => (item.clone(), None),
+                None => return,
+            },
+            _ => return,
+        };
+        if self.preview.as_ref().is_some_and(|p| p.key == item.key) {
+            return;
+        }
+        self.preview = Some(PreviewView {
+            key: item.key.clone(),
+            name: item.name.clone(),
+            size: item.size,
+            mtime: item.mtime,
+            texture: None,
+            kind: PictureKind::of(&item.key.path).placeholder().and_then(|p| match p {
+                crate::thumbnails::Thumbnail::Placeholder { kind } => Some(kind),
+                crate::thumbnails::Thumbnail::Image(_) => None,
+            }),
+            dimensions: None,
+            error: None,
+        });
+        if self.preview.as_ref().is_some_and(|p| p.kind.is_some()) {
+            return;
+        }
+        let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
+        Self::spawn("preview", move || {
+            let key = item.key;
+            let bytes = if item.size > PREVIEW_MAX_BYTES {
+                Err("This file is too large to preview.".to_string())
+            } else if let Some(serial) = phone {
+                source.device(&serial).and_then(|device| {
+                    let mut bytes = Vec::with_capacity(usize::try_from(item.size).unwrap_or(0));
+                    device.pull(&key.path, &mut bytes, &mut |_| Ok(())).map_err(|e| e.to_string())?;
+                    Ok(bytes)
+                })
+            } else {
+                std::fs::read(crate::thumbnails::local_path(&key.path)).map_err(|e| e.to_string())
+            };
+            let result = bytes.and_then(|bytes| {
+                crate::thumbnails::preview(&key.path, &bytes, PREVIEW_SIZE).map_err(|e| e.to_string())
+            });
+            let _ = tx.send(Event::Preview(key, result));
+            ctx.request_repaint();
+        });
     }
 
     /// Takes what background threads reported and carries out the screens' commands. No drawing.
     pub fn logic(&mut self) {
         while let Ok(event) = self.events.try_recv() {
-            match event {
-                Event::Devices(Ok((phones, unlisted))) => {
-                    self.connect.adb_problem = None;
-                    self.connect.listed = true;
-                    self.connect.phones = phones;
-                    self.connect.unlisted = unlisted;
+            self.handle(event);
+        }
+        for command in std::mem::take(&mut self.pending) {
+            self.carry_out(command);
+        }
+        self.feed_thumbnails();
+        self.watch_close();
+    }
+
+    /// Thumbnails: takes the finished ones, asks for what the grid on screen wants.
+    fn feed_thumbnails(&mut self) {
+        for service in [&self.phone_thumbs, &self.backup_thumbs].into_iter().flatten() {
+            for (key, result) in service.finished() {
+                self.textures.insert(&self.ctx, key, result);
+            }
+        }
+        let (grid, service) = match self.screen {
+            Screen::Backup => (self.backup.as_mut().map(|b| &mut b.grid), self.phone_thumbs.as_ref()),
+            Screen::Restore => (Some(&mut self.restore.grid), self.backup_thumbs.as_ref()),
+            _ => (None, None),
+        };
+        let (Some(grid), Some(service)) = (grid, service) else { return };
+        let Some(wanted) = grid.take_wanted() else { return };
+        let keys: HashSet<&ThumbKey> = wanted.iter().map(|i| &i.key).collect();
+        service.retain(|k| keys.contains(k));
+        let textures = &self.textures;
+        service.request_many(
+            wanted
+                .iter()
+                .filter(|i| !textures.contains(&i.key))
+                .enumerate()
+                .map(|(n, i)| (i.key.clone(), i64::try_from(n).unwrap_or(i64::MAX))),
+        );
+    }
+
+    /// Closing the window while a job runs asks first; a confirmed close waits for the job to stop cleanly.
+    fn watch_close(&mut self) {
+        if self.ctx.input(|i| i.viewport().close_requested()) && self.job_running() && !self.close_when_done {
+            self.ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.confirm_close = true;
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Devices(Ok((phones, unlisted))) => {
+                self.connect.adb_problem = None;
+                self.connect.listed = true;
+                self.connect.phones = phones;
+                self.connect.unlisted = unlisted;
+                self.restore.targets = self
+                    .connect
+                    .phones
+                    .iter()
+                    .filter(|p| p.state.is_ready())
+                    .map(|p| (p.serial.clone(), p.display_name()))
+                    .collect();
+                if self.restore.target.as_ref().is_none_or(|t| !self.restore.targets.iter().any(|(s, _)| s == t)) {
+                    self.restore.target = self.restore.targets.first().map(|(s, _)| s.clone());
                 }
-                Event::Devices(Err(problem)) => {
-                    self.connect.adb_problem = Some(problem);
-                    self.connect.listed = true;
+            }
+            Event::Devices(Err(problem)) => {
+                self.connect.adb_problem = Some(problem);
+                self.connect.listed = true;
+            }
+            Event::ScanAt(at) => {
+                if let Some(view) = &mut self.backup
+                    && view.scanning.is_some()
+                {
+                    view.scanning = Some(at);
                 }
-                Event::ScanAt(at) => {
-                    if let Screen::Gallery(view) = &mut self.screen
-                        && view.scanning.is_some()
-                    {
-                        view.scanning = Some(at);
-                    }
-                }
-                Event::Scanned(result) => {
-                    if let Screen::Gallery(view) = &mut self.screen {
-                        view.scanning = None;
-                        match result {
-                            Ok(gallery) => view.folders = gallery.folders.into_iter().map(|f| (f, true)).collect(),
-                            Err(e) => view.error = Some(e),
-                        }
-                    }
-                }
-                Event::Demo(result) => {
-                    self.connect.demo_starting = false;
+            }
+            Event::Scanned(result) => {
+                if let Some(view) = &mut self.backup {
+                    view.scanning = None;
                     match result {
-                        Ok(phone) => {
-                            self.connect.demo_running = true;
-                            self.demo = Some(phone);
+                        Ok((gallery, phone_serial)) => {
+                            view.folders = gallery.folders.into_iter().map(|f| (f, true)).collect();
+                            view.phone_serial = phone_serial;
+                            view.refresh_grid();
+                            self.start_phone_thumbnails();
+                            self.check_backup_folder();
                         }
-                        Err(e) => self.connect.demo_error = Some(e),
+                        Err(e) => view.error = Some(e),
                     }
                 }
             }
+            Event::BackedUp { dest, result } => {
+                if let Some(view) = &mut self.backup
+                    && view.dest.as_ref() == Some(&dest)
+                {
+                    match result {
+                        Ok(backed_up) => {
+                            view.backed_up = Some(backed_up);
+                            view.dest_error = None;
+                        }
+                        Err(e) => {
+                            view.backed_up = None;
+                            view.dest_error = Some(e);
+                        }
+                    }
+                    view.refresh_badges();
+                }
+            }
+            Event::FolderChosen(purpose, folder) => {
+                self.dialog_open = false;
+                match (purpose, folder) {
+                    (Purpose::BackupFolder, Some(dir)) => self.set_backup_folder(dir),
+                    (Purpose::RestoreFrom, Some(dir)) => self.open_restore_folder(dir),
+                    (_, None) => {}
+                }
+            }
+            Event::Progress(kind, state) => {
+                let job = match kind {
+                    JobKind::Backup => self.backup.as_mut().and_then(|b| b.job.as_mut()),
+                    JobKind::Restore => self.restore.job.as_mut(),
+                };
+                if let Some(job) = job {
+                    job.state = Some(state);
+                }
+            }
+            Event::BackupDone { result, folder, cancelled } => {
+                if let Some(view) = &mut self.backup {
+                    view.job = None;
+                    view.outcome = Some(backup_outcome(result, folder, cancelled));
+                }
+                self.check_backup_folder();
+                self.job_ended();
+            }
+            Event::BackupOpened(dir, result) => {
+                if self.restore.folder.as_ref() != Some(&dir) {
+                    return;
+                }
+                self.restore.opening = false;
+                match result {
+                    Ok(backup) => {
+                        let first = self
+                            .restore
+                            .target
+                            .as_ref()
+                            .and_then(|t| backup.phones.iter().position(|p| &p.serial == t))
+                            .unwrap_or(0);
+                        self.restore.backup = Some(backup);
+                        self.restore.show_phone(first);
+                        self.drop_thumbnails(false);
+                        match ThumbnailService::start_local(
+                            "backup",
+                            self.options.cache_dir.as_deref(),
+                            THUMBNAIL_WORKERS,
+                            &self.wake(),
+                        ) {
+                            Ok(service) => self.backup_thumbs = Some(service),
+                            Err(e) => tracing::warn!("no thumbnails for the backup: {e}"),
+                        }
+                    }
+                    Err(e) => {
+                        self.restore.backup = None;
+                        self.restore.folders.clear();
+                        self.restore.grid.set_items(Vec::new());
+                        self.restore.error = Some(e);
+                    }
+                }
+            }
+            Event::RestoreDone { result, cancelled } => {
+                self.restore.job = None;
+                self.restore.outcome = Some(restore_outcome(result, cancelled));
+                self.job_ended();
+            }
+            Event::Preview(key, result) => {
+                if let Some(preview) = &mut self.preview
+                    && preview.key == key
+                {
+                    match result {
+                        Ok(p) => {
+                            preview.dimensions = p.dimensions;
+                            match p.picture {
+                                crate::thumbnails::Thumbnail::Image(image) => {
+                                    let size = [image.width() as usize, image.height() as usize];
+                                    let color = egui::ColorImage::from_rgba_unmultiplied(size, image.as_raw());
+                                    preview.texture =
+                                        Some(self.ctx.load_texture("preview", color, egui::TextureOptions::LINEAR));
+                                }
+                                crate::thumbnails::Thumbnail::Placeholder { kind } => preview.kind = Some(kind),
+                            }
+                        }
+                        Err(e) => preview.error = Some(e),
+                    }
+                }
+            }
+            Event::CacheSize(bytes) => self.cache_used = Some(bytes),
+            Event::Demo(result) => {
+                self.connect.demo_starting = false;
+                match result {
+                    Ok(phone) => {
+                        self.connect.demo_running = true;
+                        self.demo = Some(phone);
+                    }
+                    Err(e) => self.connect.demo_error = Some(e),
+                }
+            }
         }
-        match self.pending.take() {
-            Some(ConnectCommand::TryDemo) if self.demo.is_none() && !self.connect.demo_starting => self.start_demo(),
-            Some(ConnectCommand::Copy(text)) => self.ctx.copy_text(text),
-            Some(ConnectCommand::Open(serial)) => self.open(serial),
-            _ => {}
+    }
+
+    fn job_ended(&mut self) {
+        if self.close_when_done {
+            self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
-        if std::mem::take(&mut self.back) {
-            self.scan_cancel.cancel();
-            self.screen = Screen::Connect;
+    }
+
+    fn carry_out(&mut self, command: Command) {
+        match command {
+            Command::Connect(ConnectCommand::TryDemo) if self.demo.is_none() && !self.connect.demo_starting => {
+                self.start_demo();
+            }
+            Command::Connect(ConnectCommand::Copy(text)) => self.ctx.copy_text(text),
+            Command::Connect(ConnectCommand::Open(serial)) => self.open(serial),
+            Command::Connect(_) => {}
+            Command::Backup(c) => self.carry_out_backup(c),
+            Command::Restore(c) => self.carry_out_restore(&c),
+            Command::Settings(c) => match c {
+                SettingsCommand::Changed => {
+                    self.save_settings();
+                    if let Some(view) = &mut self.backup {
+                        view.new_means = self.settings.new_means;
+                    }
+                }
+                SettingsCommand::ChooseBackupFolder => self.choose_folder(Purpose::BackupFolder),
+                SettingsCommand::ClearCache => self.prune_cache(Some(0)),
+                SettingsCommand::Close => self.screen = self.return_to,
+            },
+            Command::Show(screen) => {
+                if matches!(self.screen, Screen::Connect | Screen::Backup) {
+                    self.return_to = self.screen;
+                }
+                if screen == Screen::Restore
+                    && self.restore.backup.is_none()
+                    && !self.restore.opening
+                    && let Some(dir) = self.restore.folder.clone()
+                {
+                    self.open_restore_folder(dir);
+                }
+                if screen == Screen::Settings {
+                    self.prune_cache(None);
+                }
+                self.preview = None;
+                self.screen = screen;
+                self.mark_grid_wanted();
+            }
+            Command::ClosePreview => self.preview = None,
+            Command::KeepRunning => self.confirm_close = false,
+            Command::StopAndClose => {
+                self.confirm_close = false;
+                self.close_when_done = true;
+                self.job_cancel.cancel();
+                self.set_cancelling();
+                if !self.job_running() {
+                    self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+        }
+    }
+
+    /// The grid shown asks for its thumbnails again (after coming back to it).
+    fn mark_grid_wanted(&mut self) {
+        if let Some(view) = &mut self.backup {
+            view.grid.refresh_wanted();
+        }
+        self.restore.grid.refresh_wanted();
+    }
+
+    fn set_cancelling(&mut self) {
+        if let Some(job) = self.backup.as_mut().and_then(|b| b.job.as_mut()) {
+            job.cancelling = true;
+        }
+        if let Some(job) = self.restore.job.as_mut() {
+            job.cancelling = true;
+        }
+    }
+
+    fn carry_out_backup(&mut self, command: BackupCommand) {
+        match command {
+            BackupCommand::Back => {
+                if self.job_running() {
+                    return;
+                }
+                self.scan_cancel.cancel();
+                self.drop_thumbnails(true);
+                self.backup = None;
+                self.preview = None;
+                self.screen = Screen::Connect;
+            }
+            BackupCommand::ChooseFolder => self.choose_folder(Purpose::BackupFolder),
+            BackupCommand::FoldersChanged => {
+                if let Some(view) = &mut self.backup {
+                    view.refresh_grid();
+                }
+            }
+            BackupCommand::BackUp => self.start_backup(),
+            BackupCommand::Cancel => {
+                self.job_cancel.cancel();
+                self.set_cancelling();
+            }
+            BackupCommand::OpenFolder(path) => open_in_file_manager(&path),
+            BackupCommand::Preview(n) => self.open_preview(n),
+            BackupCommand::ClosePreview => self.preview = None,
+            BackupCommand::Settings => self.carry_out(Command::Show(Screen::Settings)),
+            BackupCommand::Restore => self.carry_out(Command::Show(Screen::Restore)),
+        }
+    }
+
+    fn carry_out_restore(&mut self, command: &RestoreCommand) {
+        match command {
+            RestoreCommand::Back => {
+                self.preview = None;
+                self.screen = self.return_to;
+                self.mark_grid_wanted();
+            }
+            RestoreCommand::ChooseFolder => self.choose_folder(Purpose::RestoreFrom),
+            RestoreCommand::ShowPhone(n) => self.restore.show_phone(*n),
+            RestoreCommand::RestoreAll => self.start_restore(false),
+            RestoreCommand::RestoreSelected => self.start_restore(true),
+            RestoreCommand::Cancel => {
+                self.job_cancel.cancel();
+                self.set_cancelling();
+            }
+            RestoreCommand::Preview(n) => self.open_preview(*n),
+            RestoreCommand::ClosePreview => self.preview = None,
         }
     }
 
     /// Draws the app.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| match &mut self.screen {
-                Screen::Connect => {
-                    if let Some(command) = connect_ui(ui, &self.connect) {
-                        self.pending = Some(command);
-                        ui.ctx().request_repaint();
-                    }
+        let mut commands = Vec::new();
+        match self.screen {
+            Screen::Connect => {
+                egui::Panel::top("connect-top").show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.heading("phonebak");
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            if ui.button("Show log").clicked() {
+                                commands.push(Command::Show(Screen::Log));
+                            }
+                            if ui.button("Settings").clicked() {
+                                commands.push(Command::Show(Screen::Settings));
+                            }
+                            if ui.button("Restore a backup…").clicked() {
+                                commands.push(Command::Show(Screen::Restore));
+                            }
+                        });
+                    });
+                });
+                egui::CentralPanel::default().show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        if let Some(command) = connect_ui(ui, &self.connect) {
+                            commands.push(Command::Connect(command));
+                        }
+                    });
+                });
+            }
+            Screen::Backup => {
+                if let Some(view) = &mut self.backup
+                    && let Some(command) = backup_ui(ui, view, &mut self.textures)
+                {
+                    commands.push(Command::Backup(command));
                 }
-                Screen::Gallery(view) => {
-                    if gallery_ui(ui, view) == Some(GalleryCommand::Back) {
-                        self.back = true;
-                        ui.ctx().request_repaint();
-                    }
+            }
+            Screen::Restore => {
+                if let Some(command) = restore_ui(ui, &mut self.restore, &mut self.textures) {
+                    commands.push(Command::Restore(command));
                 }
-            });
+            }
+            Screen::Settings => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    if let Some(command) = settings_ui(ui, &mut self.settings, self.cache_used) {
+                        commands.push(Command::Settings(command));
+                    }
+                });
+            }
+            Screen::Log => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    if log_ui(ui) {
+                        commands.push(Command::Show(self.return_to));
+                    }
+                });
+            }
+        }
+        if let Some(preview) = &self.preview
+            && preview_ui(ui.ctx(), preview)
+        {
+            commands.push(Command::ClosePreview);
+        }
+        if self.confirm_close {
+            commands.extend(confirm_close_ui(ui.ctx()));
+        }
+        if !commands.is_empty() {
+            self.pending.extend(commands);
+            ui.ctx().request_repaint();
+        }
+    }
+}
+
+/// The log view; true when Close was clicked.
+fn log_ui(ui: &mut egui::Ui) -> bool {
+    let mut close = false;
+    let lines = crate::logbook::recent();
+    ui.horizontal(|ui| {
+        if ui.button("Close log").clicked() {
+            close = true;
+        }
+        ui.heading("Log");
+        if ui.button("Copy the log").clicked() {
+            ui.ctx().copy_text(lines.join("\n"));
+        }
+    });
+    if let Some(dir) = crate::logbook::log_dir() {
+        ui.weak(format!("The whole log is in {}", dir.join("phonebak.log").display()));
+    }
+    egui::ScrollArea::vertical().stick_to_bottom(true).auto_shrink([false, false]).show(ui, |ui| {
+        if lines.is_empty() {
+            ui.weak("Nothing logged yet.");
+        }
+        for line in &lines {
+            ui.monospace(line);
+        }
+    });
+    close
+}
+
+/// The large preview; true when it should close.
+fn preview_ui(ctx: &egui::Context, preview: &PreviewView) -> bool {
+    let mut close = false;
+    let response = egui::Modal::new(egui::Id::unique("phonebak-preview")).show(ctx, |ui| {
+        let screen = ctx.content_rect().size();
+        let room = egui::vec2(screen.x * 0.85, screen.y * 0.75);
+        match (&preview.texture, preview.kind, &preview.error) {
+            (Some(texture), _, _) => {
+                let size = texture.size_vec2();
+                let scale = (room.x / size.x).min(room.y / size.y).min(1.0);
+                ui.add(egui::Image::new((texture.id(), size * scale)));
+            }
+            (None, Some(kind), _) => {
+                ui.label(format!("{kind}: no preview in this version of phonebak."));
+            }
+            (None, None, Some(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, format!("Cannot show this picture: {e}"));
+            }
+            (None, None, None) => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Loading…");
+                });
+            }
+        }
+        ui.label(egui::RichText::new(&preview.name).strong());
+        let mut details =
+            format!("{}, {}", crate::human::date_time(preview.mtime), crate::human::human_bytes(preview.size));
+        if let Some((w, h)) = preview.dimensions {
+            let _ = write!(details, ", {w} × {h} pixels");
+        }
+        ui.label(details);
+        ui.horizontal(|ui| {
+            if ui.button("Close").clicked() {
+                close = true;
+            }
+            ui.weak("Left and Right arrow keys: previous and next photo. Esc closes.");
         });
+    });
+    close || response.should_close()
+}
+
+/// Asks whether to stop a running job and close.
+fn confirm_close_ui(ctx: &egui::Context) -> Vec<Command> {
+    let mut commands = Vec::new();
+    egui::Modal::new(egui::Id::unique("phonebak-confirm-close")).show(ctx, |ui| {
+        ui.heading("A copy is running");
+        ui.label(
+            "Stop it and close phonebak? Every file verified so far is kept, and the next run goes on from there.",
+        );
+        ui.horizontal(|ui| {
+            if ui.button("Keep copying").clicked() {
+                commands.push(Command::KeepRunning);
+            }
+            if ui.button("Stop and close").clicked() {
+                commands.push(Command::StopAndClose);
+            }
+        });
+    });
+    commands
+}
+
+/// How a backup ended, for people.
+fn backup_outcome(result: Result<BackupReport, String>, folder: PathBuf, cancelled: bool) -> Outcome {
+    match result {
+        Ok(report) => {
+            let mut headline = format!(
+                "Backed up {} files ({}) in {:.0} s; {} were already backed up.",
+                report.copied.len(),
+                crate::human::human_bytes(report.bytes_copied),
+                report.elapsed.as_secs_f64(),
+                report.unchanged_files
+            );
+            if !report.failed.is_empty() {
+                let _ = write!(
+                    headline,
+                    " {} could not be copied (listed below; Back up again to retry them).",
+                    report.failed.len()
+                );
+            }
+            let lines = report
+                .failed
+                .iter()
+                .map(|f| format!("{}: {}", String::from_utf8_lossy(&f.phone_path), f.reason))
+                .collect();
+            Outcome { headline, failed: !report.failed.is_empty(), lines, folder: Some(folder) }
+        }
+        Err(_) if cancelled => Outcome {
+            headline: "Backup stopped. Every file copied and verified so far is kept; Back up again to go on."
+                .to_string(),
+            failed: false,
+            lines: Vec::new(),
+            folder: Some(folder),
+        },
+        Err(e) => {
+            Outcome { headline: format!("The backup stopped: {e}"), failed: true, lines: Vec::new(), folder: None }
+        }
+    }
+}
+
+/// How a restore ended, for people.
+fn restore_outcome(result: Result<RestoreReport, String>, cancelled: bool) -> Outcome {
+    match result {
+        Ok(report) => {
+            let renamed: Vec<_> = report.restored.iter().filter(|f| f.renamed()).collect();
+            let mut headline = format!(
+                "Restored {} files ({}); {} already on the phone, skipped",
+                report.restored.len(),
+                crate::human::human_bytes(report.bytes_restored),
+                report.already_there
+            );
+            if !renamed.is_empty() {
+                let _ = write!(headline, "; {} renamed because a different file had the name", renamed.len());
+            }
+            headline.push('.');
+            let mut lines: Vec<String> = renamed
+                .iter()
+                .map(|f| {
+                    format!(
+                        "Renamed: {} is now {}",
+                        String::from_utf8_lossy(&f.wanted),
+                        String::from_utf8_lossy(&f.phone_path)
+                    )
+                })
+                .collect();
+            lines.extend(
+                report
+                    .failed
+                    .iter()
+                    .map(|f| format!("Failed: {}: {}", String::from_utf8_lossy(&f.phone_path), f.reason)),
+            );
+            lines.extend(
+                report.not_indexed.iter().map(|f| {
+                    format!("Not in the gallery yet: {}: {}", String::from_utf8_lossy(&f.phone_path), f.reason)
+                }),
+            );
+            Outcome { headline, failed: !report.failed.is_empty(), lines, folder: None }
+        }
+        Err(_) if cancelled => Outcome {
+            headline: "Restore stopped. The files restored so far are on the phone; Restore again to go on."
+                .to_string(),
+            failed: false,
+            lines: Vec::new(),
+            folder: None,
+        },
+        Err(e) => {
+            Outcome { headline: format!("The restore stopped: {e}"), failed: true, lines: Vec::new(), folder: None }
+        }
+    }
+}
+
+/// Forwards engine progress to the app (dropped when the app is behind: the next one comes).
+struct ChannelProgress {
+    tx: SyncSender<Event>,
+    ctx: egui::Context,
+    kind: JobKind,
+}
+
+impl Progress for ChannelProgress {
+    fn update(&self, state: &ProgressState) {
+        if self.tx.try_send(Event::Progress(self.kind, state.clone())).is_ok() {
+            self.ctx.request_repaint();
+        }
+    }
+}
+
+/// Opens `path` in the system's file manager (without waiting for it).
+fn open_in_file_manager(path: &Path) {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    match std::process::Command::new(program).arg(path).spawn() {
+        Ok(mut child) => {
+            // Reaped on a thread so that no zombie is left.
+            let _ = std::thread::Builder::new().name("file-manager".to_string()).spawn(move || child.wait());
+        }
+        Err(e) => tracing::warn!("could not open {} with {program}: {e}", path.display()),
     }
 }
 
@@ -282,8 +1242,9 @@ impl Drop for App {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         self.scan_cancel.cancel();
+        self.job_cancel.cancel();
         // The demo phone leaves adb's list with the app.
-        if let (Some(phone), Ok(adb)) = (&self.demo, self.adb.get()) {
+        if let (Some(phone), Ok(adb)) = (&self.demo, self.options.adb.get()) {
             let _ = adb.disconnect(&phone.addr().to_string());
         }
     }
@@ -330,8 +1291,10 @@ pub fn icon() -> Option<egui::IconData> {
 /// # Errors
 /// When no window can be opened (no display, no OpenGL).
 pub fn run() -> anyhow::Result<()> {
-    let mut viewport =
-        egui::ViewportBuilder::default().with_title("phonebak").with_app_id("phonebak").with_inner_size([960.0, 680.0]);
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("phonebak")
+        .with_app_id("phonebak")
+        .with_inner_size([1100.0, 760.0]);
     if let Some(icon) = icon() {
         viewport = viewport.with_icon(icon);
     }
@@ -339,7 +1302,7 @@ pub fn run() -> anyhow::Result<()> {
     eframe::run_native(
         "phonebak",
         options,
-        Box::new(|cc| Ok(Box::new(App::new(cc.egui_ctx.clone(), AdbSource::Find)?) as Box<dyn eframe::App>)),
+        Box::new(|cc| Ok(Box::new(App::new(cc.egui_ctx.clone(), Options::user())?) as Box<dyn eframe::App>)),
     )
     .map_err(|e| anyhow::anyhow!("Could not open the phonebak window ({e}). Is a desktop session running?"))
 }

@@ -5,6 +5,7 @@ use crate::device::parse_devices_long;
 use eframe::egui::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use std::path::PathBuf;
 
 /// The screen, and the command it returned last.
 struct Screen {
@@ -114,24 +115,30 @@ fn folder(name: &str, photos: usize, videos: usize, bytes: u64) -> crate::scan::
     }
 }
 
-#[test]
-fn the_gallery_lists_folders_with_counts_sizes_and_dates_and_totals_the_ticked_ones() {
-    let view = GalleryView {
-        phone: "Pixel 7".into(),
-        folders: vec![
-            (folder("Camera", 312, 4, 1_200_000_000), true),
-            (folder("Screenshots", 40, 0, 30_000_000), true),
-        ],
-        ..GalleryView::default()
-    };
-    let mut harness = Harness::new_ui_state(
-        |ui, state: &mut (GalleryView, Option<GalleryCommand>)| {
-            if let Some(c) = gallery_ui(ui, &mut state.0) {
-                state.1 = Some(c);
+fn backup_view(folders: Vec<(crate::scan::Folder, bool)>) -> BackupView {
+    let mut view = BackupView { phone: "Pixel 7".into(), folders, ..BackupView::default() };
+    view.refresh_grid();
+    view
+}
+
+fn backup_harness(view: BackupView) -> Harness<'static, (BackupView, Textures, Option<BackupCommand>)> {
+    Harness::builder().with_size(egui::vec2(1000.0, 700.0)).build_ui_state(
+        |ui, state: &mut (BackupView, Textures, Option<BackupCommand>)| {
+            if let Some(c) = backup_ui(ui, &mut state.0, &mut state.1) {
+                state.2 = Some(c);
             }
         },
-        (view, None),
-    );
+        (view, Textures::new(50), None),
+    )
+}
+
+#[test]
+fn the_backup_screen_lists_folders_with_counts_sizes_and_dates_and_totals_the_ticked_ones() {
+    let view = backup_view(vec![
+        (folder("Camera", 312, 4, 1_200_000_000), true),
+        (folder("Screenshots", 40, 0, 30_000_000), true),
+    ]);
+    let mut harness = backup_harness(view);
     harness.run();
     assert!(shows(&harness, "Camera: 312 photos, 4 videos, 1.2 GB, 2023-11-14 – 2024-03-09"));
     assert!(shows(&harness, "Chosen: 352 photos and 4 videos, 1.2 GB"));
@@ -140,7 +147,182 @@ fn the_gallery_lists_folders_with_counts_sizes_and_dates_and_totals_the_ticked_o
         .click();
     harness.run();
     assert!(shows(&harness, "Chosen: 40 photos and 0 videos, 30.0 MB"), "unticking Camera did not change the total");
+    assert_eq!(harness.state().2, Some(BackupCommand::FoldersChanged));
     harness.get_by_role_and_label(Role::Button, "Back to phones").click();
     harness.run();
-    assert_eq!(harness.state().1, Some(GalleryCommand::Back));
+    assert_eq!(harness.state().2, Some(BackupCommand::Back));
+}
+
+/// A folder holding `n` photos, one a day (or several a day when `per_day` > 1), newest last.
+fn folder_of(name: &str, n: usize, per_day: usize) -> crate::scan::Folder {
+    let files: Vec<crate::scan::MediaFile> = (0..n)
+        .map(|i| crate::scan::MediaFile {
+            path: format!("/storage/emulated/0/DCIM/{name}/IMG_{i:04}.jpg").into_bytes(),
+            size: 1000 + i as u64,
+            mtime: 1_700_000_000 + (i / per_day) as i64 * 86_400 + (i % per_day) as i64 * 60,
+            kind: crate::scan::MediaKind::Photo,
+        })
+        .collect();
+    crate::scan::Folder {
+        path: format!("/storage/emulated/0/DCIM/{name}").into_bytes(),
+        name: name.to_string(),
+        source: crate::scan::Source::Camera,
+        photos: n,
+        videos: 0,
+        bytes: files.iter().map(|f| f.size).sum(),
+        oldest: files.first().map_or(0, |f| f.mtime),
+        newest: files.last().map_or(0, |f| f.mtime),
+        files,
+    }
+}
+
+fn selected_names(grid: &PhotoGrid) -> Vec<String> {
+    grid.selected_items().map(|i| i.name.clone()).collect()
+}
+
+#[test]
+fn click_selects_one_ctrl_click_adds_and_removes_shift_click_selects_a_run() {
+    let mut view = backup_view(vec![(folder_of("Camera", 10, 1), true)]);
+    let grid = &mut view.grid;
+    // Newest first: item 0 is IMG_0009.
+    assert_eq!(grid.items()[0].name, "IMG_0009.jpg");
+    grid.click(2, egui::Modifiers::NONE);
+    assert_eq!(selected_names(grid), ["IMG_0007.jpg"]);
+    grid.click(4, egui::Modifiers::COMMAND);
+    grid.click(5, egui::Modifiers::COMMAND);
+    assert_eq!(selected_names(grid), ["IMG_0007.jpg", "IMG_0005.jpg", "IMG_0004.jpg"]);
+    grid.click(4, egui::Modifiers::COMMAND);
+    assert_eq!(selected_names(grid), ["IMG_0007.jpg", "IMG_0004.jpg"], "ctrl-click again removes");
+    grid.click(1, egui::Modifiers::NONE);
+    grid.click(3, egui::Modifiers::SHIFT);
+    assert_eq!(selected_names(grid), ["IMG_0008.jpg", "IMG_0007.jpg", "IMG_0006.jpg"], "shift-click: the run");
+    grid.click(0, egui::Modifiers::NONE);
+    assert_eq!(grid.selected_count(), 1, "a plain click starts over");
+    grid.toggle_group(0);
+    assert_eq!(grid.selected_count(), 10, "the whole folder");
+    grid.toggle_group(0);
+    assert_eq!(grid.selected_count(), 0, "and unselected again");
+}
+
+#[test]
+fn the_grid_groups_photos_by_day_and_a_day_button_selects_that_day() {
+    let view = backup_view(vec![(folder_of("Camera", 9, 3), true)]);
+    let mut harness = backup_harness(view);
+    harness.run();
+    // Three days of three photos; the newest day first.
+    assert!(shows(&harness, "2023-11-16"), "no day header");
+    assert_eq!(harness.query_all_by_role(Role::ListBoxOption).count(), 9, "nine photo tiles");
+    harness.get_by_role_and_label(Role::Button, "Select 2023-11-15").click();
+    harness.run();
+    assert_eq!(selected_names(&harness.state().0.grid), ["IMG_0005.jpg", "IMG_0004.jpg", "IMG_0003.jpg"]);
+    assert!(harness.query_by_role_and_label(Role::Button, "Unselect 2023-11-15").is_some());
+    assert!(shows(&harness, "Selected: 3 photos"), "the summary counts the selection");
+    // Tiles are selectable by role and file name; ctrl-click adds one.
+    harness.get_by_role_and_label(Role::ListBoxOption, "IMG_0008.jpg").click_modifiers(egui::Modifiers::COMMAND);
+    harness.run();
+    assert_eq!(harness.state().0.grid.selected_count(), 4);
+}
+
+#[test]
+fn only_the_rows_on_screen_are_laid_out_for_ten_thousand_photos() {
+    let view = backup_view(vec![(folder_of("Camera", 10_000, 20), true)]);
+    let mut harness = backup_harness(view);
+    harness.run();
+    let tiles = harness.query_all_by_role(Role::ListBoxOption).count();
+    assert!(tiles > 0 && tiles < 200, "{tiles} tiles laid out of 10,000");
+    let wanted = harness.state_mut().0.grid.take_wanted().expect("the grid asks for thumbnails");
+    assert!(wanted.len() >= tiles && wanted.len() < 1000, "{} thumbnails wanted", wanted.len());
+    assert_eq!(wanted[0].name, "IMG_9999.jpg", "the newest photo, on screen, comes first");
+}
+
+#[test]
+fn badges_say_new_changed_or_backed_up_and_back_up_copies_only_what_is_new() {
+    let mut view = backup_view(vec![(folder_of("Camera", 4, 1), true)]);
+    let files = &view.folders[0].0.files;
+    let mut backed_up = BackedUp::default();
+    backed_up.files.insert(files[0].path.clone(), (files[0].size, files[0].mtime));
+    backed_up.files.insert(files[1].path.clone(), (files[1].size + 1, files[1].mtime));
+    backed_up.newest = Some(files[1].mtime);
+    view.backed_up = Some(backed_up);
+    view.dest = Some(PathBuf::from("/backup"));
+    view.refresh_badges();
+    let badge = |v: &BackupView, name: &str| v.grid.items().iter().find(|i| i.name == name).map(|i| i.badge);
+    assert_eq!(badge(&view, "IMG_0000.jpg"), Some(Badge::BackedUp));
+    assert_eq!(badge(&view, "IMG_0001.jpg"), Some(Badge::Changed));
+    assert_eq!(badge(&view, "IMG_0003.jpg"), Some(Badge::New));
+    assert_eq!(view.summary(), "4 photos, 4.0 kB, 3 new");
+    let names = |v: &BackupView| {
+        let mut n: Vec<String> =
+            v.to_back_up().iter().map(|f| String::from_utf8_lossy(f.name()).into_owned()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&view), ["IMG_0001.jpg", "IMG_0002.jpg", "IMG_0003.jpg"]);
+    view.new_means = NewMeans::NewerThanLastBackup;
+    assert_eq!(names(&view), ["IMG_0002.jpg", "IMG_0003.jpg"], "only photos newer than the last backup");
+    view.grid.click(0, egui::Modifiers::NONE);
+    assert_eq!(names(&view), ["IMG_0003.jpg"], "a selection narrows it");
+}
+
+#[test]
+fn the_texture_cache_keeps_at_most_its_capacity_and_evicts_the_least_recently_drawn() {
+    let ctx = egui::Context::default();
+    let mut textures = Textures::new(3);
+    let key = |n: u8| crate::thumbnails::ThumbKey { path: vec![n], size: 1, mtime: 1 };
+    let image = || Ok(crate::thumbnails::Thumbnail::Image(image::RgbaImage::new(4, 4)));
+    for n in 0..3 {
+        textures.next_frame();
+        textures.insert(&ctx, key(n), image());
+    }
+    textures.next_frame();
+    assert!(textures.get(&key(0)).is_some(), "0 drawn again: now the most recent");
+    textures.next_frame();
+    textures.insert(&ctx, key(3), image());
+    assert_eq!(textures.len(), 3);
+    assert!(!textures.contains(&key(1)), "1, drawn longest ago, goes");
+    assert!(textures.contains(&key(0)) && textures.contains(&key(2)) && textures.contains(&key(3)));
+    assert_eq!(textures.uploaded(), 4);
+}
+
+#[test]
+fn settings_survive_a_restart_and_a_damaged_file_gives_the_defaults() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("phonebak").join("settings.json");
+    assert_eq!(Settings::load(&path), Settings::default());
+    let settings = Settings {
+        backup_folder: Some(PathBuf::from("/media/usb/Photos")),
+        new_means: NewMeans::NewerThanLastBackup,
+        thumbnail_cache_mb: 120,
+        ..Settings::default()
+    };
+    settings.save(&path).expect("save");
+    assert_eq!(Settings::load(&path), settings);
+    std::fs::write(&path, b"{ not json").expect("damage");
+    assert_eq!(Settings::load(&path), Settings::default());
+}
+
+#[test]
+fn a_running_backup_shows_progress_and_a_cancel_button() {
+    let mut view = backup_view(vec![(folder_of("Camera", 3, 1), true)]);
+    view.job = Some(Job {
+        doing: "Backing up",
+        state: Some(crate::progress::ProgressState {
+            phase: crate::progress::Phase::Pulling,
+            files_done: 1,
+            files_total: 3,
+            bytes_done: 2_000_000,
+            bytes_total: 6_000_000,
+            current_file: Some(b"/storage/emulated/0/DCIM/Camera/IMG_0001.jpg".to_vec()),
+            bytes_per_sec: 1_000_000.0,
+            eta: Some(std::time::Duration::from_secs(4)),
+        }),
+        cancelling: false,
+    });
+    let mut harness = backup_harness(view);
+    harness.run_steps(3);
+    assert!(shows(&harness, "Copying from the phone: 1 of 3 files, 2.0 MB of 6.0 MB, 1.0 MB/s, about 4 s left"));
+    assert!(shows(&harness, "DCIM/Camera/IMG_0001.jpg"));
+    harness.get_by_role_and_label(Role::Button, "Cancel").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().2, Some(BackupCommand::Cancel));
 }

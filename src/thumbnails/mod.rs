@@ -12,7 +12,7 @@ mod heads;
 mod service;
 
 pub use heads::{HEAD_BYTES, read_heads};
-pub use service::{ThumbKey, ThumbResult, ThumbnailService, cache_path, prune_cache};
+pub use service::{ThumbKey, ThumbResult, ThumbnailService, cache_path, cache_size, prune_cache};
 
 use image::{DynamicImage, RgbaImage, metadata::Orientation};
 use std::io::Cursor;
@@ -99,15 +99,35 @@ fn orientation_of(exif: &exif::Exif) -> u8 {
         .unwrap_or(1)
 }
 
-/// Turns `image` upright for EXIF orientation `orientation` and fits it in [`THUMB_SIZE`].
-fn upright(mut image: DynamicImage, orientation: u8) -> RgbaImage {
+/// Turns `image` upright for EXIF orientation `orientation` and fits it in `max` pixels.
+fn upright(mut image: DynamicImage, orientation: u8, max: u32) -> RgbaImage {
     if let Some(o) = Orientation::from_exif(orientation) {
         image.apply_orientation(o);
     }
-    if image.width() > THUMB_SIZE || image.height() > THUMB_SIZE {
-        image = image.thumbnail(THUMB_SIZE, THUMB_SIZE);
+    if image.width() > max || image.height() > max {
+        image = image.thumbnail(max, max);
     }
     image.into_rgba8()
+}
+
+/// A path in a [`ThumbKey`] of a local file (the bytes of an `OsStr`) as a path.
+#[must_use]
+pub fn local_path(bytes: &[u8]) -> std::path::PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::path::PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        std::path::PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
+}
+
+/// The bytes of a local path, for a [`ThumbKey`] (lossless on Unix).
+#[must_use]
+pub fn local_key_path(path: &std::path::Path) -> Vec<u8> {
+    path.as_os_str().as_encoded_bytes().to_vec()
 }
 
 /// The thumbnail a JPEG carries in its EXIF block (IFD1), upright, if `head` (the start of the file) holds it
@@ -120,7 +140,7 @@ pub fn from_head(head: &[u8]) -> Option<RgbaImage> {
     let len = usize::try_from(field(exif::Tag::JPEGInterchangeFormatLength)?).ok()?;
     let bytes = exif.buf().get(start..start.checked_add(len)?)?;
     let image = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).ok()?;
-    Some(upright(image, orientation_of(&exif)))
+    Some(upright(image, orientation_of(&exif), THUMB_SIZE))
 }
 
 /// A thumbnail made from a whole file named `name`: JPEGs decoded downscaled on decode, other images decoded
@@ -129,24 +149,56 @@ pub fn from_head(head: &[u8]) -> Option<RgbaImage> {
 /// # Errors
 /// When the picture is damaged or in a format this build cannot read.
 pub fn from_file(name: &[u8], bytes: &[u8]) -> Result<Thumbnail, ThumbError> {
+    from_file_sized(name, bytes, THUMB_SIZE)
+}
+
+/// Like [`from_file`], at most `max` pixels on the longest side (a preview).
+///
+/// # Errors
+/// When the picture is damaged or in a format this build cannot read.
+pub fn from_file_sized(name: &[u8], bytes: &[u8], max: u32) -> Result<Thumbnail, ThumbError> {
     let kind = PictureKind::of(name);
     if let Some(placeholder) = kind.placeholder() {
         return Ok(placeholder);
     }
     if kind == PictureKind::Jpeg || bytes.starts_with(&[0xFF, 0xD8]) {
         let orientation = orientation(&bytes[..bytes.len().min(HEAD_BYTES)]);
-        return Ok(Thumbnail::Image(upright(decode_jpeg_scaled(bytes)?, orientation)));
+        return Ok(Thumbnail::Image(upright(decode_jpeg_scaled(bytes, max)?, orientation, max)));
     }
     let image = image::load_from_memory(bytes).map_err(|e| ThumbError::Undecodable(e.to_string()))?;
-    Ok(Thumbnail::Image(upright(image, 1)))
+    Ok(Thumbnail::Image(upright(image, 1, max)))
 }
 
-/// Decodes a JPEG at the smallest DCT scale (1/8, 1/4, 1/2 or 1) that still covers [`THUMB_SIZE`].
-fn decode_jpeg_scaled(bytes: &[u8]) -> Result<DynamicImage, ThumbError> {
+/// A large view of a photo, with its real size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    /// The picture, upright, at most the size asked for (or a placeholder for videos and HEIC).
+    pub picture: Thumbnail,
+    /// The photo's full width and height as it is shown (upright), when its header says.
+    pub dimensions: Option<(u32, u32)>,
+}
+
+/// The preview of a whole file named `name`: decoded downscaled to at most `max` pixels, with the photo's
+/// full dimensions read from its header.
+///
+/// # Errors
+/// When the picture is damaged or in a format this build cannot read.
+pub fn preview(name: &[u8], bytes: &[u8], max: u32) -> Result<Preview, ThumbError> {
+    let picture = from_file_sized(name, bytes, max)?;
+    let dimensions = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_dimensions().ok())
+        .map(|(w, h)| if orientation(&bytes[..bytes.len().min(HEAD_BYTES)]) >= 5 { (h, w) } else { (w, h) });
+    Ok(Preview { picture, dimensions })
+}
+
+/// Decodes a JPEG at the smallest DCT scale (1/8, 1/4, 1/2 or 1) that still covers `max` pixels.
+fn decode_jpeg_scaled(bytes: &[u8], max: u32) -> Result<DynamicImage, ThumbError> {
     let bad = |e: &dyn std::fmt::Display| ThumbError::Undecodable(e.to_string());
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     decoder.read_info().map_err(|e| bad(&e))?;
-    let thumb = u16::try_from(THUMB_SIZE).unwrap_or(u16::MAX);
+    let thumb = u16::try_from(max).unwrap_or(u16::MAX);
     let (width, height) = decoder.scale(thumb, thumb).map_err(|e| bad(&e))?;
     let pixels = decoder.decode().map_err(|e| bad(&e))?;
     let info = decoder.info().ok_or_else(|| ThumbError::Undecodable("no image header".to_string()))?;

@@ -74,6 +74,20 @@ pub fn cache_path(dir: &std::path::Path, serial: &str, key: &ThumbKey) -> PathBu
     dir.join(&name[..2]).join(format!("{name}.jpg"))
 }
 
+/// Bytes the disk cache below `dir` holds.
+#[must_use]
+pub fn cache_size(dir: &std::path::Path) -> u64 {
+    let Ok(buckets) = std::fs::read_dir(dir) else { return 0 };
+    buckets
+        .flatten()
+        .filter_map(|bucket| std::fs::read_dir(bucket.path()).ok())
+        .flat_map(std::iter::Iterator::flatten)
+        .filter_map(|entry| entry.metadata().ok())
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len())
+        .sum()
+}
+
 /// Keeps the disk cache under `max_bytes`: removes the thumbnails used least recently (by modification time,
 /// which a cache hit refreshes) until the rest fits. Returns the bytes removed.
 #[allow(clippy::must_use_candidate)] // Callers may prune without caring how much went.
@@ -118,6 +132,30 @@ impl ThumbnailService {
         workers: usize,
         wake: &Arc<dyn Fn() + Send + Sync>,
     ) -> std::io::Result<Self> {
+        Self::start_from(Some(device), serial, cache_dir, workers, wake)
+    }
+
+    /// Starts `workers` threads making thumbnails of photos on this computer (a backup folder): the keys'
+    /// paths are local paths. They are filed under `label` in the disk cache `cache_dir`, when given.
+    ///
+    /// # Errors
+    /// When a thread cannot be started.
+    pub fn start_local(
+        label: &str,
+        cache_dir: Option<&std::path::Path>,
+        workers: usize,
+        wake: &Arc<dyn Fn() + Send + Sync>,
+    ) -> std::io::Result<Self> {
+        Self::start_from(None, label, cache_dir, workers, wake)
+    }
+
+    fn start_from(
+        device: Option<&Device>,
+        serial: &str,
+        cache_dir: Option<&std::path::Path>,
+        workers: usize,
+        wake: &Arc<dyn Fn() + Send + Sync>,
+    ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue { waiting: BTreeMap::new(), index: HashMap::new(), next: 0, stop: false }),
             ready: Condvar::new(),
@@ -127,7 +165,7 @@ impl ThumbnailService {
         for n in 0..workers.max(1) {
             let worker = Worker {
                 shared: Arc::clone(&shared),
-                device: device.clone(),
+                device: device.cloned(),
                 serial: serial.to_string(),
                 cache_dir: cache_dir.map(std::path::Path::to_path_buf),
                 tx: tx.clone(),
@@ -208,7 +246,8 @@ impl Drop for ThumbnailService {
 
 struct Worker {
     shared: Arc<Shared>,
-    device: Device,
+    /// The phone, or `None` for files on this computer.
+    device: Option<Device>,
     serial: String,
     cache_dir: Option<PathBuf>,
     tx: SyncSender<ThumbResult>,
@@ -304,7 +343,10 @@ impl Worker {
             return true;
         }
         let paths: Vec<&[u8]> = photos.iter().map(|k| k.path.as_slice()).collect();
-        let heads = read_heads(&self.device, &paths, HEAD_BYTES).unwrap_or_else(|_| vec![None; photos.len()]);
+        let heads = match &self.device {
+            Some(device) => read_heads(device, &paths, HEAD_BYTES).unwrap_or_else(|_| vec![None; photos.len()]),
+            None => paths.iter().map(|p| read_local_head(p)).collect(),
+        };
         for (key, head) in photos.into_iter().zip(heads) {
             let result = match head.as_deref().and_then(from_head) {
                 Some(image) => Ok(Thumbnail::Image(image)),
@@ -321,12 +363,26 @@ impl Worker {
     }
 
     fn decode_whole_file(&self, key: &ThumbKey) -> Result<Thumbnail, ThumbError> {
+        let Some(device) = &self.device else {
+            let bytes = std::fs::read(super::local_path(&key.path))
+                .map_err(|e| ThumbError::Undecodable(format!("the file cannot be read: {e}")))?;
+            return from_file(&key.path, &bytes);
+        };
         let mut bytes = Vec::with_capacity(usize::try_from(key.size).unwrap_or(0).min(64 << 20));
-        self.device
+        device
             .pull(&key.path, &mut bytes, &mut |_| Ok(()))
             .map_err(|e| ThumbError::Undecodable(format!("the phone did not give the file: {e}")))?;
         from_file(&key.path, &bytes)
     }
+}
+
+/// The first [`HEAD_BYTES`] of a file on this computer.
+fn read_local_head(path: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(super::local_path(path)).ok()?;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    file.take(HEAD_BYTES as u64).read_to_end(&mut head).ok()?;
+    Some(head)
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ fn a_head_without_an_embedded_thumbnail_or_cut_before_its_end_gives_none() {
 fn a_12_megapixel_jpeg_is_decoded_at_an_eighth_of_its_size() {
     let big = upright_picture(4000, 3000);
     let file = jpeg(&big);
-    let decoded = decode_jpeg_scaled(&file).expect("decode");
+    let decoded = decode_jpeg_scaled(&file, THUMB_SIZE).expect("decode");
     assert_eq!((decoded.width(), decoded.height()), (500, 375), "the decoder did not scale on decode");
     let Thumbnail::Image(thumb) = from_file(b"IMG.JPG", &file).expect("thumbnail") else { panic!("placeholder") };
     assert_eq!((thumb.width(), thumb.height()), (256, 192));

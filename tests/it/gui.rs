@@ -1,12 +1,17 @@
-//! The desktop app's state and screens driven with `egui_kittest`, against the real adb server: the demo phone
-//! flow from the Connect screen.
+//! The desktop app's state and screens driven with `egui_kittest` (widgets found by role and label), against
+//! the real adb server and virtual phones: the demo phone flow from the Connect screen to a verified backup of
+//! three chosen photos, Restore all onto an empty phone, and Cancel in the middle of a backup.
 
-use crate::util::AdbServer;
+use crate::util::{AdbServer, device_of, phone_with_dir, tree, write_file};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
+use phonebak::backup::Manifest;
 use phonebak::device::{Adb, AdbSearch};
-use phonebak::gui::egui::Role;
-use phonebak::gui::{AdbSource, App};
+use phonebak::gui::egui::{self, Role};
+use phonebak::gui::{AdbSource, App, Options, Screen};
+use phonebak::virtual_phone::{Config, LinkModel};
+use sha2::{Digest, Sha256};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Steps the app until `done` says so (a spinner never lets it settle), or fails after `limit`.
@@ -19,19 +24,88 @@ fn step_until(harness: &mut Harness<'_, App>, limit: Duration, what: &str, done:
     }
 }
 
-#[test]
-fn the_demo_phone_button_starts_a_virtual_phone_that_shows_up_ready_and_opens_to_its_gallery_folders() {
-    let server = AdbServer::start();
-    let binary = AdbSearch::from_env().find().expect("adb on PATH");
-    let adb = Adb::new(binary, server.port);
-    let app = App::new(phonebak::gui::egui::Context::default(), AdbSource::Fixed(adb.clone())).expect("app");
-    let mut harness = Harness::new_ui_state(
+fn adb_of(server: &AdbServer) -> Adb {
+    Adb::new(AdbSearch::from_env().find().expect("adb on PATH"), server.port)
+}
+
+fn app_harness(adb: &Adb) -> Harness<'static, App> {
+    let app = App::new(egui::Context::default(), Options::with_adb(AdbSource::Fixed(adb.clone()))).expect("app");
+    Harness::builder().with_size(egui::vec2(1100.0, 760.0)).build_ui_state(
         |ui, app: &mut App| {
             app.logic();
             app.draw(ui);
         },
         app,
-    );
+    )
+}
+
+/// The labels of the photo tiles drawn whole in the window now, top left first.
+fn tiles(harness: &Harness<'_, App>) -> Vec<String> {
+    harness
+        .query_all_by_role(Role::ListBoxOption)
+        .filter(|n| n.rect().max.y <= 760.0)
+        .filter_map(|n| n.accesskit_node().label())
+        .collect()
+}
+
+/// Opens the phone `serial` from the Connect screen and waits for its folders.
+fn open_phone(harness: &mut Harness<'_, App>, name: &str) {
+    step_until(harness, Duration::from_secs(20), "the phone to be ready", |h| {
+        h.query_all_by_label_contains(name).next().is_some() && h.query_by_label_contains("Ready.").is_some()
+    });
+    harness.get_by_role_and_label(Role::Button, "Back up this phone").click();
+    step_until(harness, Duration::from_secs(30), "the gallery folders", |h| {
+        h.state().backup_view().is_some_and(|g| g.scanning.is_none() && !g.folders.is_empty())
+    });
+    let view = harness.state().backup_view().expect("the backup screen");
+    assert!(view.error.is_none(), "{:?}", view.error);
+}
+
+/// Unticks every folder but `keep` by clicking their checkboxes.
+fn tick_only(harness: &mut Harness<'_, App>, keep: &str) {
+    let others: Vec<String> = harness
+        .state()
+        .backup_view()
+        .expect("backup screen")
+        .folders
+        .iter()
+        .filter(|(f, on)| *on && f.name != keep)
+        .map(|(f, _)| format!("{}: ", f.name))
+        .collect();
+    for prefix in others {
+        let node = harness
+            .query_all_by_role(Role::CheckBox)
+            .find(|n| n.accesskit_node().label().is_some_and(|l| l.starts_with(&prefix)))
+            .unwrap_or_else(|| panic!("no checkbox {prefix}"));
+        node.click();
+        harness.run_steps(2);
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    phonebak::backup::manifest::hex(&Sha256::digest(bytes))
+}
+
+/// Every manifest entry of `serial` in `dest` is on disk with its recorded size and hash, and nothing else is
+/// in the phone's backup folder.
+fn assert_backup_consistent(dest: &Path, serial: &str) -> Manifest {
+    let manifest = Manifest::load(dest, serial).expect("manifest readable").expect("a manifest");
+    for entry in &manifest.files {
+        let path = dest.join(phonebak::backup::manifest::local_path_of(&entry.local_path.0));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(bytes.len() as u64, entry.size, "{}", path.display());
+        assert_eq!(sha256_hex(&bytes), entry.sha256, "{} differs from its manifest entry", path.display());
+    }
+    let on_disk = tree(dest).len();
+    assert_eq!(on_disk, manifest.files.len(), "files on disk that the manifest does not list, or the other way");
+    manifest
+}
+
+#[test]
+fn the_demo_phone_flow_backs_up_exactly_the_three_chosen_photos_and_restore_all_puts_them_on_an_empty_phone() {
+    let server = AdbServer::start();
+    let adb = adb_of(&server);
+    let mut harness = app_harness(&adb);
     step_until(&mut harness, Duration::from_secs(10), "the phone list", |h| {
         h.query_by_label_contains("No phone found.").is_some()
     });
@@ -40,23 +114,155 @@ fn the_demo_phone_button_starts_a_virtual_phone_that_shows_up_ready_and_opens_to
         h.query_all_by_label_contains("Demo Phone").next().is_some() && h.query_by_label_contains("Ready.").is_some()
     });
     assert!(harness.query_by_role_and_label(Role::Button, "Try the demo phone").is_none(), "a second demo offered");
-    let phone = harness.state().demo_phone().expect("the demo phone runs");
-    let listed = adb.devices().expect("devices");
-    let entry = listed.iter().find(|d| d.serial == phone.addr().to_string()).expect("adb lists the demo phone");
+    let demo_serial = harness.state().demo_phone().expect("the demo phone runs").addr().to_string();
+    let entry = adb.devices().expect("devices").into_iter().find(|d| d.serial == demo_serial).expect("adb lists it");
     assert!(entry.state.is_ready(), "{entry:?}");
 
-    // Open it: its gallery folders come from a scan on a background thread, all ticked.
-    harness.get_by_role_and_label(Role::Button, "Back up this phone").click();
-    step_until(&mut harness, Duration::from_secs(30), "the gallery folders", |h| {
-        h.state().gallery_view().is_some_and(|g| g.scanning.is_none() && !g.folders.is_empty())
+    // Open it, keep only the Camera folder ticked, select three photos.
+    open_phone(&mut harness, "Demo Phone");
+    let camera = harness.state().backup_view().and_then(|v| v.folders.iter().find(|(f, _)| f.name == "Camera"));
+    assert!(camera.is_some_and(|(f, on)| f.photos >= 200 && *on), "the Camera folder, ticked");
+    tick_only(&mut harness, "Camera");
+    harness.run_steps(2);
+    let shown = tiles(&harness);
+    assert!(shown.len() >= 3, "photo tiles: {shown:?}");
+    assert!(shown.iter().all(|n| n.starts_with("IMG_")), "only Camera photos: {shown:?}");
+    let chosen = [shown[0].clone(), shown[1].clone(), shown[2].clone()];
+    harness.get_by_role_and_label(Role::ListBoxOption, &chosen[0]).click();
+    harness.run_steps(2);
+    for name in &chosen[1..] {
+        harness.get_by_role_and_label(Role::ListBoxOption, name).click_modifiers(egui::Modifiers::COMMAND);
+        harness.run_steps(2);
+    }
+    assert_eq!(harness.state().backup_view().expect("view").grid.selected_count(), 3);
+
+    // The backup folder, as the folder dialog would give it; then Back up.
+    let dest = tempfile::tempdir().expect("backup folder");
+    harness.state_mut().set_backup_folder(dest.path().to_path_buf());
+    step_until(&mut harness, Duration::from_secs(10), "the backup folder to be read", |h| {
+        h.state().backup_view().is_some_and(|v| v.backed_up.is_some())
     });
-    let gallery = harness.state().gallery_view().expect("the gallery screen");
-    assert!(gallery.error.is_none(), "{:?}", gallery.error);
-    let camera = gallery.folders.iter().find(|(f, _)| f.name == "Camera").expect("a Camera folder");
-    assert!(camera.0.photos >= 200 && camera.1, "{} photos, ticked {}", camera.0.photos, camera.1);
-    let (photos, _, _) = gallery.ticked();
-    assert!(photos >= camera.0.photos);
-    assert!(harness.query_all_by_label_contains("Camera: ").next().is_some(), "no Camera checkbox drawn");
-    harness.get_by_role_and_label(Role::Button, "Back to phones").click();
-    step_until(&mut harness, Duration::from_secs(5), "the Connect screen", |h| h.state().gallery_view().is_none());
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Selected: 3 photos").is_some(), "the summary counts the selection");
+    harness.get_by_role_and_label(Role::Button, "Back up").click();
+    step_until(&mut harness, Duration::from_secs(60), "the backup to finish", |h| {
+        h.state().backup_view().is_some_and(|v| v.outcome.is_some())
+    });
+    let outcome = harness.state().backup_view().and_then(|v| v.outcome.clone()).expect("outcome");
+    assert!(!outcome.failed && outcome.headline.starts_with("Backed up 3 files"), "{outcome:?}");
+    harness.run_steps(2);
+    assert!(harness.query_by_role_and_label(Role::Button, "Open folder").is_some());
+
+    // Exactly those three, verified against the phone, and now badged as backed up.
+    let manifest = assert_backup_consistent(dest.path(), "DEMO0001");
+    let mut backed: Vec<String> = manifest
+        .files
+        .iter()
+        .map(|f| String::from_utf8_lossy(f.phone_path.0.rsplit(|&b| b == b'/').next().unwrap_or_default()).into_owned())
+        .collect();
+    backed.sort();
+    let mut wanted = chosen.to_vec();
+    wanted.sort();
+    assert_eq!(backed, wanted);
+    let demo = device_of(&server, harness.state().demo_phone().expect("demo"));
+    for entry in &manifest.files {
+        let mut on_phone = Vec::new();
+        demo.pull(&entry.phone_path.0, &mut on_phone, &mut |_| Ok(())).expect("pull");
+        assert_eq!(sha256_hex(&on_phone), entry.sha256, "the copy matches the phone");
+    }
+    step_until(&mut harness, Duration::from_secs(10), "the badges", |h| {
+        h.state()
+            .backup_view()
+            .is_some_and(|v| v.grid.items().iter().filter(|i| i.badge == phonebak::gui::Badge::BackedUp).count() == 3)
+    });
+
+    // Restore all onto an empty phone.
+    let (empty_dir, empty) = phone_with_dir(Config {
+        model: "Empty Phone".to_string(),
+        serial: "EMPTY001".to_string(),
+        link: LinkModel::Unlimited,
+        ..Config::default()
+    });
+    server.connect(&empty, "device");
+    harness.get_by_role_and_label(Role::Button, "Restore a backup…").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().screen(), Screen::Restore);
+    harness.state_mut().open_restore_folder(dest.path().to_path_buf());
+    step_until(&mut harness, Duration::from_secs(10), "the backup's photos", |h| {
+        h.state().restore_view().grid.items().len() == 3 && h.query_by_label_contains("Empty Phone").is_some()
+    });
+    harness.get_by_role_and_label(Role::RadioButton, "Empty Phone").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().restore_view().target.as_deref(), Some(empty.addr().to_string().as_str()));
+    harness.get_by_role_and_label(Role::Button, "Restore all").click();
+    step_until(&mut harness, Duration::from_secs(60), "the restore to finish", |h| {
+        h.state().restore_view().outcome.is_some()
+    });
+    let outcome = harness.state().restore_view().outcome.clone().expect("outcome");
+    assert!(!outcome.failed && outcome.headline.starts_with("Restored 3 files"), "{outcome:?}");
+    let backup_tree = tree(&dest.path().join("Demo Phone (DEMO0001)"));
+    assert_eq!(tree(empty_dir.path()), backup_tree, "the empty phone now holds the three photos, dated");
+}
+
+#[test]
+fn cancel_stops_a_backup_and_leaves_it_consistent_and_the_next_back_up_finishes_it() {
+    let server = AdbServer::start();
+    let adb = adb_of(&server);
+    let (dir, phone) = phone_with_dir(Config {
+        model: "Slow Phone".to_string(),
+        serial: "SLOW0001".to_string(),
+        link: LinkModel::Usb2,
+        ..Config::default()
+    });
+    for n in 0..30u64 {
+        let content = crate::util::noise(2 << 20, n);
+        write_file(
+            &dir.path().join(format!("DCIM/Camera/IMG_2024010{}_{n:06}.jpg", n % 9 + 1)),
+            &content,
+            1_704_000_000 + n * 3600,
+        );
+    }
+    server.connect(&phone, "device");
+    let mut harness = app_harness(&adb);
+    open_phone(&mut harness, "Slow Phone");
+    let dest = tempfile::tempdir().expect("backup folder");
+    harness.state_mut().set_backup_folder(dest.path().to_path_buf());
+    step_until(&mut harness, Duration::from_secs(10), "the backup folder to be read", |h| {
+        h.state().backup_view().is_some_and(|v| v.backed_up.is_some())
+    });
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("30 photos, 62.9 MB, 30 new").is_some(), "nothing selected: all of them");
+    harness.get_by_role_and_label(Role::Button, "Back up").click();
+    step_until(&mut harness, Duration::from_secs(30), "some progress", |h| {
+        h.state()
+            .backup_view()
+            .and_then(|v| v.job.as_ref())
+            .and_then(|j| j.state.as_ref())
+            .is_some_and(|s| s.bytes_done >= 4 << 20)
+    });
+    harness.get_by_role_and_label(Role::Button, "Cancel").click();
+    step_until(&mut harness, Duration::from_secs(30), "the backup to stop", |h| {
+        h.state().backup_view().is_some_and(|v| v.outcome.is_some())
+    });
+    let outcome = harness.state().backup_view().and_then(|v| v.outcome.clone()).expect("outcome");
+    assert!(outcome.headline.starts_with("Backup stopped."), "{outcome:?}");
+    let manifest = assert_backup_consistent(dest.path(), "SLOW0001");
+    assert!(manifest.files.len() < 30, "stopped part way: {} files recorded", manifest.files.len());
+
+    // Back up again: the rest, and the backup is whole.
+    step_until(&mut harness, Duration::from_secs(10), "the badges", |h| {
+        h.state().backup_view().is_some_and(|v| {
+            v.grid.items().iter().filter(|i| i.badge == phonebak::gui::Badge::BackedUp).count() == manifest.files.len()
+        })
+    });
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Back up").click();
+    step_until(&mut harness, Duration::from_secs(60), "the second backup", |h| {
+        h.state()
+            .backup_view()
+            .is_some_and(|v| v.job.is_none() && v.outcome.as_ref().is_some_and(|o| o.headline.starts_with("Backed up")))
+    });
+    let manifest = assert_backup_consistent(dest.path(), "SLOW0001");
+    assert_eq!(manifest.files.len(), 30);
+    assert_eq!(tree(&dest.path().join("Slow Phone (SLOW0001)")), tree(dir.path()));
 }

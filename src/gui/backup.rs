@@ -1,0 +1,341 @@
+//! The Backup screen: the phone's gallery folders on the left (counts, sizes, dates, a checkbox each), the
+//! photos of the ticked folders in the grid, the backup folder and the Back up button on top, and while a
+//! backup runs its progress with Cancel. It only draws and keeps its ticks and selection; the app does the work.
+
+use super::grid::{Badge, GridCommand, GridItem, PhotoGrid, Textures};
+use super::job::{Job, Outcome, job_ui, outcome_ui};
+use super::settings::NewMeans;
+use crate::backup::Manifest;
+use crate::human::{date, human_bytes};
+use crate::scan::{Folder, MediaFile, MediaKind};
+use crate::thumbnails::ThumbKey;
+use eframe::egui;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// What the backup folder already holds of this phone: each phone path's newest version (size, mtime).
+#[derive(Debug, Clone, Default)]
+pub struct BackedUp {
+    /// Newest version of each phone path.
+    pub files: HashMap<Vec<u8>, (u64, i64)>,
+    /// The newest modification time backed up.
+    pub newest: Option<i64>,
+}
+
+impl BackedUp {
+    /// What a manifest says.
+    #[must_use]
+    pub fn of(manifest: &Manifest) -> Self {
+        let mut files = HashMap::new();
+        for f in &manifest.files {
+            files.insert(f.phone_path.0.clone(), (f.size, f.mtime));
+        }
+        Self { newest: manifest.files.iter().map(|f| f.mtime).max(), files }
+    }
+
+    /// The badge of a phone file.
+    #[must_use]
+    pub fn badge(&self, path: &[u8], size: u64, mtime: i64) -> Badge {
+        match self.files.get(path) {
+            None => Badge::New,
+            Some(&(s, m)) if s == size && m == mtime => Badge::BackedUp,
+            Some(_) => Badge::Changed,
+        }
+    }
+}
+
+/// What the Backup screen shows.
+#[derive(Debug, Default)]
+pub struct BackupView {
+    /// The phone's name.
+    pub phone: String,
+    /// The serial adb knows it by.
+    pub serial: String,
+    /// Its own serial (`ro.serialno`), which backups are filed under; empty until the scan has read it.
+    pub phone_serial: String,
+    /// The scan is running; what it is at.
+    pub scanning: Option<String>,
+    /// Why the scan failed.
+    pub error: Option<String>,
+    /// The folders, in the scan's order, each with whether it is ticked.
+    pub folders: Vec<(Folder, bool)>,
+    /// The photos of the ticked folders.
+    pub grid: PhotoGrid,
+    /// The backup folder.
+    pub dest: Option<PathBuf>,
+    /// What the backup folder holds of this phone, once read.
+    pub backed_up: Option<BackedUp>,
+    /// Why the backup folder could not be read.
+    pub dest_error: Option<String>,
+    /// What "new" means.
+    pub new_means: NewMeans,
+    /// The running backup.
+    pub job: Option<Job>,
+    /// How the last backup ended.
+    pub outcome: Option<Outcome>,
+}
+
+impl BackupView {
+    /// Photos, videos and bytes of the ticked folders.
+    #[must_use]
+    pub fn ticked(&self) -> (usize, usize, u64) {
+        self.folders
+            .iter()
+            .filter(|(_, on)| *on)
+            .fold((0, 0, 0), |(p, v, b), (f, _)| (p + f.photos, v + f.videos, b + f.bytes))
+    }
+
+    /// Puts the photos of the ticked folders in the grid (keeping the selection of those still shown).
+    pub fn refresh_grid(&mut self) {
+        let mut items = Vec::new();
+        for (g, (folder, on)) in self.folders.iter().enumerate() {
+            if !*on {
+                continue;
+            }
+            for file in &folder.files {
+                items.push(GridItem {
+                    key: ThumbKey { path: file.path.clone(), size: file.size, mtime: file.mtime },
+                    name: String::from_utf8_lossy(file.name()).into_owned(),
+                    size: file.size,
+                    mtime: file.mtime,
+                    video: file.kind == MediaKind::Video,
+                    group: g,
+                    badge: Badge::None,
+                });
+            }
+        }
+        self.grid.set_items(items);
+        self.refresh_badges();
+    }
+
+    /// Marks each photo new, changed or backed up, from what the backup folder holds.
+    pub fn refresh_badges(&mut self) {
+        let backed_up = self.backed_up.as_ref();
+        self.grid.set_badges(|item| match backed_up {
+            Some(b) => b.badge(&item.key.path, item.size, item.mtime),
+            None => Badge::None,
+        });
+    }
+
+    /// The photos the Back up button is about: the selected ones, or every one shown when none is selected.
+    fn chosen(&self) -> Vec<&GridItem> {
+        if self.grid.selected_count() > 0 {
+            self.grid.selected_items().collect()
+        } else {
+            self.grid.items().iter().collect()
+        }
+    }
+
+    /// Whether a chosen photo will be copied.
+    fn copies(&self, item: &GridItem) -> bool {
+        let Some(backed_up) = &self.backed_up else { return true };
+        match self.new_means {
+            NewMeans::NotYetBackedUp => item.badge != Badge::BackedUp,
+            NewMeans::NewerThanLastBackup => {
+                item.badge != Badge::BackedUp && backed_up.newest.is_none_or(|newest| item.mtime > newest)
+            }
+        }
+    }
+
+    /// The files the Back up button copies.
+    #[must_use]
+    pub fn to_back_up(&self) -> Vec<MediaFile> {
+        self.chosen()
+            .into_iter()
+            .filter(|i| self.copies(i))
+            .map(|i| MediaFile {
+                path: i.key.path.clone(),
+                size: i.size,
+                mtime: i.mtime,
+                kind: if i.video { MediaKind::Video } else { MediaKind::Photo },
+            })
+            .collect()
+    }
+
+    /// "312 photos, 1.2 GB, 40 new": what the Back up button is about.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let chosen = self.chosen();
+        let videos = chosen.iter().filter(|i| i.video).count();
+        let photos = chosen.len() - videos;
+        let bytes: u64 = chosen.iter().map(|i| i.size).sum();
+        let mut text = String::new();
+        if self.grid.selected_count() > 0 {
+            text.push_str("Selected: ");
+        }
+        text.push_str(&count(photos, "photo"));
+        if videos > 0 {
+            let _ = write!(text, ", {}", count(videos, "video"));
+        }
+        let _ = write!(text, ", {}", human_bytes(bytes));
+        if self.backed_up.is_some() {
+            let new = chosen.iter().filter(|i| self.copies(i)).count();
+            let _ = write!(text, ", {new} new");
+        }
+        text
+    }
+}
+
+/// "1 photo", "2 photos".
+fn count(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
+/// What the user asked for on the Backup screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackupCommand {
+    /// Back to the Connect screen.
+    Back,
+    /// Choose the backup folder with the system's folder dialog.
+    ChooseFolder,
+    /// A folder was ticked or unticked.
+    FoldersChanged,
+    /// Copy the new photos.
+    BackUp,
+    /// Stop the running backup.
+    Cancel,
+    /// Open the backup folder in the file manager.
+    OpenFolder(PathBuf),
+    /// Show a photo large.
+    Preview(usize),
+    /// The preview closed.
+    ClosePreview,
+    /// The Settings screen.
+    Settings,
+    /// The Restore screen.
+    Restore,
+}
+
+/// Draws the Backup screen.
+pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textures) -> Option<BackupCommand> {
+    let mut command = None;
+    egui::Panel::top("backup-top").show(ui, |ui| {
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            if ui.button("Back to phones").clicked() {
+                command = Some(BackupCommand::Back);
+            }
+            ui.heading(&view.phone);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Settings").clicked() {
+                    command = Some(BackupCommand::Settings);
+                }
+                if ui.button("Restore a backup…").clicked() {
+                    command = Some(BackupCommand::Restore);
+                }
+            });
+        });
+        ui.horizontal(|ui| {
+            ui.label("Backup folder:");
+            match &view.dest {
+                Some(dest) => ui.monospace(dest.display().to_string()),
+                None => ui.weak("not chosen yet"),
+            };
+            let running = view.job.is_some();
+            if ui.add_enabled(!running, egui::Button::new("Choose backup folder…")).clicked() {
+                command = Some(BackupCommand::ChooseFolder);
+            }
+        });
+        if let Some(e) = &view.dest_error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        if view.scanning.is_none() && view.error.is_none() && !view.folders.is_empty() {
+            ui.horizontal(|ui| {
+                ui.label(view.summary());
+                let files = view.to_back_up();
+                let ready = view.dest.is_some() && view.job.is_none() && !files.is_empty();
+                let text = egui::RichText::new("Back up").size(18.0).strong();
+                let button = ui.add_enabled(ready, egui::Button::new(text).min_size(egui::vec2(120.0, 32.0)));
+                if button.clicked() {
+                    command = Some(BackupCommand::BackUp);
+                }
+                if view.dest.is_none() {
+                    ui.weak("Choose a backup folder first.");
+                } else if files.is_empty() && view.job.is_none() {
+                    ui.weak("Everything chosen is backed up.");
+                }
+            });
+        }
+        if let Some(job) = &view.job
+            && job_ui(ui, job)
+        {
+            command = Some(BackupCommand::Cancel);
+        }
+        if let Some(outcome) = &view.outcome
+            && let Some(c) = outcome_ui(ui, outcome)
+        {
+            command = Some(match c {
+                super::job::OutcomeCommand::Open(path) => BackupCommand::OpenFolder(path),
+            });
+        }
+        ui.add_space(4.0);
+    });
+    egui::Panel::left("backup-folders").resizable(true).default_size(280.0).show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            if let Some(c) = folders_ui(ui, view) {
+                command = Some(c);
+            }
+        });
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        if let Some(at) = &view.scanning {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Reading the phone's gallery… {at}"));
+            });
+        }
+        if let Some(error) = &view.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        if view.scanning.is_none() && view.error.is_none() && view.folders.is_empty() {
+            ui.label("The phone has no photos or videos.");
+        }
+        if view.scanning.is_none() && !view.folders.is_empty() && view.grid.items().is_empty() {
+            ui.label("Tick a folder on the left to see its photos.");
+        }
+        match view.grid.show(ui, textures) {
+            Some(GridCommand::Preview(n)) => command = Some(BackupCommand::Preview(n)),
+            Some(GridCommand::ClosePreview) => command = Some(BackupCommand::ClosePreview),
+            None => {}
+        }
+    });
+    command
+}
+
+/// The folder list: a checkbox each (shows its photos in the grid) and a button selecting all of its photos.
+fn folders_ui(ui: &mut egui::Ui, view: &mut BackupView) -> Option<BackupCommand> {
+    let mut command = None;
+    ui.label(egui::RichText::new("Folders on the phone").strong());
+    let mut select = None;
+    for (g, (folder, on)) in view.folders.iter_mut().enumerate() {
+        let counts = match (folder.photos, folder.videos) {
+            (p, 0) => count(p, "photo"),
+            (0, v) => count(v, "video"),
+            (p, v) => format!("{}, {}", count(p, "photo"), count(v, "video")),
+        };
+        let dates = if date(folder.oldest) == date(folder.newest) {
+            date(folder.newest)
+        } else {
+            format!("{} – {}", date(folder.oldest), date(folder.newest))
+        };
+        ui.horizontal(|ui| {
+            if ui.checkbox(on, format!("{}: {counts}, {}, {dates}", folder.name, human_bytes(folder.bytes))).changed() {
+                command = Some(BackupCommand::FoldersChanged);
+            }
+        });
+        if *on && ui.small_button(format!("Select all in {}", folder.name)).clicked() {
+            select = Some(g);
+        }
+    }
+    if let Some(g) = select {
+        view.grid.toggle_group(g);
+    }
+    if !view.folders.is_empty() {
+        ui.separator();
+        let (photos, videos, bytes) = view.ticked();
+        ui.label(format!("Chosen: {photos} photos and {videos} videos, {}", human_bytes(bytes)));
+        ui.weak("Click a photo to select it; ctrl-click adds one, shift-click a run. Double-click shows it large.");
+    }
+    command
+}

@@ -1,0 +1,625 @@
+//! The photo grid shared by the Backup and Restore screens: photos grouped by day, newest first, in a scroll
+//! area that lays out only the rows on screen (10,000 photos scroll as smoothly as 100), with selection by
+//! click, ctrl-click, shift-click, by day and by folder, badges, and a large preview.
+//!
+//! The grid draws and keeps its selection; it does not make thumbnails. After each frame it knows which photos
+//! are on screen and which come next ([`PhotoGrid::take_wanted`]); the app asks the thumbnail service for
+//! those, and puts what comes back in a [`Textures`] cache, which keeps a bounded number of textures and
+//! evicts the ones used least recently (egui's own image loaders never evict, and must not see 12 MP photos).
+
+use crate::human::{date, human_bytes};
+use crate::thumbnails::{ThumbKey, Thumbnail};
+use eframe::egui::{self, Color32, Rect, Role, Sense, Vec2, WidgetInfo};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Side of a grid cell, in points.
+const CELL: f32 = 112.0;
+/// Space between cells.
+const GAP: f32 = 6.0;
+/// Height of a day's header row.
+const HEADER: f32 = 30.0;
+
+/// What a photo's corner says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Badge {
+    /// Nothing (the Restore screen, or no backup folder chosen).
+    None,
+    /// Not in the backup folder yet.
+    New,
+    /// In the backup folder, but changed on the phone since.
+    Changed,
+    /// In the backup folder, the same size and date.
+    BackedUp,
+}
+
+/// One photo or video in the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridItem {
+    /// Which picture (its path on the phone, or on this computer for a backup).
+    pub key: ThumbKey,
+    /// Its file name, for people.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: i64,
+    /// A video (drawn with a mark).
+    pub video: bool,
+    /// The folder it is in (an index the screen knows), for "select the folder".
+    pub group: usize,
+    /// What its corner says.
+    pub badge: Badge,
+}
+
+/// A day's photos: `items[start..end]`.
+#[derive(Debug, Clone)]
+struct Day {
+    label: String,
+    start: usize,
+    end: usize,
+}
+
+/// One laid-out row.
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    Header { day: usize },
+    Tiles { start: usize, end: usize },
+}
+
+/// The grid's contents and selection.
+#[derive(Debug, Default)]
+pub struct PhotoGrid {
+    items: Vec<GridItem>,
+    days: Vec<Day>,
+    selected: Vec<bool>,
+    selected_count: usize,
+    anchor: Option<usize>,
+    /// The photo shown large, if any.
+    preview: Option<usize>,
+    /// Photos on screen in the last frame, and the ones worth preparing next, nearest first.
+    wanted: Vec<usize>,
+    wanted_changed: bool,
+    /// The range of items on screen, to notice scrolling.
+    visible: Range<usize>,
+    /// Scroll to this item in the next frame.
+    scroll_to: Option<usize>,
+    /// How far the grid is scrolled.
+    offset: f32,
+}
+
+/// What the user asked for in the grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GridCommand {
+    /// Show this photo large (an index into [`PhotoGrid::items`]).
+    Preview(usize),
+    /// The preview closed.
+    ClosePreview,
+}
+
+impl PhotoGrid {
+    /// Replaces the photos (any order; shown newest first). The selection of photos still present is kept.
+    pub fn set_items(&mut self, mut items: Vec<GridItem>) {
+        let kept: std::collections::HashSet<ThumbKey> = self.selected_items().map(|i| i.key.clone()).collect();
+        items.sort_by(|a, b| b.mtime.cmp(&a.mtime).then_with(|| a.key.path.cmp(&b.key.path)));
+        self.selected = items.iter().map(|i| kept.contains(&i.key)).collect();
+        self.selected_count = self.selected.iter().filter(|s| **s).count();
+        let mut days: Vec<Day> = Vec::new();
+        for (n, item) in items.iter().enumerate() {
+            let label = date(item.mtime);
+            match days.last_mut() {
+                Some(day) if day.label == label => day.end = n + 1,
+                _ => days.push(Day { label, start: n, end: n + 1 }),
+            }
+        }
+        self.items = items;
+        self.days = days;
+        self.anchor = None;
+        self.preview = None;
+        self.visible = 0..0;
+        self.wanted_changed = true;
+    }
+
+    /// The photos, newest first.
+    #[must_use]
+    pub fn items(&self) -> &[GridItem] {
+        &self.items
+    }
+
+    /// Changes the badges (after a backup, or when the backup folder changes).
+    pub fn set_badges(&mut self, badge: impl Fn(&GridItem) -> Badge) {
+        for item in &mut self.items {
+            item.badge = badge(item);
+        }
+    }
+
+    /// How many photos are selected.
+    #[must_use]
+    pub fn selected_count(&self) -> usize {
+        self.selected_count
+    }
+
+    /// The selected photos, newest first.
+    pub fn selected_items(&self) -> impl Iterator<Item = &GridItem> {
+        self.items.iter().zip(&self.selected).filter(|(_, s)| **s).map(|(i, _)| i)
+    }
+
+    /// Whether photo `n` is selected.
+    #[must_use]
+    pub fn is_selected(&self, n: usize) -> bool {
+        self.selected.get(n).copied().unwrap_or(false)
+    }
+
+    fn set(&mut self, n: usize, on: bool) {
+        if let Some(slot) = self.selected.get_mut(n)
+            && *slot != on
+        {
+            *slot = on;
+            if on {
+                self.selected_count += 1;
+            } else {
+                self.selected_count -= 1;
+            }
+        }
+    }
+
+    /// Selects or unselects every photo.
+    pub fn select_all(&mut self, on: bool) {
+        self.selected.iter_mut().for_each(|s| *s = on);
+        self.selected_count = if on { self.items.len() } else { 0 };
+    }
+
+    /// Selects every photo of folder `group` (or unselects them all when they all are).
+    pub fn toggle_group(&mut self, group: usize) {
+        let members: Vec<usize> = (0..self.items.len()).filter(|&n| self.items[n].group == group).collect();
+        let on = !members.iter().all(|&n| self.selected[n]);
+        for n in members {
+            self.set(n, on);
+        }
+    }
+
+    /// Selects every photo of day `day` (or unselects them all when they all are).
+    fn toggle_day(&mut self, day: usize) {
+        let Some(range) = self.days.get(day).map(|d| d.start..d.end) else { return };
+        let on = !range.clone().all(|n| self.selected[n]);
+        for n in range {
+            self.set(n, on);
+        }
+    }
+
+    /// What a click on photo `n` does, with the keyboard's modifiers: alone it selects only that photo;
+    /// with ctrl (cmd on a Mac) it adds or removes it; with shift it selects the run from the last clicked one.
+    pub fn click(&mut self, n: usize, modifiers: egui::Modifiers) {
+        if n >= self.items.len() {
+            return;
+        }
+        if modifiers.shift
+            && let Some(anchor) = self.anchor
+        {
+            if !modifiers.command {
+                self.select_all(false);
+            }
+            for m in anchor.min(n)..=anchor.max(n) {
+                self.set(m, true);
+            }
+            return;
+        }
+        if modifiers.command {
+            let on = !self.selected[n];
+            self.set(n, on);
+        } else {
+            self.select_all(false);
+            self.set(n, true);
+        }
+        self.anchor = Some(n);
+    }
+
+    /// The photo shown large.
+    #[must_use]
+    pub fn preview(&self) -> Option<&GridItem> {
+        self.preview.and_then(|n| self.items.get(n))
+    }
+
+    /// Shows photo `n` large (`None` closes the preview).
+    pub fn set_preview(&mut self, n: Option<usize>) {
+        self.preview = n.filter(|&n| n < self.items.len());
+        if let Some(n) = self.preview {
+            self.scroll_to = Some(n);
+        }
+    }
+
+    /// Asks for the thumbnails on screen again in the next frame (the grid is shown again).
+    pub fn refresh_wanted(&mut self) {
+        self.visible = 0..0;
+        self.wanted_changed = true;
+    }
+
+    /// The photos to make thumbnails for, nearest to the screen first, when that changed since the last call.
+    pub fn take_wanted(&mut self) -> Option<Vec<&GridItem>> {
+        if !std::mem::take(&mut self.wanted_changed) {
+            return None;
+        }
+        Some(self.wanted.iter().filter_map(|&n| self.items.get(n)).collect())
+    }
+
+    fn layout(&self, columns: usize) -> (Vec<(f32, Row)>, f32) {
+        let mut rows = Vec::with_capacity(self.days.len() * 2 + self.items.len() / columns);
+        let mut y = 0.0;
+        for (d, day) in self.days.iter().enumerate() {
+            rows.push((y, Row::Header { day: d }));
+            y += HEADER;
+            let mut start = day.start;
+            while start < day.end {
+                let end = (start + columns).min(day.end);
+                rows.push((y, Row::Tiles { start, end }));
+                y += CELL + GAP;
+                start = end;
+            }
+        }
+        (rows, y)
+    }
+
+    /// Draws the grid in the space left in `ui`; returns what the user asked for.
+    pub fn show(&mut self, ui: &mut egui::Ui, textures: &mut Textures) -> Option<GridCommand> {
+        textures.next_frame();
+        let mut command = None;
+        if self.items.is_empty() {
+            return None;
+        }
+        let columns = (((ui.available_width() + GAP) / (CELL + GAP)).floor() as usize).max(1);
+        let (rows, height) = self.layout(columns);
+        let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+        if let Some(n) = self.scroll_to.take()
+            && let Some((y, _)) =
+                rows.iter().find(|(_, r)| matches!(r, Row::Tiles { start, end } if (*start..*end).contains(&n)))
+        {
+            let offset = self.offset;
+            let view = ui.available_height();
+            if *y < offset || *y + CELL > offset + view {
+                scroll = scroll.vertical_scroll_offset((*y - view / 3.0).max(0.0));
+            }
+        }
+        let output = scroll.show_viewport(ui, |ui, viewport| {
+            ui.set_min_height(height);
+            ui.set_min_width(ui.available_width());
+            let origin = ui.max_rect().min;
+            let first = rows.partition_point(|(y, _)| *y + CELL + GAP < viewport.min.y);
+            let mut on_screen = Range { start: usize::MAX, end: 0 };
+            for &(y, row) in rows.iter().skip(first).take_while(|(y, _)| *y <= viewport.max.y) {
+                let top = origin + Vec2::new(0.0, y);
+                match row {
+                    Row::Header { day } => {
+                        let rect = Rect::from_min_size(top, Vec2::new(ui.available_width(), HEADER));
+                        if self.header(ui, rect, day) {
+                            self.toggle_day(day);
+                        }
+                    }
+                    Row::Tiles { start, end } => {
+                        on_screen.start = on_screen.start.min(start);
+                        on_screen.end = on_screen.end.max(end);
+                        for n in start..end {
+                            let x = (n - start) as f32 * (CELL + GAP);
+                            let rect = Rect::from_min_size(top + Vec2::new(x, 0.0), Vec2::splat(CELL));
+                            if let Some(c) = self.tile(ui, rect, n, textures) {
+                                command = Some(c);
+                            }
+                        }
+                    }
+                }
+            }
+            if on_screen.start > on_screen.end {
+                on_screen = 0..0;
+            }
+            on_screen
+        });
+        self.offset = output.state.clamped_offset().y;
+        let on_screen = output.inner;
+        if on_screen != self.visible {
+            // What is on screen first, then a screenful below and above (scrolling goes on the way it went).
+            let len = on_screen.len().max(columns * 4);
+            let below = on_screen.end..(on_screen.end + len).min(self.items.len());
+            let above = on_screen.start.saturating_sub(len)..on_screen.start;
+            self.wanted = on_screen.clone().chain(below).chain(above.rev()).collect();
+            self.visible = on_screen;
+            self.wanted_changed = true;
+            ui.ctx().request_repaint();
+        }
+        if let Some(c) = self.keys(ui) {
+            command = Some(c);
+        }
+        command
+    }
+
+    /// Keyboard: ctrl+A selects all, Escape unselects (or closes the preview), Enter or Space opens the preview
+    /// of the last clicked photo, arrows move in the preview.
+    fn keys(&mut self, ui: &egui::Ui) -> Option<GridCommand> {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return None;
+        }
+        let (all, escape, open, left, right) = ui.input(|i| {
+            (
+                i.modifiers.command && i.key_pressed(egui::Key::A),
+                i.key_pressed(egui::Key::Escape),
+                i.key_pressed(egui::Key::Enter) || i.key_pressed(egui::Key::Space),
+                i.key_pressed(egui::Key::ArrowLeft),
+                i.key_pressed(egui::Key::ArrowRight),
+            )
+        });
+        if let Some(n) = self.preview {
+            if escape {
+                self.preview = None;
+                return Some(GridCommand::ClosePreview);
+            }
+            let next = if right {
+                Some(n + 1)
+            } else if left {
+                n.checked_sub(1)
+            } else {
+                None
+            };
+            if let Some(next) = next.filter(|&m| m < self.items.len()) {
+                self.set_preview(Some(next));
+                self.anchor = Some(next);
+                return Some(GridCommand::Preview(next));
+            }
+            return None;
+        }
+        if all {
+            self.select_all(true);
+        } else if escape {
+            self.select_all(false);
+        } else if open && let Some(n) = self.anchor {
+            self.set_preview(Some(n));
+            return Some(GridCommand::Preview(n));
+        }
+        None
+    }
+
+    /// A day's header: the date, its count, and a button that selects the day. True when it was clicked.
+    fn header(&self, ui: &mut egui::Ui, rect: Rect, d: usize) -> bool {
+        let day = &self.days[d];
+        let all = (day.start..day.end).all(|n| self.selected[n]);
+        let mut clicked = false;
+        ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+            ui.horizontal_centered(|ui| {
+                let count = day.end - day.start;
+                ui.label(egui::RichText::new(&day.label).strong());
+                ui.label(format!("{count} {}", if count == 1 { "item" } else { "items" }));
+                let text = if all { format!("Unselect {}", day.label) } else { format!("Select {}", day.label) };
+                clicked = ui.small_button(text).clicked();
+            });
+        });
+        clicked
+    }
+
+    /// One photo's cell.
+    fn tile(&mut self, ui: &mut egui::Ui, rect: Rect, n: usize, textures: &mut Textures) -> Option<GridCommand> {
+        let response = ui.allocate_rect(rect, Sense::click());
+        let item = &self.items[n];
+        let selected = self.selected[n];
+        let label = item.name.clone();
+        response.widget_info(|| WidgetInfo::selected(Role::ListBoxOption, true, selected, &label));
+        if ui.is_rect_visible(rect) {
+            let painter = ui.painter_at(rect);
+            let visuals = ui.visuals();
+            painter.rect_filled(rect, 4.0, visuals.faint_bg_color);
+            match textures.get(&item.key) {
+                Some(Shown::Texture(texture)) => {
+                    let size = texture.size_vec2();
+                    let scale = (CELL / size.x).min(CELL / size.y);
+                    let image = Rect::from_center_size(rect.center(), size * scale);
+                    painter.image(
+                        texture.id(),
+                        image,
+                        Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+                        Color32::WHITE,
+                    );
+                }
+                Some(Shown::Kind(kind)) => {
+                    painter.text(
+                        rect.center(),
+                        egui::Align2::CENTER_CENTER,
+                        format!("{kind}\n{}", date(item.mtime)),
+                        egui::FontId::proportional(12.0),
+                        visuals.text_color(),
+                    );
+                }
+                Some(Shown::Failed(_)) => {
+                    painter.text(
+                        rect.center(),
+                        egui::Align2::CENTER_CENTER,
+                        "Cannot show\nthis picture",
+                        egui::FontId::proportional(12.0),
+                        visuals.weak_text_color(),
+                    );
+                }
+                None => {
+                    painter.text(
+                        rect.center(),
+                        egui::Align2::CENTER_CENTER,
+                        shorten(&item.name, 16),
+                        egui::FontId::proportional(11.0),
+                        visuals.weak_text_color(),
+                    );
+                }
+            }
+            if item.video {
+                // A play mark in the bottom left corner.
+                let at = rect.left_bottom() + Vec2::new(8.0, -20.0);
+                painter.add(egui::Shape::convex_polygon(
+                    vec![at, at + Vec2::new(0.0, 12.0), at + Vec2::new(10.0, 6.0)],
+                    Color32::WHITE,
+                    egui::Stroke::new(1.0, Color32::BLACK),
+                ));
+            }
+            let badge = match item.badge {
+                Badge::None => None,
+                Badge::New => Some(("New", Color32::from_rgb(30, 110, 220))),
+                Badge::Changed => Some(("Changed", Color32::from_rgb(200, 120, 0))),
+                Badge::BackedUp => Some(("Backed up", Color32::from_rgb(30, 150, 60))),
+            };
+            if let Some((text, color)) = badge {
+                let galley = painter.layout_no_wrap(text.to_string(), egui::FontId::proportional(11.0), Color32::WHITE);
+                let at = rect.right_top() + Vec2::new(-galley.size().x - 8.0, 4.0);
+                painter.rect_filled(Rect::from_min_size(at, galley.size() + Vec2::new(6.0, 2.0)), 3.0, color);
+                painter.galley(at + Vec2::new(3.0, 1.0), galley, Color32::WHITE);
+            }
+            if selected {
+                let accent = visuals.selection.bg_fill;
+                painter.rect_stroke(rect.shrink(1.5), 4.0, egui::Stroke::new(3.0, accent), egui::StrokeKind::Inside);
+                let dot = rect.left_top() + Vec2::new(12.0, 12.0);
+                painter.circle_filled(dot, 8.0, accent);
+                let tick = egui::Stroke::new(2.0, Color32::WHITE);
+                painter.line_segment([dot + Vec2::new(-4.0, 0.0), dot + Vec2::new(-1.0, 3.0)], tick);
+                painter.line_segment([dot + Vec2::new(-1.0, 3.0), dot + Vec2::new(4.0, -3.0)], tick);
+            } else if response.hovered() {
+                painter.rect_stroke(rect, 4.0, visuals.widgets.hovered.bg_stroke, egui::StrokeKind::Inside);
+            }
+        }
+        let response = response.on_hover_text(format!(
+            "{}\n{}, {}",
+            item.name,
+            crate::human::date_time(item.mtime),
+            human_bytes(item.size)
+        ));
+        if response.double_clicked() {
+            self.anchor = Some(n);
+            self.set_preview(Some(n));
+            return Some(GridCommand::Preview(n));
+        }
+        if response.clicked() {
+            // The modifiers held when the button went up (not those at the end of the frame).
+            let modifiers = ui.input(|i| {
+                i.events
+                    .iter()
+                    .rev()
+                    .find_map(|e| match e {
+                        egui::Event::PointerButton { pressed: false, modifiers, .. } => Some(*modifiers),
+                        _ => None,
+                    })
+                    .unwrap_or(i.modifiers)
+            });
+            self.click(n, modifiers);
+        }
+        None
+    }
+}
+
+/// `text` cut to `max` characters with an ellipsis.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+        short.push('…');
+        short
+    }
+}
+
+/// What a photo's cell shows.
+#[derive(Clone)]
+pub enum Shown {
+    /// Its thumbnail.
+    Texture(egui::TextureHandle),
+    /// No picture for this kind of file ("Video", "HEIC photo").
+    Kind(&'static str),
+    /// The thumbnail could not be made (why).
+    Failed(String),
+}
+
+/// Thumbnails uploaded as textures, at most `capacity` of them; the least recently drawn go first.
+pub struct Textures {
+    map: HashMap<ThumbKey, (Shown, u64)>,
+    frame: u64,
+    capacity: usize,
+    /// Textures made in all (to see that eviction works).
+    uploaded: u64,
+}
+
+impl Textures {
+    /// A cache of at most `capacity` thumbnails.
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        Self { map: HashMap::new(), frame: 0, capacity: capacity.max(1), uploaded: 0 }
+    }
+
+    pub(crate) fn next_frame(&mut self) {
+        self.frame += 1;
+    }
+
+    /// What to show for `key`, marking it used in this frame.
+    pub fn get(&mut self, key: &ThumbKey) -> Option<&Shown> {
+        let frame = self.frame;
+        self.map.get_mut(key).map(|(shown, used)| {
+            *used = frame;
+            &*shown
+        })
+    }
+
+    /// Whether `key` has something to show.
+    #[must_use]
+    pub fn contains(&self, key: &ThumbKey) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// How many thumbnails are held.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether none is held.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Textures made since the start.
+    #[must_use]
+    pub fn uploaded(&self) -> u64 {
+        self.uploaded
+    }
+
+    /// Drops every thumbnail (another phone or backup is shown).
+    pub fn clear(&mut self) {
+        self.map.clear();
+    }
+
+    /// Takes a finished thumbnail: uploads it as a texture, then evicts the least recently drawn ones beyond
+    /// the capacity (never one drawn in this frame).
+    pub fn insert(
+        &mut self,
+        ctx: &egui::Context,
+        key: ThumbKey,
+        result: Result<Thumbnail, crate::thumbnails::ThumbError>,
+    ) {
+        let shown = match result {
+            Ok(Thumbnail::Image(image)) => {
+                let size = [image.width() as usize, image.height() as usize];
+                let color = egui::ColorImage::from_rgba_unmultiplied(size, image.as_raw());
+                self.uploaded += 1;
+                Shown::Texture(ctx.load_texture(
+                    format!("thumb-{}", self.uploaded),
+                    color,
+                    egui::TextureOptions::LINEAR,
+                ))
+            }
+            Ok(Thumbnail::Placeholder { kind }) => Shown::Kind(kind),
+            Err(e) => Shown::Failed(e.to_string()),
+        };
+        self.map.insert(key, (shown, self.frame));
+        if self.map.len() > self.capacity {
+            let mut by_age: Vec<(u64, ThumbKey)> = self
+                .map
+                .iter()
+                .filter(|(_, (_, used))| *used < self.frame)
+                .map(|(k, (_, used))| (*used, k.clone()))
+                .collect();
+            by_age.sort_unstable_by_key(|(used, _)| *used);
+            let excess = self.map.len() - self.capacity;
+            for (_, key) in by_age.into_iter().take(excess) {
+                self.map.remove(&key);
+            }
+        }
+    }
+}
