@@ -24,6 +24,10 @@ struct Cli {
     /// ~/.local/share/phonebak/logs/phonebak.log.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Open the desktop app with the demo phone (a virtual phone with a sample gallery) started and open, to
+    /// try phonebak without a phone.
+    #[arg(long)]
+    demo: bool,
     /// Without a command, the desktop app opens.
     #[command(subcommand)]
     command: Option<Command>,
@@ -61,7 +65,7 @@ pub fn main() -> ExitCode {
     };
     common::init_logging(cli.verbose);
     let result = match &cli.command {
-        None => crate::gui::run().map(|()| ExitCode::SUCCESS),
+        None => crate::gui::run(cli.demo).map(|()| ExitCode::SUCCESS),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Folders(args)) => folders::run(args),
         Some(Command::Backup(args)) => backup::run(args),

@@ -60,11 +60,38 @@ struct Day {
     end: usize,
 }
 
-/// One laid-out row.
+/// A run of one day's photos in a row: `items[start..end]` from `x` points; `first` when the day starts here
+/// (its date is drawn above it).
 #[derive(Debug, Clone, Copy)]
-enum Row {
-    Header { day: usize },
-    Tiles { start: usize, end: usize },
+struct Segment {
+    day: usize,
+    start: usize,
+    end: usize,
+    x: f32,
+    first: bool,
+}
+
+/// Extra space between two days in a row.
+const DAY_GAP: f32 = 18.0;
+
+/// One laid-out row: where it starts, whether it has a band of dates above its photos, and its runs.
+#[derive(Debug, Clone)]
+struct Row {
+    y: f32,
+    dated: bool,
+    segments: Vec<Segment>,
+}
+
+impl Row {
+    fn height(&self) -> f32 {
+        CELL + GAP + if self.dated { HEADER } else { 0.0 }
+    }
+
+    fn items(&self) -> Range<usize> {
+        let start = self.segments.first().map_or(0, |s| s.start);
+        let end = self.segments.last().map_or(0, |s| s.end);
+        start..end
+    }
 }
 
 /// The grid's contents and selection.
@@ -242,20 +269,50 @@ impl PhotoGrid {
         Some(self.wanted.iter().filter_map(|&n| self.items.get(n)).collect())
     }
 
-    fn layout(&self, columns: usize) -> (Vec<(f32, Row)>, f32) {
-        let mut rows = Vec::with_capacity(self.days.len() * 2 + self.items.len() / columns);
+    /// Packs the days into rows `width` points wide, newest first: days with few photos share a row, a day
+    /// that does not fit in what is left of a row starts the next one, and a day with more photos than a row
+    /// holds goes on over full rows.
+    fn layout(&self, width: f32) -> (Vec<Row>, f32) {
+        let step = CELL + GAP;
+        let fits = |x: f32| (((width - x + GAP) / step).floor() as usize).max(1);
+        let mut rows: Vec<Row> = Vec::with_capacity(self.items.len() / fits(0.0) + 1);
+        let mut row = Row { y: 0.0, dated: false, segments: Vec::new() };
+        let mut x = 0.0;
         let mut y = 0.0;
+        let flush = |row: &mut Row, y: &mut f32, rows: &mut Vec<Row>| {
+            let done = std::mem::replace(row, Row { y: 0.0, dated: false, segments: Vec::new() });
+            if !done.segments.is_empty() {
+                let height = done.height();
+                rows.push(Row { y: *y, ..done });
+                *y += height;
+            }
+        };
         for (d, day) in self.days.iter().enumerate() {
-            rows.push((y, Row::Header { day: d }));
-            y += HEADER;
+            let len = day.end - day.start;
+            if x > 0.0 {
+                if fits(x + DAY_GAP) < len {
+                    flush(&mut row, &mut y, &mut rows);
+                    x = 0.0;
+                } else {
+                    x += DAY_GAP;
+                }
+            }
             let mut start = day.start;
+            let mut first = true;
             while start < day.end {
-                let end = (start + columns).min(day.end);
-                rows.push((y, Row::Tiles { start, end }));
-                y += CELL + GAP;
+                let end = (start + fits(x)).min(day.end);
+                row.dated |= first;
+                row.segments.push(Segment { day: d, start, end, x, first });
+                x += (end - start) as f32 * step;
                 start = end;
+                first = false;
+                if start < day.end || x + step > width + GAP {
+                    flush(&mut row, &mut y, &mut rows);
+                    x = 0.0;
+                }
             }
         }
+        flush(&mut row, &mut y, &mut rows);
         (rows, y)
     }
 
@@ -266,43 +323,42 @@ impl PhotoGrid {
         if self.items.is_empty() {
             return None;
         }
-        let columns = (((ui.available_width() + GAP) / (CELL + GAP)).floor() as usize).max(1);
-        let (rows, height) = self.layout(columns);
+        let width = (ui.available_width() - 16.0).max(CELL);
+        let columns = (((width + GAP) / (CELL + GAP)).floor() as usize).max(1);
+        let (rows, height) = self.layout(width);
         let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
         if let Some(n) = self.scroll_to.take()
-            && let Some((y, _)) =
-                rows.iter().find(|(_, r)| matches!(r, Row::Tiles { start, end } if (*start..*end).contains(&n)))
+            && let Some(row) = rows.iter().find(|r| r.items().contains(&n))
         {
-            let offset = self.offset;
             let view = ui.available_height();
-            if *y < offset || *y + CELL > offset + view {
-                scroll = scroll.vertical_scroll_offset((*y - view / 3.0).max(0.0));
+            if row.y < self.offset || row.y + row.height() > self.offset + view {
+                scroll = scroll.vertical_scroll_offset((row.y - view / 3.0).max(0.0));
             }
         }
         let output = scroll.show_viewport(ui, |ui, viewport| {
             ui.set_min_height(height);
             ui.set_min_width(ui.available_width());
             let origin = ui.max_rect().min;
-            let first = rows.partition_point(|(y, _)| *y + CELL + GAP < viewport.min.y);
+            let first = rows.partition_point(|r| r.y + r.height() < viewport.min.y);
             let mut on_screen = Range { start: usize::MAX, end: 0 };
-            for &(y, row) in rows.iter().skip(first).take_while(|(y, _)| *y <= viewport.max.y) {
-                let top = origin + Vec2::new(0.0, y);
-                match row {
-                    Row::Header { day } => {
-                        let rect = Rect::from_min_size(top, Vec2::new(ui.available_width(), HEADER));
-                        if self.header(ui, rect, day) {
-                            self.toggle_day(day);
+            for row in rows.iter().skip(first).take_while(|r| r.y <= viewport.max.y) {
+                let band = if row.dated { HEADER } else { 0.0 };
+                for segment in &row.segments {
+                    let left = origin + Vec2::new(segment.x, row.y);
+                    if segment.first {
+                        let width = (segment.end - segment.start) as f32 * (CELL + GAP) - GAP;
+                        let rect = Rect::from_min_size(left, Vec2::new(width.max(CELL), HEADER));
+                        if self.header(ui, rect, segment.day) {
+                            self.toggle_day(segment.day);
                         }
                     }
-                    Row::Tiles { start, end } => {
-                        on_screen.start = on_screen.start.min(start);
-                        on_screen.end = on_screen.end.max(end);
-                        for n in start..end {
-                            let x = (n - start) as f32 * (CELL + GAP);
-                            let rect = Rect::from_min_size(top + Vec2::new(x, 0.0), Vec2::splat(CELL));
-                            if let Some(c) = self.tile(ui, rect, n, textures) {
-                                command = Some(c);
-                            }
+                    on_screen.start = on_screen.start.min(segment.start);
+                    on_screen.end = on_screen.end.max(segment.end);
+                    for n in segment.start..segment.end {
+                        let x = (n - segment.start) as f32 * (CELL + GAP);
+                        let rect = Rect::from_min_size(left + Vec2::new(x, band), Vec2::splat(CELL));
+                        if let Some(c) = self.tile(ui, rect, n, textures) {
+                            command = Some(c);
                         }
                     }
                 }
@@ -375,21 +431,32 @@ impl PhotoGrid {
         None
     }
 
-    /// A day's header: the date, its count, and a button that selects the day. True when it was clicked.
+    /// A day's date above its photos, with its count; clicking it selects the day (or unselects it when all
+    /// of it is selected). True when it was clicked.
     fn header(&self, ui: &mut egui::Ui, rect: Rect, d: usize) -> bool {
         let day = &self.days[d];
         let all = (day.start..day.end).all(|n| self.selected[n]);
-        let mut clicked = false;
-        ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
-            ui.horizontal_centered(|ui| {
-                let count = day.end - day.start;
-                ui.label(egui::RichText::new(&day.label).strong());
-                ui.label(format!("{count} {}", if count == 1 { "item" } else { "items" }));
-                let text = if all { format!("Unselect {}", day.label) } else { format!("Select {}", day.label) };
-                clicked = ui.small_button(text).clicked();
-            });
-        });
-        clicked
+        let count = day.end - day.start;
+        let action = if all { "Unselect" } else { "Select" };
+        let response = ui.allocate_rect(rect.shrink2(Vec2::new(0.0, 4.0)), Sense::click());
+        let label = format!("{action} {}", day.label);
+        response.widget_info(|| WidgetInfo::labeled(Role::Button, true, &label));
+        let visuals = ui.visuals();
+        let color = if response.hovered() { visuals.strong_text_color() } else { visuals.text_color() };
+        let text =
+            if count > 1 && rect.width() > CELL { format!("{}  ·  {count}", day.label) } else { day.label.clone() };
+        let painter = ui.painter_at(rect);
+        let galley = painter.layout_no_wrap(text, egui::FontId::proportional(13.0), color);
+        let at = rect.left_center() + Vec2::new(0.0, -galley.size().y / 2.0);
+        if all {
+            painter.rect_filled(
+                Rect::from_min_size(at - Vec2::new(2.0, 1.0), galley.size() + Vec2::new(4.0, 2.0)),
+                3.0,
+                visuals.selection.bg_fill,
+            );
+        }
+        painter.galley(at, galley, color);
+        response.on_hover_text(format!("{action} the {count} photos of {}", day.label)).clicked()
     }
 
     /// One photo's cell.

@@ -138,19 +138,21 @@ pub struct Options {
     pub settings_path: Option<PathBuf>,
     /// The thumbnail cache (`None`: no cache).
     pub cache_dir: Option<PathBuf>,
+    /// Start the demo phone at once and open it when it is ready.
+    pub demo: bool,
 }
 
 impl Options {
     /// The app as a user runs it: the usual adb, settings and cache in the user's folders.
     #[must_use]
     pub fn user() -> Self {
-        Self { adb: AdbSource::Find, settings_path: settings_path(), cache_dir: thumbnail_cache_dir() }
+        Self { adb: AdbSource::Find, settings_path: settings_path(), cache_dir: thumbnail_cache_dir(), demo: false }
     }
 
     /// This adb, remembering nothing and caching nothing (tests).
     #[must_use]
     pub fn with_adb(adb: AdbSource) -> Self {
-        Self { adb, settings_path: None, cache_dir: None }
+        Self { adb, settings_path: None, cache_dir: None, demo: false }
     }
 }
 
@@ -197,6 +199,8 @@ pub struct App {
     /// A folder dialog is open.
     dialog_open: bool,
     cache_used: Option<u64>,
+    /// Open this phone as soon as adb lists it ready (the demo phone with `--demo`).
+    open_when_ready: Option<String>,
 }
 
 /// Everything a screen can ask for, carried out in [`App::logic`].
@@ -245,9 +249,14 @@ impl App {
             close_when_done: false,
             dialog_open: false,
             cache_used: None,
+            open_when_ready: None,
         };
         app.watch_devices()?;
         app.prune_cache(None);
+        let mut app = app;
+        if app.options.demo {
+            app.pending.push(Command::Connect(ConnectCommand::TryDemo));
+        }
         Ok(app)
     }
 
@@ -686,6 +695,13 @@ impl App {
                 if self.restore.target.as_ref().is_none_or(|t| !self.restore.targets.iter().any(|(s, _)| s == t)) {
                     self.restore.target = self.restore.targets.first().map(|(s, _)| s.clone());
                 }
+                if let Some(serial) = self.open_when_ready.take() {
+                    if self.restore.targets.iter().any(|(s, _)| *s == serial) {
+                        self.open(serial);
+                    } else {
+                        self.open_when_ready = Some(serial);
+                    }
+                }
             }
             Event::Devices(Err(problem)) => {
                 self.connect.adb_problem = Some(problem);
@@ -821,6 +837,9 @@ impl App {
                 match result {
                     Ok(phone) => {
                         self.connect.demo_running = true;
+                        if self.options.demo {
+                            self.open_when_ready = Some(phone.addr().to_string());
+                        }
                         self.demo = Some(phone);
                     }
                     Err(e) => self.connect.demo_error = Some(e),
@@ -1290,7 +1309,7 @@ pub fn icon() -> Option<egui::IconData> {
 ///
 /// # Errors
 /// When no window can be opened (no display, no OpenGL).
-pub fn run() -> anyhow::Result<()> {
+pub fn run(demo: bool) -> anyhow::Result<()> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("phonebak")
         .with_app_id("phonebak")
@@ -1302,7 +1321,9 @@ pub fn run() -> anyhow::Result<()> {
     eframe::run_native(
         "phonebak",
         options,
-        Box::new(|cc| Ok(Box::new(App::new(cc.egui_ctx.clone(), Options::user())?) as Box<dyn eframe::App>)),
+        Box::new(|cc| {
+            Ok(Box::new(App::new(cc.egui_ctx.clone(), Options { demo, ..Options::user() })?) as Box<dyn eframe::App>)
+        }),
     )
     .map_err(|e| anyhow::anyhow!("Could not open the phonebak window ({e}). Is a desktop session running?"))
 }

@@ -266,3 +266,85 @@ fn cancel_stops_a_backup_and_leaves_it_consistent_and_the_next_back_up_finishes_
     assert_eq!(manifest.files.len(), 30);
     assert_eq!(tree(&dest.path().join("Slow Phone (SLOW0001)")), tree(dir.path()));
 }
+
+/// The share of `region`'s pixels that differ from its most common colour (the background), and how many
+/// distinct colours it has.
+fn busyness(shot: &image::RgbImage, region: (u32, u32, u32, u32)) -> (f64, usize) {
+    let (x0, y0, x1, y1) = region;
+    let mut counts: std::collections::HashMap<[u8; 3], u64> = std::collections::HashMap::new();
+    for y in y0..y1.min(shot.height()) {
+        for x in x0..x1.min(shot.width()) {
+            *counts.entry(shot.get_pixel(x, y).0).or_default() += 1;
+        }
+    }
+    let total: u64 = counts.values().sum();
+    let background = counts.values().copied().max().unwrap_or(0);
+    ((total - background) as f64 / total.max(1) as f64, counts.len())
+}
+
+#[test]
+fn the_real_binary_under_xvfb_opens_the_demo_phone_and_draws_its_photo_grid() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let server = AdbServer::start();
+    // Xvfb picks a free display and writes its number on the given descriptor.
+    let mut xvfb = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb (install the xvfb package; scripts/test does)");
+    let mut line = String::new();
+    BufReader::new(xvfb.stdout.take().expect("stdout")).read_line(&mut line).expect("display number");
+    let display = format!(":{}", line.trim());
+    let home = tempfile::tempdir().expect("home");
+    let mut app = Command::new(env!("CARGO_BIN_EXE_phonebak"))
+        .arg("--demo")
+        .env("DISPLAY", &display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("phonebak");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut last = (0.0, 0);
+    let drawn = loop {
+        std::thread::sleep(Duration::from_secs(1));
+        if let Ok(Some(status)) = app.try_wait() {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(&mut app.stderr.take().expect("stderr"), &mut err);
+            let _ = xvfb.kill();
+            panic!("phonebak exited ({status}) before drawing the grid: {err}");
+        }
+        let shot = Command::new("import")
+            .args(["-display", &display, "-window", "root", "png:-"])
+            .output()
+            .expect("import (install the imagemagick package; scripts/test does)");
+        if let Ok(image) = image::load_from_memory_with_format(&shot.stdout, image::ImageFormat::Png) {
+            let image = image.into_rgb8();
+            // The grid: right of the folder list, below the top bar, inside the 1100×760 window.
+            last = busyness(&image, (440, 120, 1080, 740));
+            if last.0 > 0.3 && last.1 > 256 {
+                image.save(home.path().join("shot.png")).expect("save");
+                break true;
+            }
+        }
+        if Instant::now() > deadline {
+            break false;
+        }
+    };
+    let _ = app.kill();
+    let _ = app.wait();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    assert!(
+        drawn,
+        "no photo grid on the screen after 90 s: {:.0}% of the grid area differs from the background, {} colours",
+        last.0 * 100.0,
+        last.1
+    );
+}
