@@ -326,3 +326,82 @@ fn a_running_backup_shows_progress_and_a_cancel_button() {
     harness.run_steps(2);
     assert_eq!(harness.state().2, Some(BackupCommand::Cancel));
 }
+
+/// A grid of the pictures `files` (name, bytes), all of one day, thumbnails made by the engine as for a phone.
+fn snapshot_grid(name: &str, files: &[(String, Vec<u8>)]) {
+    let mut grid = PhotoGrid::default();
+    let mut pending = Vec::new();
+    let items = files
+        .iter()
+        .enumerate()
+        .map(|(n, (file, bytes))| {
+            let key =
+                crate::thumbnails::ThumbKey { path: file.clone().into_bytes(), size: bytes.len() as u64, mtime: 0 };
+            let head = &bytes[..bytes.len().min(crate::thumbnails::HEAD_BYTES)];
+            let thumb = crate::thumbnails::from_head(head)
+                .map(crate::thumbnails::Thumbnail::Image)
+                .ok_or(())
+                .or_else(|()| crate::thumbnails::from_file(file.as_bytes(), bytes).map_err(|_| ()))
+                .expect("a thumbnail");
+            pending.push((key.clone(), thumb));
+            GridItem {
+                key,
+                name: file.clone(),
+                size: bytes.len() as u64,
+                mtime: 1_700_000_000 + n as i64 * 60,
+                video: false,
+                group: 0,
+                badge: if n % 2 == 0 { Badge::New } else { Badge::BackedUp },
+            }
+        })
+        .collect();
+    grid.set_items(items);
+    grid.click(1, egui::Modifiers::NONE);
+    let mut harness = Harness::builder().with_size(egui::vec2(620.0, 560.0)).build_ui_state(
+        |ui, state: &mut (PhotoGrid, Textures, Vec<(crate::thumbnails::ThumbKey, crate::thumbnails::Thumbnail)>)| {
+            for (key, thumb) in state.2.drain(..) {
+                state.1.insert(ui.ctx(), key, Ok(thumb));
+            }
+            state.0.show(ui, &mut state.1);
+        },
+        (grid, Textures::new(64), pending),
+    );
+    harness.run();
+    harness.snapshot(name);
+}
+
+/// JPEGs of one upright picture stored with each EXIF orientation 1-8, in landscape and portrait, as cameras
+/// write them (no embedded thumbnail: decoded from the whole file).
+fn generated_orientation_photos() -> Vec<(String, Vec<u8>)> {
+    use crate::thumbnails::tests::{photo, stored_for, upright_picture};
+    let mut files = Vec::new();
+    for (shape, (w, h)) in [("landscape", (320, 240)), ("portrait", (240, 320))] {
+        let upright = upright_picture(w, h);
+        for o in 1..=8u8 {
+            files.push((format!("{shape}_{o}.jpg"), photo(&stored_for(&upright, o), o, None)));
+        }
+    }
+    files
+}
+
+#[test]
+fn snapshot_the_grid_shows_photos_of_every_exif_orientation_upright() {
+    // Every tile shows the same picture: white stripe left, red top left, green top right, blue bottom.
+    snapshot_grid("grid_generated_orientations", &generated_orientation_photos());
+}
+
+#[test]
+fn snapshot_the_grid_shows_the_real_orientation_fixtures_upright() {
+    let Some(dir) = crate::thumbnails::tests::fixtures() else {
+        eprintln!("skipped: the shared fixtures are not beside the project");
+        return;
+    };
+    let mut files = Vec::new();
+    for shape in ["landscape", "portrait"] {
+        for o in 1..=8 {
+            let name = format!("{shape}_{o}.jpg");
+            files.push((name.clone(), std::fs::read(dir.join("orientation").join(&name)).expect("fixture")));
+        }
+    }
+    snapshot_grid("grid_orientation_fixtures", &files);
+}

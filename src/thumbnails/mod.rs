@@ -243,4 +243,4 @@ pub fn encode(image: &RgbaImage) -> Result<Vec<u8>, ThumbError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

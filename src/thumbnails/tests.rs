@@ -5,7 +5,7 @@ use image::{Rgb, RgbImage};
 
 /// An upright test picture no rotation or flip leaves unchanged: red top-left, green top-right, blue bottom,
 /// white stripe down the left edge.
-fn upright_picture(width: u32, height: u32) -> RgbImage {
+pub(crate) fn upright_picture(width: u32, height: u32) -> RgbImage {
     RgbImage::from_fn(width, height, |x, y| {
         if x < width / 10 {
             Rgb([255, 255, 255])
@@ -48,7 +48,7 @@ fn ifd(entries: &[(u16, u16, u32)], next: u32) -> Vec<u8> {
 }
 
 /// A JPEG of `stored` pixels whose EXIF says orientation `o`, with `thumb` embedded in IFD1 when given.
-fn photo(stored: &RgbImage, o: u8, thumb: Option<&[u8]>) -> Vec<u8> {
+pub(crate) fn photo(stored: &RgbImage, o: u8, thumb: Option<&[u8]>) -> Vec<u8> {
     let ifd0_at = 8u32;
     let ifd0_len = 2 + 12 + 4;
     let ifd1_at = ifd0_at + ifd0_len;
@@ -80,7 +80,7 @@ fn difference(got: &RgbaImage, want: &RgbImage) -> f64 {
     total as f64 / (f64::from(got.width() * got.height()) * 3.0)
 }
 
-fn stored_for(upright: &RgbImage, o: u8) -> RgbImage {
+pub(crate) fn stored_for(upright: &RgbImage, o: u8) -> RgbImage {
     let mut stored = DynamicImage::ImageRgb8(upright.clone());
     stored.apply_orientation(Orientation::from_exif(inverse(o)).expect("orientation"));
     stored.into_rgb8()
@@ -164,7 +164,7 @@ fn a_thumbnail_survives_the_disk_cache_encoding() {
 }
 
 /// The shared real-photo fixtures, when present beside the project.
-fn fixtures() -> Option<std::path::PathBuf> {
+pub(crate) fn fixtures() -> Option<std::path::PathBuf> {
     let dir = crate::virtual_phone::sample::fixtures_dir();
     dir.is_dir().then_some(dir)
 }
