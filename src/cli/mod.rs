@@ -28,6 +28,9 @@ struct Cli {
     /// try phonebak without a phone.
     #[arg(long)]
     demo: bool,
+    /// How many camera photos the demo phone has (with --demo).
+    #[arg(long, value_name = "N", default_value_t = 200, requires = "demo")]
+    demo_photos: usize,
     /// Without a command, the desktop app opens.
     #[command(subcommand)]
     command: Option<Command>,
@@ -65,7 +68,7 @@ pub fn main() -> ExitCode {
     };
     common::init_logging(cli.verbose);
     let result = match &cli.command {
-        None => crate::gui::run(cli.demo).map(|()| ExitCode::SUCCESS),
+        None => crate::gui::run(cli.demo.then_some(cli.demo_photos)).map(|()| ExitCode::SUCCESS),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Folders(args)) => folders::run(args),
         Some(Command::Backup(args)) => backup::run(args),

@@ -140,19 +140,27 @@ pub struct Options {
     pub cache_dir: Option<PathBuf>,
     /// Start the demo phone at once and open it when it is ready.
     pub demo: bool,
+    /// How many camera photos the demo phone has.
+    pub demo_photos: usize,
 }
 
 impl Options {
     /// The app as a user runs it: the usual adb, settings and cache in the user's folders.
     #[must_use]
     pub fn user() -> Self {
-        Self { adb: AdbSource::Find, settings_path: settings_path(), cache_dir: thumbnail_cache_dir(), demo: false }
+        Self {
+            adb: AdbSource::Find,
+            settings_path: settings_path(),
+            cache_dir: thumbnail_cache_dir(),
+            demo: false,
+            demo_photos: 200,
+        }
     }
 
     /// This adb, remembering nothing and caching nothing (tests).
     #[must_use]
     pub fn with_adb(adb: AdbSource) -> Self {
-        Self { adb, settings_path: None, cache_dir: None, demo: false }
+        Self { adb, settings_path: None, cache_dir: None, demo: false, demo_photos: 200 }
     }
 }
 
@@ -379,14 +387,15 @@ impl App {
         });
     }
 
-    /// Starts the demo phone on a thread: a sample gallery of 200 photos on the USB 3 link model, connected to
+    /// Starts the demo phone on a thread: a sample gallery (200 photos unless asked) on the USB 3 link model, connected to
     /// the adb server so that it shows up like a phone on Wi-Fi.
     fn start_demo(&mut self) {
         self.connect.demo_starting = true;
         self.connect.demo_error = None;
         let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
+        let photos = self.options.demo_photos;
         Self::spawn("demo-phone", move || {
-            let started = start_demo_phone(&source);
+            let started = start_demo_phone(&source, photos);
             let _ = tx.send(Event::Demo(started));
             ctx.request_repaint();
         });
@@ -632,8 +641,12 @@ impl App {
         });
     }
 
-    /// Takes what background threads reported and carries out the screens' commands. No drawing.
-    pub fn logic(&mut self) {
+    /// Takes what background threads reported and carries out the screens' commands. No drawing. `ctx` is the
+    /// context the window runs (the one given to [`App::new`] in the app; a test harness may bring its own).
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        if self.ctx != *ctx {
+            self.ctx = ctx.clone();
+        }
         while let Ok(event) = self.events.try_recv() {
             self.handle(event);
         }
@@ -1270,8 +1283,8 @@ impl Drop for App {
 }
 
 impl eframe::App for App {
-    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        App::logic(self);
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        App::logic(self, ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -1280,9 +1293,9 @@ impl eframe::App for App {
 }
 
 /// Starts a demo phone and connects adb to it.
-fn start_demo_phone(source: &AdbSource) -> Result<VirtualPhone, String> {
+fn start_demo_phone(source: &AdbSource, photos: usize) -> Result<VirtualPhone, String> {
     let phone = VirtualPhone::start(Config {
-        storage: StorageSource::Sample(SampleOptions { photos: 200, ..SampleOptions::default() }),
+        storage: StorageSource::Sample(SampleOptions { photos, ..SampleOptions::default() }),
         link: LinkModel::Usb3,
         model: "Demo Phone".to_string(),
         serial: "DEMO0001".to_string(),
@@ -1307,9 +1320,11 @@ pub fn icon() -> Option<egui::IconData> {
 
 /// Opens the window and runs the app until it is closed.
 ///
+/// With `demo`, the demo phone (with that many camera photos) starts at once and opens.
+///
 /// # Errors
 /// When no window can be opened (no display, no OpenGL).
-pub fn run(demo: bool) -> anyhow::Result<()> {
+pub fn run(demo: Option<usize>) -> anyhow::Result<()> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("phonebak")
         .with_app_id("phonebak")
@@ -1322,7 +1337,10 @@ pub fn run(demo: bool) -> anyhow::Result<()> {
         "phonebak",
         options,
         Box::new(|cc| {
-            Ok(Box::new(App::new(cc.egui_ctx.clone(), Options { demo, ..Options::user() })?) as Box<dyn eframe::App>)
+            Ok(Box::new(App::new(
+                cc.egui_ctx.clone(),
+                Options { demo: demo.is_some(), demo_photos: demo.unwrap_or(200), ..Options::user() },
+            )?) as Box<dyn eframe::App>)
         }),
     )
     .map_err(|e| anyhow::anyhow!("Could not open the phonebak window ({e}). Is a desktop session running?"))

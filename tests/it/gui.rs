@@ -32,7 +32,7 @@ fn app_harness(adb: &Adb) -> Harness<'static, App> {
     let app = App::new(egui::Context::default(), Options::with_adb(AdbSource::Fixed(adb.clone()))).expect("app");
     Harness::builder().with_size(egui::vec2(1100.0, 760.0)).build_ui_state(
         |ui, app: &mut App| {
-            app.logic();
+            app.logic(ui.ctx());
             app.draw(ui);
         },
         app,
@@ -204,10 +204,13 @@ fn the_demo_phone_flow_backs_up_exactly_the_three_chosen_photos_and_restore_all_
     assert_eq!(tree(empty_dir.path()), backup_tree, "the empty phone now holds the three photos, dated");
 }
 
-#[test]
-fn cancel_stops_a_backup_and_leaves_it_consistent_and_the_next_back_up_finishes_it() {
-    let server = AdbServer::start();
-    let adb = adb_of(&server);
+/// A phone with 30 photos of 2 MiB on the USB 2 model, open in the app with a backup of all of them running
+/// into `dest` (at least 4 MiB copied).
+fn backup_running(
+    server: &AdbServer,
+    dest: &Path,
+) -> (tempfile::TempDir, phonebak::virtual_phone::VirtualPhone, Harness<'static, App>) {
+    let adb = adb_of(server);
     let (dir, phone) = phone_with_dir(Config {
         model: "Slow Phone".to_string(),
         serial: "SLOW0001".to_string(),
@@ -216,17 +219,13 @@ fn cancel_stops_a_backup_and_leaves_it_consistent_and_the_next_back_up_finishes_
     });
     for n in 0..30u64 {
         let content = crate::util::noise(2 << 20, n);
-        write_file(
-            &dir.path().join(format!("DCIM/Camera/IMG_2024010{}_{n:06}.jpg", n % 9 + 1)),
-            &content,
-            1_704_000_000 + n * 3600,
-        );
+        let name = format!("DCIM/Camera/IMG_2024010{}_{n:06}.jpg", n % 9 + 1);
+        write_file(&dir.path().join(name), &content, 1_704_000_000 + n * 3600);
     }
     server.connect(&phone, "device");
     let mut harness = app_harness(&adb);
     open_phone(&mut harness, "Slow Phone");
-    let dest = tempfile::tempdir().expect("backup folder");
-    harness.state_mut().set_backup_folder(dest.path().to_path_buf());
+    harness.state_mut().set_backup_folder(dest.to_path_buf());
     step_until(&mut harness, Duration::from_secs(10), "the backup folder to be read", |h| {
         h.state().backup_view().is_some_and(|v| v.backed_up.is_some())
     });
@@ -240,6 +239,14 @@ fn cancel_stops_a_backup_and_leaves_it_consistent_and_the_next_back_up_finishes_
             .and_then(|j| j.state.as_ref())
             .is_some_and(|s| s.bytes_done >= 4 << 20)
     });
+    (dir, phone, harness)
+}
+
+#[test]
+fn cancel_stops_a_backup_and_leaves_it_consistent_and_the_next_back_up_finishes_it() {
+    let server = AdbServer::start();
+    let dest = tempfile::tempdir().expect("backup folder");
+    let (dir, _phone, mut harness) = backup_running(&server, dest.path());
     harness.get_by_role_and_label(Role::Button, "Cancel").click();
     step_until(&mut harness, Duration::from_secs(30), "the backup to stop", |h| {
         h.state().backup_view().is_some_and(|v| v.outcome.is_some())
@@ -347,4 +354,46 @@ fn the_real_binary_under_xvfb_opens_the_demo_phone_and_draws_its_photo_grid() {
         last.0 * 100.0,
         last.1
     );
+}
+
+/// The commands the app sent to its window in the last frame.
+fn window_commands(harness: &Harness<'_, App>) -> Vec<egui::ViewportCommand> {
+    harness.output().viewport_output.get(&egui::ViewportId::ROOT).map(|v| v.commands.clone()).unwrap_or_default()
+}
+
+#[test]
+fn closing_the_window_during_a_backup_asks_first_then_stops_it_cleanly_and_closes() {
+    let server = AdbServer::start();
+    let dest = tempfile::tempdir().expect("backup folder");
+    let (_dir, _phone, mut harness) = backup_running(&server, dest.path());
+    // The window's close button.
+    harness.input_mut().viewports.entry(egui::ViewportId::ROOT).or_default().events.push(egui::ViewportEvent::Close);
+    harness.step();
+    assert!(window_commands(&harness).contains(&egui::ViewportCommand::CancelClose), "the close was not held back");
+    harness.input_mut().viewports.entry(egui::ViewportId::ROOT).or_default().events.clear();
+    harness.step();
+    assert!(harness.query_by_label_contains("Stop it and close phonebak?").is_some(), "no question asked");
+    harness.get_by_role_and_label(Role::Button, "Keep copying").click();
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label_contains("Stop it and close phonebak?").is_none());
+    assert!(harness.state().job_running(), "Keep copying stopped the backup");
+
+    harness.input_mut().viewports.entry(egui::ViewportId::ROOT).or_default().events.push(egui::ViewportEvent::Close);
+    harness.step();
+    harness.input_mut().viewports.entry(egui::ViewportId::ROOT).or_default().events.clear();
+    harness.step();
+    harness.get_by_role_and_label(Role::Button, "Stop and close").click();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        harness.step();
+        if window_commands(&harness).contains(&egui::ViewportCommand::Close) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the window never closed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!harness.state().job_running(), "closed while the backup still ran");
+    let manifest = assert_backup_consistent(dest.path(), "SLOW0001");
+    assert!(manifest.files.len() < 30, "{} files: the backup was not stopped", manifest.files.len());
 }

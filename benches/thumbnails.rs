@@ -1,0 +1,243 @@
+//! How fast do thumbnails come, and what do they cost? On a 10,000-photo sample gallery over the usb2 link
+//! model, through Debian's real adb server:
+//!
+//! 1. time to the first 60 thumbnails of the newest photos, cold cache, the app's pool of two workers
+//!    (goal: at most 0.5 s);
+//! 2. bytes read from the phone per thumbnail when the photo carries an EXIF thumbnail (goal: at most 70 KB);
+//! 3. CPU time to make the thumbnail of a 12 MP JPEG without one, on one core (goal: at most 60 ms);
+//! 4. the real app's resident memory after its grid of the 10,000 photos is scrolled end to end (goal: at most
+//!    300 MB), measured on the release binary under Xvfb, scrolled with the mouse wheel through xdotool.
+//!
+//! Run with `cargo bench --bench thumbnails` (needs Debian's adb; part 4 needs xvfb, xdotool and imagemagick
+//! and is left out with a note when they are missing). `PHONEBAK_BENCH_PHOTOS` changes the number of photos.
+
+#[path = "../tests/it/util.rs"]
+#[allow(dead_code)]
+mod util;
+
+use phonebak::device::{Adb, AdbSearch};
+use phonebak::scan::{CancelToken, ScanOptions, scan};
+use phonebak::thumbnails::{HEAD_BYTES, ThumbKey, Thumbnail, ThumbnailService, from_file, from_head, read_heads};
+use phonebak::virtual_phone::sample::SampleOptions;
+use phonebak::virtual_phone::{Config, LinkModel, StorageSource, VirtualPhone};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn photos() -> usize {
+    std::env::var("PHONEBAK_BENCH_PHOTOS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
+}
+
+/// CPU time used by this thread so far.
+fn thread_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+fn main() {
+    let photos = photos();
+    println!("thumbnails of a {photos}-photo sample gallery, usb2 link model (Debian adb, through its server)");
+    let phone = VirtualPhone::start(Config {
+        storage: StorageSource::Sample(SampleOptions { photos, seed: 5, ..SampleOptions::default() }),
+        link: LinkModel::Usb2,
+        ..Config::default()
+    })
+    .expect("start the virtual phone");
+    let server = util::AdbServer::start();
+    server.connect(&phone, "device");
+    let binary = AdbSearch::from_env().find().expect("adb on PATH");
+    let device = Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device");
+    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let mut camera: Vec<_> = gallery
+        .folder("Camera")
+        .expect("a Camera folder")
+        .files
+        .iter()
+        .filter(|f| f.name().ends_with(b".jpg"))
+        .cloned()
+        .collect();
+    // The grid shows the newest first.
+    camera.sort_by_key(|f| std::cmp::Reverse(f.mtime));
+
+    // 1. The first screenful.
+    let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
+    let service = ThumbnailService::start(&device, "BENCH", None, 2, &wake).expect("start");
+    let before = phone.stats();
+    let start = Instant::now();
+    service.request_many(
+        camera
+            .iter()
+            .take(60)
+            .enumerate()
+            .map(|(n, f)| (ThumbKey { path: f.path.clone(), size: f.size, mtime: f.mtime }, n as i64)),
+    );
+    let mut images = 0;
+    for _ in 0..60 {
+        let (_, result) = service.next_finished(Duration::from_secs(30)).expect("a thumbnail");
+        if matches!(result, Ok(Thumbnail::Image(_))) {
+            images += 1;
+        }
+    }
+    let first_60 = start.elapsed().as_secs_f64();
+    let bytes_60 = phone.stats().bytes_to_host - before.bytes_to_host;
+    drop(service);
+    println!(
+        "1. first 60 thumbnails (cold cache, 2 workers): {first_60:.3} s   goal <= 0.5 s: {}   ({images} pictures, {:.1} MB from the phone)",
+        if first_60 <= 0.5 { "met" } else { "MISSED" },
+        bytes_60 as f64 / 1e6
+    );
+
+    // 2. Bytes per thumbnail from the heads alone.
+    let sample: Vec<&[u8]> = camera.iter().skip(60).take(240).map(|f| f.path.as_slice()).collect();
+    let before = phone.stats();
+    let heads = read_heads(&device, &sample, HEAD_BYTES).expect("heads");
+    let bytes = phone.stats().bytes_to_host - before.bytes_to_host;
+    let with_thumb = heads.iter().filter(|h| h.as_deref().and_then(from_head).is_some()).count();
+    println!(
+        "2. bytes from the phone per photo with an EXIF thumbnail: {:.1} KB   goal <= 70 KB: {}   ({with_thumb} of {} photos had one; one command for all)",
+        bytes as f64 / 1e3 / sample.len() as f64,
+        if (bytes as f64 / sample.len() as f64) <= 70_000.0 { "met" } else { "MISSED" },
+        sample.len()
+    );
+
+    // 3. CPU per 12 MP JPEG without an embedded thumbnail.
+    let big = twelve_megapixel_jpeg();
+    let mut best = Duration::MAX;
+    for _ in 0..5 {
+        let cpu = thread_cpu();
+        let thumb = from_file(b"IMG_12MP.jpg", &big).expect("thumbnail");
+        assert!(matches!(thumb, Thumbnail::Image(_)));
+        best = best.min(thread_cpu().saturating_sub(cpu));
+    }
+    println!(
+        "3. CPU per 12 MP JPEG (4000x3000, {:.1} MB) without an EXIF thumbnail: {:.0} ms   goal <= 60 ms: {}",
+        big.len() as f64 / 1e6,
+        best.as_secs_f64() * 1e3,
+        if best.as_secs_f64() <= 0.060 { "met" } else { "MISSED" }
+    );
+    drop(server);
+    drop(phone);
+
+    // 4. The real app's memory after scrolling the whole grid.
+    match app_memory(photos) {
+        Ok((before, after, peak)) => println!(
+            "4. the app's resident memory, {photos} photos: {before:.0} MB with the grid shown, {after:.0} MB after scrolling end to end (peak {peak:.0} MB)   goal <= 300 MB: {}",
+            if after <= 300.0 && peak <= 300.0 { "met" } else { "MISSED" }
+        ),
+        Err(why) => println!("4. left out: {why}"),
+    }
+}
+
+/// A 4000×3000 JPEG of a busy picture (gradients and noise compress like a photo).
+fn twelve_megapixel_jpeg() -> Vec<u8> {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let image = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let n = (seed & 0x1f) as u8;
+        image::Rgb([(x / 16) as u8 ^ n, (y / 12) as u8 ^ n, ((x + y) / 28) as u8 ^ n])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&image).expect("encode");
+    out
+}
+
+/// Resident and peak memory of process `pid`, MB.
+fn memory_of(pid: u32) -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    Some((field("VmRSS:")? / 1024.0, field("VmHWM:")? / 1024.0))
+}
+
+/// Starts the release app under Xvfb with a demo phone of `photos` photos, waits for its grid, scrolls it to the
+/// end with the mouse wheel, and reads its memory: (with the grid shown, after scrolling, peak), MB.
+fn app_memory(photos: usize) -> Result<(f64, f64, f64), String> {
+    use std::io::{BufRead, BufReader};
+    for tool in ["Xvfb", "xdotool", "import"] {
+        if Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().map_or(true, |o| !o.status.success())
+        {
+            return Err(format!("{tool} is not installed"));
+        }
+    }
+    let server = util::AdbServer::start();
+    let mut xvfb = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut line = String::new();
+    BufReader::new(xvfb.stdout.take().expect("stdout")).read_line(&mut line).map_err(|e| e.to_string())?;
+    let display = format!(":{}", line.trim());
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut app = Command::new(env!("CARGO_BIN_EXE_phonebak"))
+        .args(["--demo", "--demo-photos", &photos.to_string()])
+        .env("DISPLAY", &display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let result = (|| {
+        // The grid is up when the app has made thumbnails: wait for the screen to settle with pictures.
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            std::thread::sleep(Duration::from_secs(2));
+            let shot = Command::new("import").args(["-display", &display, "-window", "root", "png:-"]).output();
+            let busy = shot.ok().and_then(|s| image::load_from_memory(&s.stdout).ok()).is_some_and(|img| {
+                let img = img.into_rgb8();
+                let photo_like = (440..1080)
+                    .step_by(4)
+                    .flat_map(|x| (120..740).step_by(4).map(move |y| (x, y)))
+                    .filter(|&(x, y)| {
+                        let p = img.get_pixel(x, y).0;
+                        p.iter().max().copied().unwrap_or(0) - p.iter().min().copied().unwrap_or(0) > 60
+                    })
+                    .count();
+                photo_like > 5000
+            });
+            if busy {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err("the grid never showed".to_string());
+            }
+        }
+        let (before, _) = memory_of(app.id()).ok_or("no /proc entry")?;
+        let xdo = |args: &[&str]| {
+            Command::new("xdotool").args(args).env("DISPLAY", &display).status().map_err(|e| e.to_string())
+        };
+        xdo(&["mousemove", "760", "420"])?;
+        // 10,000 photos are about 2,000 rows of 148 points; a wheel notch scrolls 50 points.
+        let notches = photos / 5 * 148 / 50 + 200;
+        let mut peak: f64 = 0.0;
+        for _ in 0..notches / 100 {
+            xdo(&["click", "--repeat", "100", "--delay", "8", "5"])?;
+            if let Some((rss, _)) = memory_of(app.id()) {
+                peak = peak.max(rss);
+            }
+        }
+        std::thread::sleep(Duration::from_secs(3));
+        let (after, hwm) = memory_of(app.id()).ok_or("no /proc entry")?;
+        let _ = Command::new("import")
+            .args(["-display", &display, "-window", "root", "target/thumbnails-bench-end.png"])
+            .status();
+        Ok((before, after, peak.max(hwm)))
+    })();
+    let _ = app.kill();
+    let _ = app.wait();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    result
+}
