@@ -176,6 +176,21 @@ fn the_demo_phone_flow_backs_up_exactly_the_three_chosen_photos_and_restore_all_
             .is_some_and(|v| v.grid.items().iter().filter(|i| i.badge == phonebak::gui::Badge::BackedUp).count() == 3)
     });
 
+    // A large preview: Enter opens the last clicked photo with its size in pixels, arrows move, Esc closes.
+    harness.get_by_role_and_label(Role::ListBoxOption, &shown[0]).click();
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Enter);
+    step_until(&mut harness, Duration::from_secs(20), "the preview", |h| {
+        h.query_by_label_contains(" pixels").is_some() && h.query_by_role_and_label(Role::Label, &shown[0]).is_some()
+    });
+    harness.key_press(egui::Key::ArrowRight);
+    step_until(&mut harness, Duration::from_secs(20), "the next photo's preview", |h| {
+        h.query_by_role_and_label(Role::Label, &shown[1]).is_some() && h.query_by_label_contains(" pixels").is_some()
+    });
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains(" pixels").is_none(), "Esc did not close the preview");
+
     // Restore all onto an empty phone.
     let (empty_dir, empty) = phone_with_dir(Config {
         model: "Empty Phone".to_string(),
