@@ -6,11 +6,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// A free TCP port on 127.0.0.1 outside adb's emulator range.
+/// A free TCP port on 127.0.0.1 for an adb server, below the kernel's ephemeral range (32768 and up on Linux)
+/// and outside adb's emulator range. Asking the kernel for port 0 would race: the port is free when handed out,
+/// but a virtual phone of another test (which binds port 0) could get the same one before the adb server
+/// binds it. Ports are handed out once per test process, each checked free.
 pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    // Start at a point that differs between processes, so two test binaries running at once rarely meet.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let _ =
+        NEXT.compare_exchange(0, 20_000 + (std::process::id() % 500) as u16 * 20, Ordering::SeqCst, Ordering::SeqCst);
     loop {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
-        if !(5554..=5586).contains(&port) {
+        let port = NEXT.fetch_add(1, Ordering::SeqCst);
+        assert!(port < 32_000, "no free port left below the ephemeral range");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
     }
