@@ -14,4 +14,5 @@ pub mod progress;
 pub mod restore;
 pub mod scan;
 pub mod thumbnails;
+pub mod vault;
 pub mod virtual_phone;

@@ -1,6 +1,6 @@
 //! Carrying out a [`BackupPlan`]: pull, hash, verify against the phone in batches, date, fsync, rename, record.
 
-use super::manifest::{self, Bytes, Journal, ManifestEntry, hex, local_path_of, sync_dir, tmp_dir};
+use super::manifest::{self, Bytes, Journal, ManifestEntry, file_path_in, hex, sync_dir, tmp_dir};
 use super::plan::{BackupPlan, PlannedFile, free_name};
 use super::{BackupError, CancelToken, Phase, Progress, ProgressState};
 use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line, parse_sha256sum};
@@ -83,6 +83,39 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
+/// Where a pulled file's bytes go: to the temp file as they are, or encrypted.
+enum Sink {
+    Plain(BufWriter<File>),
+    Encrypted(age::stream::StreamWriter<BufWriter<File>>),
+}
+
+impl Sink {
+    /// Flushes (and for an encrypted copy writes the last chunk and its tag) and gives the file back.
+    fn finish(self) -> std::io::Result<File> {
+        let buffered = match self {
+            Self::Plain(w) => w,
+            Self::Encrypted(w) => w.finish()?,
+        };
+        buffered.into_inner().map_err(std::io::IntoInnerError::into_error)
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Plain(w) => w.write(buf),
+            Self::Encrypted(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Self::Plain(w) => w.flush(),
+            Self::Encrypted(w) => w.flush(),
+        }
+    }
+}
+
 /// Why one file's pull did not give a copy.
 enum PullFailure {
     /// The file alone failed (gone, unreadable): report it and go on.
@@ -132,12 +165,13 @@ pub fn execute(
         Err(e) => return Err(BackupError::disk("remove the temporary files of the last run", &tmp, e)),
     }
     std::fs::create_dir_all(&tmp).map_err(|e| BackupError::disk("create the folder", &tmp, e))?;
-    let journal_path = manifest::Manifest::journal_path(dest, &plan.manifest.serial);
-    let manifest_path = manifest::Manifest::path(dest, &plan.manifest.serial);
+    let vault = plan.vault.as_deref();
+    let journal_path = manifest::Manifest::journal_path_in(dest, &plan.manifest.serial, vault);
+    let manifest_path = manifest::Manifest::path_in(dest, &plan.manifest.serial, vault);
     // Persist what the journal replayed, and create the manifest on a first run.
     let journal_has_lines = std::fs::metadata(&journal_path).is_ok_and(|m| m.len() > 0);
     if journal_has_lines || !manifest_path.exists() {
-        plan.manifest.save(dest)?;
+        plan.manifest.save_in(dest, vault)?;
     }
     let now = Instant::now();
     let mut run = Run {
@@ -148,7 +182,7 @@ pub fn execute(
         session: None,
         manifest: plan.manifest.clone(),
         taken: plan.manifest.files.iter().map(|f| f.local_path.0.clone()).collect(),
-        journal: Journal::open(dest, &plan.manifest.serial)?,
+        journal: Journal::open(dest, &plan.manifest.serial, plan.vault.clone())?,
         report: BackupReport { unchanged_files: plan.totals.unchanged_files, ..BackupReport::default() },
         unsaved: 0,
         dirty_dirs: BTreeSet::new(),
@@ -368,7 +402,7 @@ impl<'a> Run<'a> {
 
     fn save(&mut self) -> Result<(), BackupError> {
         self.sync_dirty()?;
-        self.manifest.save(&self.plan.dest)?;
+        self.manifest.save_in(&self.plan.dest, self.plan.vault.as_deref())?;
         self.unsaved = 0;
         Ok(())
     }
@@ -388,7 +422,19 @@ impl<'a> Run<'a> {
         self.tmp_counter += 1;
         let tmp = self.tmp_dir.join(format!("{}.part", self.tmp_counter));
         let file = File::create(&tmp).map_err(|e| PullFailure::Stop(BackupError::disk("create a file", &tmp, e)))?;
-        let mut out = HashingWriter { inner: BufWriter::with_capacity(256 * 1024, file), hasher: Sha256::new() };
+        let buffered = BufWriter::with_capacity(256 * 1024, file);
+        let sink = match &self.plan.vault {
+            Some(vault) => match vault.encrypt(buffered) {
+                Ok(writer) => Sink::Encrypted(writer),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(PullFailure::Stop(BackupError::disk("encrypt the copy", &tmp, e)));
+                }
+            },
+            None => Sink::Plain(buffered),
+        };
+        // The hash is of the plaintext: the phone's checksum, and the manifest's, are of the photo itself.
+        let mut out = HashingWriter { inner: sink, hasher: Sha256::new() };
         self.current = Some(path.clone());
         self.phase = Phase::Pulling;
         self.notify(true);
@@ -442,11 +488,13 @@ impl<'a> Run<'a> {
         };
         self.report.bytes_pulled = base + received;
         let sha256 = hex(&out.hasher.finalize_reset());
-        let file = out.inner.into_inner().map_err(|e| {
+        let encrypted = matches!(out.inner, Sink::Encrypted(_));
+        let file = out.inner.finish().map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
-            PullFailure::Stop(BackupError::disk("write the copy", &tmp, e.into_error()))
+            PullFailure::Stop(BackupError::disk("write the copy", &tmp, e))
         })?;
-        if let Err(e) = set_mtime(&file, mtime) {
+        // An encrypted copy shows no date: the manifest keeps it.
+        if !encrypted && let Err(e) = set_mtime(&file, mtime) {
             let _ = std::fs::remove_file(&tmp);
             return Err(PullFailure::Stop(BackupError::disk("write the copy", &tmp, e)));
         }
@@ -456,14 +504,15 @@ impl<'a> Run<'a> {
     /// Moves a verified copy into place and records it.
     fn record(&mut self, p: Pulled<'a>) -> Result<(), BackupError> {
         let dest = self.plan.dest.clone();
+        let vault = self.plan.vault.as_deref();
         let mut local = p.planned.local_path.clone();
-        let mut target = dest.join(local_path_of(&local));
+        let mut target = file_path_in(&dest, &local, vault);
         if std::fs::symlink_metadata(&target).is_ok() {
             // Something appeared there since the plan: never overwrite it.
             self.taken.remove(&local);
-            local = free_name(&dest, &local, &self.taken);
+            local = free_name(&dest, &local, &self.taken, vault);
             self.taken.insert(local.clone());
-            target = dest.join(local_path_of(&local));
+            target = file_path_in(&dest, &local, vault);
         }
         let parent = target.parent().unwrap_or(&dest).to_path_buf();
         std::fs::create_dir_all(&parent).map_err(|e| BackupError::disk("create the folder", &parent, e))?;

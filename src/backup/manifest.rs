@@ -48,11 +48,13 @@
 //!   and the new one is saved beside it (`IMG_1 (2).jpg`).
 
 use super::BackupError;
+use crate::vault::Vault;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The manifest's `format` field.
 pub const FORMAT_NAME: &str = "phonebak-manifest";
@@ -185,6 +187,32 @@ pub fn local_path_of(rel: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(rel).into_owned())
 }
 
+/// Where the file with the manifest's local path `rel` is on disk in the backup folder `dest`: at that path in a
+/// plain backup, under its hashed name in one encrypted with `vault`.
+#[must_use]
+pub fn file_path_in(dest: &Path, rel: &[u8], vault: Option<&Vault>) -> PathBuf {
+    match vault {
+        Some(v) => dest.join(v.object_path(rel)),
+        None => dest.join(local_path_of(rel)),
+    }
+}
+
+/// Opens the copy with the manifest's local path `rel` for reading its plaintext (decrypted as it is read in a
+/// backup encrypted with `vault`; a damaged part fails with `InvalidData` when reached).
+pub fn open_copy(dest: &Path, rel: &[u8], vault: Option<&Vault>) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+    let path = file_path_in(dest, rel, vault);
+    let file = File::open(&path)?;
+    match vault {
+        None => Ok(Box::new(file)),
+        Some(v) => {
+            let reader = v
+                .decrypt(BufReader::with_capacity(256 * 1024, file), &path)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+            Ok(Box::new(reader))
+        }
+    }
+}
+
 /// Why a relative local path is not safe, if it is not.
 #[must_use]
 pub fn unsafe_reason(rel: &[u8]) -> Option<&'static str> {
@@ -253,6 +281,24 @@ impl Manifest {
         state_dir(dest).join(format!("journal-{}.jsonl", file_name_safe(serial)))
     }
 
+    /// Where the manifest of phone `serial` lives in `dest`, encrypted with `vault` or not.
+    #[must_use]
+    pub fn path_in(dest: &Path, serial: &str, vault: Option<&Vault>) -> PathBuf {
+        match vault {
+            Some(v) => state_dir(dest).join(v.manifest_name(serial)),
+            None => Self::path(dest, serial),
+        }
+    }
+
+    /// Where the journal of phone `serial` lives in `dest`, encrypted with `vault` or not.
+    #[must_use]
+    pub fn journal_path_in(dest: &Path, serial: &str, vault: Option<&Vault>) -> PathBuf {
+        match vault {
+            Some(v) => state_dir(dest).join(v.journal_name(serial)),
+            None => Self::journal_path(dest, serial),
+        }
+    }
+
     /// The folder the phone's files go to, relative to the backup folder: `<Model> (<serial>)`.
     #[must_use]
     pub fn device_folder(&self) -> String {
@@ -263,16 +309,31 @@ impl Manifest {
     /// Loads the manifest of phone `serial` from `dest` (with the journal's finished files replayed), or
     /// `None` when there is none yet. Refuses a manifest that names a file outside the backup folder.
     pub fn load(dest: &Path, serial: &str) -> Result<Option<Self>, BackupError> {
-        let path = Self::path(dest, serial);
+        Self::load_in(dest, serial, None)
+    }
+
+    /// Like [`Manifest::load`], for a backup folder encrypted with `vault` (`None`: a plain one; an encrypted
+    /// folder then asks for its password).
+    pub fn load_in(dest: &Path, serial: &str, vault: Option<&Vault>) -> Result<Option<Self>, BackupError> {
+        if vault.is_none() && crate::vault::is_encrypted(dest) {
+            return Err(BackupError::PasswordNeeded { dir: dest.to_path_buf() });
+        }
+        let path = Self::path_in(dest, serial, vault);
         let text = match std::fs::read(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 // A first run that stopped before its first manifest write still has a journal.
                 let mut manifest = Self::new(serial, "");
-                manifest.replay_journal(dest)?;
+                manifest.replay_journal(dest, vault)?;
                 return Ok((!manifest.files.is_empty()).then_some(manifest));
             }
             Err(e) => return Err(BackupError::disk("read the manifest", &path, e)),
+        };
+        let text = match vault {
+            Some(v) => v
+                .unseal(&text, &path)
+                .map_err(|e| BackupError::ManifestUnreadable { detail: e.to_string(), manifest: path.clone() })?,
+            None => text,
         };
         let mut manifest: Self = serde_json::from_slice(&text)
             .map_err(|e| BackupError::ManifestUnreadable { detail: e.to_string(), manifest: path.clone() })?;
@@ -285,14 +346,30 @@ impl Manifest {
         if manifest.version != FORMAT_VERSION {
             return Err(BackupError::ManifestVersion { found: manifest.version, manifest: path });
         }
-        manifest.check_paths(dest, &path)?;
-        manifest.replay_journal(dest)?;
+        if vault.is_some() {
+            // Encrypted files are stored under hashed names: only the paths themselves need checking.
+            if let Some(entry) = manifest.files.iter().find(|e| unsafe_reason(&e.local_path.0).is_some()) {
+                return Err(BackupError::ManifestUnsafe {
+                    local_path: String::from_utf8_lossy(&entry.local_path.0).into_owned(),
+                    why: unsafe_reason(&entry.local_path.0).unwrap_or_default().to_string(),
+                    manifest: path,
+                });
+            }
+        } else {
+            manifest.check_paths(dest, &path)?;
+        }
+        manifest.replay_journal(dest, vault)?;
         Ok(Some(manifest))
     }
 
     /// Loads the manifest of this phone, or starts an empty one.
     pub fn load_or_new(dest: &Path, serial: &str, model: &str) -> Result<Self, BackupError> {
-        let mut manifest = Self::load(dest, serial)?.unwrap_or_else(|| Self::new(serial, model));
+        Self::load_or_new_in(dest, serial, model, None)
+    }
+
+    /// Like [`Manifest::load_or_new`], for a backup folder encrypted with `vault`.
+    pub fn load_or_new_in(dest: &Path, serial: &str, model: &str, vault: Option<&Vault>) -> Result<Self, BackupError> {
+        let mut manifest = Self::load_in(dest, serial, vault)?.unwrap_or_else(|| Self::new(serial, model));
         if manifest.model.is_empty() {
             manifest.model = model.to_string();
         }
@@ -338,8 +415,8 @@ impl Manifest {
     }
 
     /// Adds the journal's finished files that the manifest does not list yet and whose file is on disk.
-    fn replay_journal(&mut self, dest: &Path) -> Result<(), BackupError> {
-        let path = Self::journal_path(dest, &self.serial);
+    fn replay_journal(&mut self, dest: &Path, vault: Option<&Vault>) -> Result<(), BackupError> {
+        let path = Self::journal_path_in(dest, &self.serial, vault);
         let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -349,15 +426,25 @@ impl Manifest {
         let root = dest.canonicalize().map_err(disk("open the backup folder", dest))?;
         for line in BufReader::new(file).split(b'\n') {
             let line = line.map_err(disk("read the journal", &path))?;
+            let line = match vault {
+                // Each line of an encrypted journal is one encrypted record, in hex; a torn one does not open.
+                Some(v) => match unhex(String::from_utf8_lossy(&line).trim()).and_then(|b| v.unseal(&b, &path).ok()) {
+                    Some(plain) => plain,
+                    None => continue,
+                },
+                None => line,
+            };
             let Ok(JournalLine::Finished { file }) = serde_json::from_slice::<JournalLine>(&line) else {
                 continue;
             };
             if known.contains(&file.local_path.0) || unsafe_reason(&file.local_path.0).is_some() {
                 continue;
             }
-            let full = dest.join(local_path_of(&file.local_path.0));
+            let full = file_path_in(dest, &file.local_path.0, vault);
             let inside = full.canonicalize().is_ok_and(|real| real.starts_with(&root));
-            let complete = std::fs::symlink_metadata(&full).is_ok_and(|m| m.is_file() && m.len() == file.size);
+            // An encrypted copy is its plaintext plus age's header and tags.
+            let complete = std::fs::symlink_metadata(&full)
+                .is_ok_and(|m| m.is_file() && if vault.is_some() { m.len() > file.size } else { m.len() == file.size });
             if inside && complete {
                 self.files.push(file);
             }
@@ -368,12 +455,20 @@ impl Manifest {
     /// Writes the manifest atomically into `dest/.phonebak/` and empties the journal (whose finished files
     /// it now lists).
     pub fn save(&self, dest: &Path) -> Result<(), BackupError> {
+        self.save_in(dest, None)
+    }
+
+    /// Like [`Manifest::save`], encrypted with `vault` when given.
+    pub fn save_in(&self, dest: &Path, vault: Option<&Vault>) -> Result<(), BackupError> {
         let dir = state_dir(dest);
         std::fs::create_dir_all(&dir).map_err(disk("create the folder", &dir))?;
-        let path = Self::path(dest, &self.serial);
+        let path = Self::path_in(dest, &self.serial, vault);
         let mut text =
             serde_json::to_vec_pretty(self).map_err(|e| BackupError::disk("write the manifest", &path, e.into()))?;
         text.push(b'\n');
+        if let Some(v) = vault {
+            text = v.seal(&text).map_err(disk("encrypt the manifest", &path))?;
+        }
         let mut tmp = tempfile::Builder::new()
             .prefix(".manifest-")
             .suffix(".tmp")
@@ -383,7 +478,7 @@ impl Manifest {
         tmp.as_file().sync_all().map_err(disk("write the manifest", &path))?;
         tmp.persist(&path).map_err(|e| BackupError::disk("replace the manifest", &path, e.error))?;
         sync_dir(&dir)?;
-        let journal = Self::journal_path(dest, &self.serial);
+        let journal = Self::journal_path_in(dest, &self.serial, vault);
         match File::create(&journal) {
             Ok(f) => f.sync_all().map_err(disk("empty the journal", &journal))?,
             Err(e) => return Err(BackupError::disk("empty the journal", &journal, e)),
@@ -411,18 +506,22 @@ impl Manifest {
 pub(crate) struct Journal {
     file: File,
     path: PathBuf,
+    vault: Option<Arc<Vault>>,
 }
 
 impl Journal {
-    pub(crate) fn open(dest: &Path, serial: &str) -> Result<Self, BackupError> {
-        let path = Manifest::journal_path(dest, serial);
+    pub(crate) fn open(dest: &Path, serial: &str, vault: Option<Arc<Vault>>) -> Result<Self, BackupError> {
+        let path = Manifest::journal_path_in(dest, serial, vault.as_deref());
         let file = OpenOptions::new().create(true).append(true).open(&path).map_err(disk("open the journal", &path))?;
-        Ok(Self { file, path })
+        Ok(Self { file, path, vault })
     }
 
     fn append(&mut self, line: &JournalLine) -> Result<(), BackupError> {
         let mut text =
             serde_json::to_vec(line).map_err(|e| BackupError::disk("write the journal", &self.path, e.into()))?;
+        if let Some(v) = &self.vault {
+            text = hex(&v.seal(&text).map_err(disk("encrypt the journal", &self.path))?).into_bytes();
+        }
         text.push(b'\n');
         self.file.write_all(&text).map_err(disk("write the journal", &self.path))
     }

@@ -17,7 +17,7 @@ mod plan;
 
 pub use execute::{BackupReport, FailedFile, execute};
 pub use manifest::{Manifest, ManifestEntry};
-pub use plan::{BackupPlan, PlanTotals, PlannedFile, SkippedFile, plan, storage_relative};
+pub use plan::{BackupPlan, PlanTotals, PlannedFile, SkippedFile, plan, plan_in, storage_relative};
 pub(crate) use plan::{STORAGE_PREFIXES, with_suffix};
 
 pub use crate::progress::{CancelToken, NoProgress, Phase, Progress, ProgressState};
@@ -122,6 +122,20 @@ pub enum BackupError {
         /// What the phone said.
         detail: String,
     },
+
+    /// The backup folder is encrypted and no password was given.
+    #[error(
+        "The backup in {} is encrypted: give its password (phonebak asks for it, or reads PHONEBAK_PASSWORD).",
+        dir.display()
+    )]
+    PasswordNeeded {
+        /// The backup folder.
+        dir: PathBuf,
+    },
+
+    /// The encrypted backup's key could not be opened, or an encrypted file is damaged.
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
 
     /// The user cancelled.
     #[error(

@@ -1,6 +1,6 @@
 //! What a backup run will do, worked out from the scan and the manifest without touching the phone.
 
-use super::manifest::{Manifest, local_path_of, unsafe_reason};
+use super::manifest::{Manifest, file_path_in, unsafe_reason};
 use crate::scan::MediaFile;
 use std::collections::HashSet;
 use std::fmt;
@@ -82,6 +82,8 @@ pub struct BackupPlan {
     pub totals: PlanTotals,
     /// The manifest the plan was made against; [`super::execute`] adds to it.
     pub manifest: Manifest,
+    /// The backup folder's key, when it is encrypted.
+    pub vault: Option<std::sync::Arc<crate::vault::Vault>>,
 }
 
 impl BackupPlan {
@@ -105,9 +107,14 @@ pub(crate) fn with_suffix(rel: &[u8], n: u32) -> Vec<u8> {
 }
 
 /// The first of `rel`, `rel (2)`, `rel (3)`... that is neither taken nor on disk.
-pub(crate) fn free_name(dest: &Path, rel: &[u8], taken: &HashSet<Vec<u8>>) -> Vec<u8> {
+pub(crate) fn free_name(
+    dest: &Path,
+    rel: &[u8],
+    taken: &HashSet<Vec<u8>>,
+    vault: Option<&crate::vault::Vault>,
+) -> Vec<u8> {
     let free = |candidate: &[u8]| {
-        !taken.contains(candidate) && std::fs::symlink_metadata(dest.join(local_path_of(candidate))).is_err()
+        !taken.contains(candidate) && std::fs::symlink_metadata(file_path_in(dest, candidate, vault)).is_err()
     };
     if free(rel) {
         return rel.to_vec();
@@ -127,6 +134,17 @@ pub(crate) fn free_name(dest: &Path, rel: &[u8], taken: &HashSet<Vec<u8>>) -> Ve
 /// that the manifest lists or that exists on disk.
 #[must_use]
 pub fn plan(files: &[MediaFile], dest: &Path, manifest: &Manifest) -> BackupPlan {
+    plan_in(files, dest, manifest, None)
+}
+
+/// Like [`plan`], for a backup folder encrypted with `vault` (its files are stored under hashed names).
+#[must_use]
+pub fn plan_in(
+    files: &[MediaFile],
+    dest: &Path,
+    manifest: &Manifest,
+    vault: Option<std::sync::Arc<crate::vault::Vault>>,
+) -> BackupPlan {
     let device_folder = manifest.device_folder();
     let index = manifest.by_phone_path();
     let mut taken: HashSet<Vec<u8>> = manifest.files.iter().map(|f| f.local_path.0.clone()).collect();
@@ -139,6 +157,7 @@ pub fn plan(files: &[MediaFile], dest: &Path, manifest: &Manifest) -> BackupPlan
         skipped: Vec::new(),
         totals: PlanTotals::default(),
         manifest: manifest.clone(),
+        vault,
     };
     let mut seen: HashSet<&[u8]> = HashSet::new();
     for file in files {
@@ -168,7 +187,7 @@ pub fn plan(files: &[MediaFile], dest: &Path, manifest: &Manifest) -> BackupPlan
             out.skipped.push(SkippedFile { file: file.clone(), reason: format!("its backup path is unsafe: {why}") });
             continue;
         }
-        let local_path = free_name(dest, &wanted, &taken);
+        let local_path = free_name(dest, &wanted, &taken, out.vault.as_deref());
         taken.insert(local_path.clone());
         let previous = versions.and_then(|v| v.last()).map(|v| v.local_path.0.clone());
         out.totals.files_to_copy += 1;

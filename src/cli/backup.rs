@@ -32,6 +32,10 @@ pub struct Args {
     /// Back up only files modified on or after this day (YYYY-MM-DD, UTC).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     since: Option<i64>,
+    /// Encrypt the backup with a password (asked, or `PHONEBAK_PASSWORD`). Only for an empty or encrypted folder;
+    /// later runs into an encrypted folder stay encrypted and ask for the password, with or without this.
+    #[arg(long)]
+    encrypt: bool,
     /// Print what would be copied, and copy nothing.
     #[arg(long)]
     dry_run: bool,
@@ -147,10 +151,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let device = pick_device(args.device.as_deref())?;
     let info = device.info()?;
     tracing::info!(serial = info.serial, model = info.model, dest = %args.to.display(), "backup started");
+    let vault = super::common::open_folder(&args.to, args.encrypt && !args.dry_run)?;
     let gallery = scan_gallery(&device, &cancel, !args.json)?;
     let files = choose(&gallery, &args.folder, args.since)?;
-    let manifest = Manifest::load_or_new(&args.to, &info.serial, &info.model)?;
-    let plan = backup::plan(&files, &args.to, &manifest);
+    let manifest = Manifest::load_or_new_in(&args.to, &info.serial, &info.model, vault.as_deref())?;
+    let plan = backup::plan_in(&files, &args.to, &manifest, vault);
     tracing::info!(
         files = plan.totals.files_to_copy,
         bytes = plan.totals.bytes_to_copy,
@@ -179,7 +184,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             human_bytes(report.bytes_copied),
             report.elapsed.as_secs_f64(),
             report.unchanged_files,
-            plan.dest.join(&plan.device_folder).display()
+            if plan.vault.is_some() {
+                format!("{} (encrypted)", plan.dest.display())
+            } else {
+                plan.dest.join(&plan.device_folder).display().to_string()
+            }
         );
         if !report.failed.is_empty() {
             let _ = writeln!(

@@ -32,6 +32,52 @@ pub fn cancel_on_ctrl_c(kept: &'static str) -> anyhow::Result<CancelToken> {
     Ok(cancel)
 }
 
+/// The password of an encrypted backup: `PHONEBAK_PASSWORD` when set (for scripts), else asked on the
+/// terminal without echo. With `new`, asked twice, and a short one gets a hint.
+pub fn password(new: bool) -> anyhow::Result<crate::vault::SecretString> {
+    if let Some(p) = std::env::var_os("PHONEBAK_PASSWORD").filter(|p| !p.is_empty()) {
+        let p = p.into_string().map_err(|_| anyhow::anyhow!("PHONEBAK_PASSWORD is not valid UTF-8"))?;
+        return Ok(crate::vault::SecretString::from(p));
+    }
+    let first = rpassword::prompt_password(if new {
+        "Choose a password for the encrypted backup: "
+    } else {
+        "Password of the encrypted backup: "
+    })
+    .context("Could not read the password (set PHONEBAK_PASSWORD when there is no terminal)")?;
+    if first.is_empty() {
+        bail!("The password is empty.");
+    }
+    if new {
+        if let Some(hint) = crate::vault::strength_hint(&first) {
+            eprintln!("{hint}");
+        }
+        let again = rpassword::prompt_password("Type it again: ").context("Could not read the password")?;
+        if again != first {
+            bail!("The two passwords differ; nothing was written. Run the command again.");
+        }
+    }
+    Ok(crate::vault::SecretString::from(first))
+}
+
+/// Opens the backup folder `dest` for a run: its key when it is encrypted (asking the password), a new key
+/// when `encrypt` asks for one and the folder has no backup yet, nothing for a plain backup.
+pub fn open_folder(dest: &std::path::Path, encrypt: bool) -> anyhow::Result<Option<Arc<crate::vault::Vault>>> {
+    if crate::vault::is_encrypted(dest) {
+        return Ok(Some(Arc::new(crate::vault::Vault::open(dest, &password(false)?)?)));
+    }
+    if !encrypt {
+        return Ok(None);
+    }
+    if crate::vault::holds_plain_backup(dest) {
+        bail!(
+            "{} already holds a plain (unencrypted) backup. Choose an empty folder for an encrypted backup.",
+            dest.display()
+        );
+    }
+    Ok(Some(Arc::new(crate::vault::Vault::create(dest, &password(true)?)?)))
+}
+
 /// Finds adb and picks the phone to work with: `serial` when given, else the only ready phone. With no ready
 /// phone the error lists every phone with what to do; with several it names them all.
 pub fn pick_device(serial: Option<&str>) -> anyhow::Result<Device> {

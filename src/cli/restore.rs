@@ -177,7 +177,8 @@ fn report_text(report: &RestoreReport) -> String {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let cancel = cancel_on_ctrl_c("restored files are kept")?;
     // The backup is read (and checked) before the phone is touched.
-    let backup = restore::open_backup(&args.from)?;
+    let vault = super::common::open_folder(&args.from, false)?;
+    let backup = restore::open_backup_in(&args.from, vault.clone())?;
     let device = pick_device(args.device.as_deref())?;
     let info = device.info()?;
     let phone = backup.phone(args.backup_of.as_deref(), Some(&info.serial))?;
@@ -190,7 +191,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         files = selected.len(),
         "restore started"
     );
-    let plan = restore::plan(&args.from, &phone.serial, selected, &device, &crate::progress::NoProgress, &cancel)?;
+    let plan =
+        restore::plan_in(&args.from, vault, &phone.serial, selected, &device, &crate::progress::NoProgress, &cancel)?;
     print_plan(args.json, || plan_json(&plan), || plan_text(&plan, args.dry_run))?;
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);

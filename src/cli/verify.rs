@@ -22,6 +22,19 @@ pub struct Args {
     json: bool,
 }
 
+/// The serials of the manifests of an encrypted backup folder (each decrypted to read its serial).
+fn encrypted_serials(dir: &Path, vault: &crate::vault::Vault) -> anyhow::Result<Vec<String>> {
+    let mut serials = Vec::new();
+    for path in crate::vault::manifest_files(dir) {
+        let bytes = std::fs::read(&path).with_context(|| format!("Could not read {}", path.display()))?;
+        let parsed: Manifest = serde_json::from_slice(&vault.unseal(&bytes, &path)?).with_context(|| {
+            format!("The manifest cannot be read; restore it from a good copy. Manifest: {}", path.display())
+        })?;
+        serials.push(parsed.serial);
+    }
+    Ok(serials)
+}
+
 /// What one file's check found.
 enum Finding {
     Ok,
@@ -30,8 +43,18 @@ enum Finding {
 }
 
 /// The manifests in `dir/.phonebak/`, each loaded (and checked) by its serial.
-fn manifests(dir: &Path) -> anyhow::Result<Vec<Manifest>> {
+fn manifests(dir: &Path, vault: Option<&crate::vault::Vault>) -> anyhow::Result<Vec<Manifest>> {
     let state = manifest::state_dir(dir);
+    if let Some(vault) = vault {
+        let mut out = Vec::new();
+        for serial in encrypted_serials(dir, vault)? {
+            out.extend(Manifest::load_in(dir, &serial, Some(vault))?);
+        }
+        if out.is_empty() {
+            bail!("The encrypted backup in {} holds no manifest yet.", dir.display());
+        }
+        return Ok(out);
+    }
     let entries = std::fs::read_dir(&state).with_context(|| {
         format!(
             "No phonebak backup here: could not open {}. Give the folder you backed up into with \
@@ -68,11 +91,13 @@ fn manifests(dir: &Path) -> anyhow::Result<Vec<Manifest>> {
     Ok(out)
 }
 
-fn check(dir: &Path, entry: &ManifestEntry) -> Finding {
-    let path = dir.join(manifest::local_path_of(&entry.local_path.0));
-    let mut file = match std::fs::File::open(&path) {
+fn check(dir: &Path, entry: &ManifestEntry, vault: Option<&crate::vault::Vault>) -> Finding {
+    let mut file = match manifest::open_copy(dir, &entry.local_path.0, vault) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Finding::Missing,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return Finding::Corrupt(format!("cannot be decrypted ({e})"));
+        }
         Err(e) => return Finding::Corrupt(format!("cannot be read ({e})")),
     };
     let mut hasher = Sha256::new();
@@ -86,6 +111,7 @@ fn check(dir: &Path, entry: &ManifestEntry) -> Finding {
                 size += n as u64;
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if vault.is_some() => return Finding::Corrupt(format!("cannot be decrypted ({e})")),
             Err(e) => return Finding::Corrupt(format!("cannot be read ({e})")),
         }
     }
@@ -101,13 +127,14 @@ fn check(dir: &Path, entry: &ManifestEntry) -> Finding {
 
 /// Runs `phonebak verify`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let manifests = manifests(&args.dir)?;
+    let vault = super::common::open_folder(&args.dir, false)?;
+    let manifests = manifests(&args.dir, vault.as_deref())?;
     let (mut ok, mut missing, mut corrupt, mut bytes) = (0u64, 0u64, 0u64, 0u64);
     let mut out = std::io::stdout().lock();
     for m in &manifests {
         for entry in &m.files {
             let local = lossy(&entry.local_path.0);
-            let (kind, why) = match check(&args.dir, entry) {
+            let (kind, why) = match check(&args.dir, entry, vault.as_deref()) {
                 Finding::Ok => {
                     ok += 1;
                     bytes += entry.size;

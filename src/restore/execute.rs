@@ -4,12 +4,11 @@
 use super::plan::{MAX_COMMAND_BYTES, PlannedRestore, RestorePlan, command_chunks, free_name, phone_sha256};
 use super::{RestoreError, STORAGE_ROOT, TEMP_PREFIX, TEMP_SUFFIX, batch_commands, join_path, split_path};
 use crate::backup::FailedFile;
-use crate::backup::manifest::{hex, local_path_of};
+use crate::backup::manifest::{file_path_in, hex, open_copy};
 use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line};
 use crate::progress::{CancelToken, Counts, Phase, Progress, ProgressState};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashSet, VecDeque};
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::time::{Duration, Instant};
 
@@ -375,9 +374,10 @@ impl<'a> Run<'a> {
     /// it is read.
     fn push(&mut self, planned: &'a PlannedRestore) -> Result<Pushed<'a>, PushFailure> {
         let entry = &planned.selected.entry;
-        let local = self.plan.backup_dir.join(local_path_of(&entry.local_path.0));
+        let vault = self.plan.vault.as_deref();
+        let local = file_path_in(&self.plan.backup_dir, &entry.local_path.0, vault);
         let file = match std::fs::symlink_metadata(&local) {
-            Ok(m) if m.is_file() => File::open(&local),
+            Ok(m) if m.is_file() => open_copy(&self.plan.backup_dir, &entry.local_path.0, vault),
             Ok(_) => return Err(PushFailure::File("its copy in the backup is not a regular file".to_string())),
             Err(e) => Err(e),
         }

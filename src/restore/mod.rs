@@ -26,8 +26,8 @@ mod plan;
 mod select;
 
 pub use execute::{RestoreReport, RestoredFile, execute};
-pub use plan::{PlannedRestore, RestorePlan, RestoreTotals, plan};
-pub use select::{Backup, BackupPhone, Selected, Selection, open_backup, phone_target, select};
+pub use plan::{PlannedRestore, RestorePlan, RestoreTotals, plan, plan_in};
+pub use select::{Backup, BackupPhone, Selected, Selection, open_backup, open_backup_in, phone_target, select};
 
 use crate::backup::BackupError;
 use crate::device::DeviceError;

@@ -4,7 +4,7 @@
 
 use super::select::Selected;
 use super::{RestoreError, TEMP_PREFIX, is_temp_name, join_path, split_path};
-use crate::backup::manifest::local_path_of;
+use crate::backup::manifest::file_path_in;
 use crate::device::{Device, DeviceError, command_line, parse_sha256sum, quote};
 use crate::progress::{CancelToken, Phase, Progress, ProgressState};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -51,6 +51,8 @@ pub struct RestoreTotals {
 /// What a restore will do. Print it (`Display`) for a dry run; give it to [`super::execute`] to do it.
 #[derive(Debug, Clone)]
 pub struct RestorePlan {
+    /// The key of an encrypted backup.
+    pub vault: Option<std::sync::Arc<crate::vault::Vault>>,
     /// The backup folder.
     pub backup_dir: PathBuf,
     /// The phone the backup was made of.
@@ -90,8 +92,23 @@ pub fn plan(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestorePlan, RestoreError> {
+    plan_in(backup_dir, None, source_serial, selected, device, progress, cancel)
+}
+
+/// Like [`plan`], from a backup folder encrypted with `vault`.
+pub fn plan_in(
+    backup_dir: &Path,
+    vault: Option<std::sync::Arc<crate::vault::Vault>>,
+    source_serial: &str,
+    selected: Vec<Selected>,
+    device: &Device,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RestorePlan, RestoreError> {
     let info = device.info().map_err(|e| RestoreError::stop(e, 0))?;
+    let encrypted = vault.is_some();
     let mut out = RestorePlan {
+        vault,
         backup_dir: backup_dir.to_path_buf(),
         source_serial: source_serial.to_string(),
         to_push: Vec::new(),
@@ -106,9 +123,12 @@ pub fn plan(
     // The copies must be in the backup folder, whole.
     let mut wanted = Vec::with_capacity(selected.len());
     for s in selected {
-        let local = backup_dir.join(local_path_of(&s.entry.local_path.0));
+        let local = file_path_in(backup_dir, &s.entry.local_path.0, out.vault.as_deref());
         match std::fs::symlink_metadata(&local) {
-            Ok(m) if m.is_file() && m.len() == s.entry.size => wanted.push(s),
+            // An encrypted copy is its plaintext plus age's header and tags.
+            Ok(m) if m.is_file() && (m.len() == s.entry.size || (encrypted && m.len() > s.entry.size)) => {
+                wanted.push(s);
+            }
             Ok(m) if m.is_file() => {
                 let why = format!(
                     "its copy in the backup has {} bytes, not {} as recorded: it is damaged (run `phonebak verify`)",

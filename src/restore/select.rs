@@ -23,6 +23,8 @@ pub struct BackupPhone {
 /// A backup folder and the phones it holds.
 #[derive(Debug, Clone)]
 pub struct Backup {
+    /// The key of an encrypted backup (`None` for a plain one).
+    pub vault: Option<std::sync::Arc<crate::vault::Vault>>,
     /// The folder.
     pub dir: PathBuf,
     /// The phones backed up in it, by serial.
@@ -32,9 +34,34 @@ pub struct Backup {
 /// Reads the backup folder `dir`: every phone's manifest in `dir/.phonebak/`. Refuses a manifest that names a
 /// file outside the folder, and a folder without any backup.
 pub fn open_backup(dir: &Path) -> Result<Backup, RestoreError> {
+    open_backup_in(dir, None)
+}
+
+/// Like [`open_backup`], for a backup folder encrypted with `vault` (`None`: a plain one; an encrypted one
+/// then asks for its password).
+pub fn open_backup_in(dir: &Path, vault: Option<std::sync::Arc<crate::vault::Vault>>) -> Result<Backup, RestoreError> {
     #[derive(serde::Deserialize)]
     struct Head {
         serial: String,
+    }
+    if let Some(v) = &vault {
+        let mut serials = Vec::new();
+        for path in crate::vault::manifest_files(dir) {
+            let bytes =
+                std::fs::read(&path).map_err(|e| crate::backup::BackupError::disk("read the manifest", &path, e))?;
+            let plain = v.unseal(&bytes, &path).map_err(|e| crate::backup::BackupError::ManifestUnreadable {
+                detail: e.to_string(),
+                manifest: path.clone(),
+            })?;
+            let head: Head = serde_json::from_slice(&plain).map_err(|e| {
+                crate::backup::BackupError::ManifestUnreadable { detail: e.to_string(), manifest: path.clone() }
+            })?;
+            serials.push(head.serial);
+        }
+        return phones_of(dir, serials, vault);
+    }
+    if crate::vault::is_encrypted(dir) {
+        return Err(crate::backup::BackupError::PasswordNeeded { dir: dir.to_path_buf() }.into());
     }
     let state = manifest::state_dir(dir);
     let entries = match std::fs::read_dir(&state) {
@@ -59,11 +86,20 @@ pub fn open_backup(dir: &Path) -> Result<Backup, RestoreError> {
         })?;
         serials.push(head.serial);
     }
+    phones_of(dir, serials, None)
+}
+
+/// The backed-up phones with these serials (each manifest loaded and checked).
+fn phones_of(
+    dir: &Path,
+    mut serials: Vec<String>,
+    vault: Option<std::sync::Arc<crate::vault::Vault>>,
+) -> Result<Backup, RestoreError> {
     serials.sort();
     serials.dedup();
     let mut phones = Vec::new();
     for serial in serials {
-        let Some(manifest) = Manifest::load(dir, &serial)? else { continue };
+        let Some(manifest) = Manifest::load_in(dir, &serial, vault.as_deref())? else { continue };
         let newest = newest_versions(&manifest);
         phones.push(BackupPhone {
             serial: manifest.serial.clone(),
@@ -76,7 +112,7 @@ pub fn open_backup(dir: &Path) -> Result<Backup, RestoreError> {
     if phones.is_empty() {
         return Err(RestoreError::NoBackup { dir: dir.to_path_buf() });
     }
-    Ok(Backup { dir: dir.to_path_buf(), phones })
+    Ok(Backup { dir: dir.to_path_buf(), phones, vault })
 }
 
 impl Backup {

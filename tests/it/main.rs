@@ -7,6 +7,7 @@ mod cli;
 mod cli_backup;
 mod cli_restore;
 mod device;
+mod encrypted;
 mod gui;
 mod protocol;
 mod restore;
