@@ -7,10 +7,12 @@
 //! 3. listing (the gallery scan) of a 10,000-photo sample gallery (goal ≤ 1 s);
 //! 4. restore of the backup of (1) onto an empty phone vs `adb push` of the same folder (goal ≥ 1.0×; the
 //!    restore also checks every file on the phone, renames without overwriting and indexes the gallery);
-//! 5. round trips (link turnarounds, sync requests, shell commands) per file for each.
+//! 5. round trips (link turnarounds, sync requests, shell commands) per file for each;
+//! 6. in (1), the same backup into a password-encrypted folder (age) beside the plain one (goal ≥ 0.95× the
+//!    plain backup's throughput).
 //!
 //! Run with `cargo bench --bench engine` (needs Debian's adb). `PHONEBAK_BENCH_ROUNDS` (default 2) repeats
-//! (1) and (4); the best round of each is compared.
+//! (1) and (4); the best round of each is compared. `PHONEBAK_BENCH_ONLY=backup` runs (1) alone.
 
 #[path = "../tests/it/util.rs"]
 #[allow(dead_code)]
@@ -62,8 +64,8 @@ fn best(runs: &[Measured]) -> &Measured {
     runs.iter().min_by(|a, b| a.secs.total_cmp(&b.secs)).expect("a run")
 }
 
-/// (1) First backup of the camera folder vs `adb pull -a`, alternating, `rounds` times.
-fn backup_vs_adb_pull(photos: usize, rounds: usize) -> (Vec<Measured>, Vec<Measured>) {
+/// (1) First backup of the camera folder vs `adb pull -a`, and encrypted, alternating, `rounds` times.
+fn backup_vs_adb_pull(photos: usize, rounds: usize) -> (Vec<Measured>, Vec<Measured>, Vec<Measured>) {
     let server = util::AdbServer::start();
     let phone = VirtualPhone::start(Config {
         storage: StorageSource::Sample(SampleOptions { photos, seed: 5, huge_video: false }),
@@ -76,7 +78,7 @@ fn backup_vs_adb_pull(photos: usize, rounds: usize) -> (Vec<Measured>, Vec<Measu
     let camera = camera_files(&device);
     let bytes: u64 = camera.iter().map(|f| f.size).sum();
     let files = camera.len() as u64;
-    let (mut adb, mut ours) = (Vec::new(), Vec::new());
+    let (mut adb, mut ours, mut encrypted) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         // Into a real folder: adb unlinks its destination, so /dev/null would be replaced by a regular file.
         let into = tempfile::tempdir().expect("pull folder");
@@ -98,8 +100,22 @@ fn backup_vs_adb_pull(photos: usize, rounds: usize) -> (Vec<Measured>, Vec<Measu
         assert!(report.failed.is_empty(), "{:?}", report.failed);
         assert_eq!(report.bytes_copied, bytes);
         ours.push(between(&before, &phone.stats(), secs, bytes, files));
+        drop(dest);
+
+        // Encrypted: the key is made first (scrypt takes a second by design), then the same backup is timed.
+        let dest = tempfile::tempdir().expect("backup folder");
+        let password = phonebak::vault::SecretString::from("bench password".to_string());
+        let vault = std::sync::Arc::new(phonebak::vault::Vault::create(dest.path(), &password).expect("vault"));
+        let before = phone.stats();
+        let start = Instant::now();
+        let manifest = Manifest::load_or_new_in(dest.path(), "VIRT0001", "Pixel 7", Some(&vault)).expect("manifest");
+        let plan = backup::plan_in(&camera, dest.path(), &manifest, Some(vault));
+        let report = backup::execute(&plan, &device, &NoProgress, &CancelToken::new()).expect("backup");
+        let secs = start.elapsed().as_secs_f64();
+        assert!(report.failed.is_empty(), "{:?}", report.failed);
+        encrypted.push(between(&before, &phone.stats(), secs, bytes, files));
     }
-    (adb, ours)
+    (adb, ours, encrypted)
 }
 
 /// (1b) The same with many small files (WhatsApp-sized, 150 kB): what each file costs beyond its bytes.
@@ -201,13 +217,22 @@ fn main() {
     // At least 1 GiB of camera photos: the sample camera folder averages ~3.4 MB a file.
     let photos = 320;
 
-    let (adb, ours) = backup_vs_adb_pull(photos, rounds);
+    let (adb, ours, encrypted) = backup_vs_adb_pull(photos, rounds);
     println!("\n1. First backup of the camera folder (best of {rounds})");
     header();
     row("adb pull -a", best(&adb), "");
     row("phonebak backup (verified)", best(&ours), ">= 1.0x adb");
+    row("phonebak backup, encrypted", best(&encrypted), ">= 0.95x plain");
     println!("   ratio {:.3}x adb pull (each round: {})", best(&ours).mbps() / best(&adb).mbps(), ratios(&adb, &ours));
+    println!(
+        "   encrypted: {:.3}x the plain backup (each round: {})",
+        best(&encrypted).mbps() / best(&ours).mbps(),
+        ratios(&ours, &encrypted)
+    );
     assert!(best(&ours).bytes >= 1 << 30, "less than 1 GiB: raise the photo count");
+    if std::env::var("PHONEBAK_BENCH_ONLY").is_ok_and(|v| v == "backup") {
+        return;
+    }
 
     let (adb, ours) = small_files_vs_adb_pull(2_000);
     println!("\n1b. First backup of 2,000 files of 150 kB");

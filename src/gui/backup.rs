@@ -47,6 +47,7 @@ impl BackedUp {
 
 /// What the Backup screen shows.
 #[derive(Debug, Default)]
+#[allow(clippy::struct_excessive_bools)] // Independent facts the screen shows, not a state machine.
 pub struct BackupView {
     /// The phone's name.
     pub phone: String,
@@ -70,6 +71,14 @@ pub struct BackupView {
     pub dest_error: Option<String>,
     /// What "new" means.
     pub new_means: NewMeans,
+    /// The backup folder is encrypted.
+    pub encrypted: bool,
+    /// It is encrypted and its password has not been given yet.
+    pub locked: bool,
+    /// The backup folder holds no backup yet (encryption can be chosen).
+    pub fresh: bool,
+    /// "Encrypt this backup with a password" is ticked (for a fresh folder).
+    pub encrypt_new: bool,
     /// The running backup.
     pub job: Option<Job>,
     /// How the last backup ended.
@@ -205,6 +214,8 @@ pub enum BackupCommand {
     Settings,
     /// The Restore screen.
     Restore,
+    /// Ask the password of the encrypted backup folder.
+    Unlock,
 }
 
 /// Draws the Backup screen.
@@ -240,11 +251,23 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
         if let Some(e) = &view.dest_error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
+        if view.locked {
+            ui.horizontal(|ui| {
+                ui.label("This backup folder is encrypted.");
+                if ui.button("Unlock…").clicked() {
+                    command = Some(BackupCommand::Unlock);
+                }
+            });
+        } else if view.encrypted {
+            ui.weak("Encrypted backup (age); the password is needed to read it.");
+        } else if view.fresh && view.dest.is_some() && view.job.is_none() {
+            ui.checkbox(&mut view.encrypt_new, "Encrypt this backup with a password");
+        }
         if view.scanning.is_none() && view.error.is_none() && !view.folders.is_empty() {
             ui.horizontal(|ui| {
                 ui.label(view.summary());
                 let files = view.to_back_up();
-                let ready = view.dest.is_some() && view.job.is_none() && !files.is_empty();
+                let ready = view.dest.is_some() && view.job.is_none() && !files.is_empty() && !view.locked;
                 let text = egui::RichText::new("Back up").size(18.0).strong();
                 let button = ui.add_enabled(ready, egui::Button::new(text).min_size(egui::vec2(120.0, 32.0)));
                 if button.clicked() {

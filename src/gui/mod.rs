@@ -13,6 +13,7 @@ mod backup;
 mod connect;
 mod grid;
 mod job;
+mod password;
 mod restore;
 mod settings;
 
@@ -20,6 +21,7 @@ pub use backup::{BackedUp, BackupCommand, BackupView, backup_ui};
 pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
 pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};
+pub use password::{PasswordCommand, PasswordFor, PasswordPrompt, password_ui};
 pub use restore::{RestoreCommand, RestoreView, restore_ui};
 pub use settings::{NewMeans, Settings, SettingsCommand, settings_path, settings_ui, thumbnail_cache_dir};
 
@@ -31,7 +33,7 @@ use crate::thumbnails::{PictureKind, ThumbKey, ThumbnailService};
 use crate::virtual_phone::sample::SampleOptions;
 use crate::virtual_phone::{Config, LinkModel, StorageSource, VirtualPhone};
 pub use eframe::egui;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,7 +77,9 @@ enum Event {
     /// The gallery scan of the open phone ended (with the phone's own serial, which backups are filed under).
     Scanned(Result<(crate::scan::Gallery, String), String>),
     /// What the backup folder holds of the open phone.
-    BackedUp { dest: PathBuf, result: Result<BackedUp, String> },
+    BackedUp { dest: PathBuf, result: Result<FolderState, String> },
+    /// An encrypted backup's key was opened or made (or why not).
+    Unlocked { purpose: PasswordFor, result: Result<Arc<crate::vault::Vault>, String> },
     /// The folder dialog closed (with a folder, or cancelled).
     FolderChosen(Purpose, Option<PathBuf>),
     /// A backup or restore moved on.
@@ -90,6 +94,17 @@ enum Event {
     Preview(ThumbKey, Result<crate::thumbnails::Preview, String>),
     /// The thumbnail cache's size on disk.
     CacheSize(u64),
+}
+
+/// What a backup folder is, for the Backup screen.
+#[derive(Debug, Clone, Default)]
+pub struct FolderState {
+    /// What it holds of the open phone (`None` while it is encrypted and locked).
+    pub backed_up: Option<BackedUp>,
+    /// It is encrypted.
+    pub encrypted: bool,
+    /// It holds no backup yet.
+    pub fresh: bool,
 }
 
 /// Which screen shows.
@@ -209,6 +224,10 @@ pub struct App {
     cache_used: Option<u64>,
     /// Open this phone as soon as adb lists it ready (the demo phone with `--demo`).
     open_when_ready: Option<String>,
+    /// The opened keys of encrypted backup folders (kept in memory while the app runs).
+    vaults: HashMap<PathBuf, Arc<crate::vault::Vault>>,
+    /// The password dialog.
+    password: Option<PasswordPrompt>,
 }
 
 /// Everything a screen can ask for, carried out in [`App::logic`].
@@ -222,6 +241,7 @@ enum Command {
     ClosePreview,
     KeepRunning,
     StopAndClose,
+    Password(PasswordCommand),
 }
 
 impl App {
@@ -258,6 +278,8 @@ impl App {
             dialog_open: false,
             cache_used: None,
             open_when_ready: None,
+            vaults: HashMap::new(),
+            password: None,
         };
         app.watch_devices()?;
         app.prune_cache(None);
@@ -328,13 +350,22 @@ impl App {
         self.settings.restore_folder = Some(dir.clone());
         self.save_settings();
         self.restore.folder = Some(dir.clone());
-        self.restore.opening = true;
         self.restore.error = None;
         self.restore.outcome = None;
+        let vault = self.vaults.get(&dir).cloned();
+        self.restore.locked = vault.is_none() && crate::vault::is_encrypted(&dir);
+        if self.restore.locked {
+            self.restore.backup = None;
+            self.restore.folders.clear();
+            self.restore.grid.set_items(Vec::new());
+            self.password = Some(PasswordPrompt::new(PasswordFor::Unlock { dir, restore: true }));
+            return;
+        }
+        self.restore.opening = true;
         let tx = self.events_tx.clone();
         let ctx = self.ctx.clone();
         Self::spawn("open-backup", move || {
-            let opened = crate::restore::open_backup(&dir).map_err(|e| e.to_string());
+            let opened = crate::restore::open_backup_in(&dir, vault).map_err(|e| e.to_string());
             let _ = tx.send(Event::BackupOpened(dir, opened));
             ctx.request_repaint();
         });
@@ -488,12 +519,21 @@ impl App {
             return;
         }
         let serial = view.phone_serial.clone();
+        let vault = self.vaults.get(&dest).cloned();
         let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
         Self::spawn("backup-folder", move || {
-            let result = match Manifest::load(&dest, &serial) {
-                Ok(Some(manifest)) => Ok(BackedUp::of(&manifest)),
-                Ok(None) => Ok(BackedUp::default()),
-                Err(e) => Err(e.to_string()),
+            let encrypted = crate::vault::is_encrypted(&dest);
+            let fresh = !encrypted && !crate::vault::holds_plain_backup(&dest);
+            let result = if encrypted && vault.is_none() {
+                Ok(FolderState { backed_up: None, encrypted, fresh })
+            } else {
+                match Manifest::load_in(&dest, &serial, vault.as_deref()) {
+                    Ok(Some(manifest)) => {
+                        Ok(FolderState { backed_up: Some(BackedUp::of(&manifest)), encrypted, fresh })
+                    }
+                    Ok(None) => Ok(FolderState { backed_up: Some(BackedUp::default()), encrypted, fresh }),
+                    Err(e) => Err(e.to_string()),
+                }
             };
             let _ = tx.send(Event::BackedUp { dest, result });
             ctx.request_repaint();
@@ -535,6 +575,17 @@ impl App {
         if files.is_empty() {
             return;
         }
+        let vault = self.vaults.get(&dest).cloned();
+        if vault.is_none() && (view.encrypted || (view.encrypt_new && view.fresh)) {
+            // The password first: to open the folder's key, or to make one.
+            let purpose = if view.encrypted {
+                PasswordFor::Unlock { dir: dest, restore: false }
+            } else {
+                PasswordFor::Create { dir: dest }
+            };
+            self.password = Some(PasswordPrompt::new(purpose));
+            return;
+        }
         view.outcome = None;
         view.job = Some(Job { doing: "Backing up", state: None, cancelling: false });
         self.job_cancel = CancelToken::new();
@@ -547,9 +598,13 @@ impl App {
             let mut folder = dest.clone();
             let result = source.device(&serial).and_then(|device| {
                 let info = device.info().map_err(|e| e.to_string())?;
-                let manifest = Manifest::load_or_new(&dest, &info.serial, &info.model).map_err(|e| e.to_string())?;
-                let plan = crate::backup::plan(&files, &dest, &manifest);
-                folder = dest.join(&plan.device_folder);
+                let manifest = Manifest::load_or_new_in(&dest, &info.serial, &info.model, vault.as_deref())
+                    .map_err(|e| e.to_string())?;
+                let encrypted = vault.is_some();
+                let plan = crate::backup::plan_in(&files, &dest, &manifest, vault);
+                if !encrypted {
+                    folder = dest.join(&plan.device_folder);
+                }
                 crate::backup::execute(&plan, &device, &progress, &cancel).map_err(|e| e.to_string())
             });
             let _ = tx.send(Event::BackupDone { result, folder, cancelled: cancel.is_cancelled() });
@@ -563,6 +618,7 @@ impl App {
         let (Some(backup), Some(target), None) = (&view.backup, view.target.clone(), &view.job) else { return };
         let Some(phone) = backup.phones.get(view.phone).cloned() else { return };
         let dir = backup.dir.clone();
+        let vault = backup.vault.clone();
         let selection = if selected_only {
             Selection { local_paths: Some(view.selected_local_paths().into_iter().collect()), ..Selection::default() }
         } else {
@@ -578,7 +634,7 @@ impl App {
             let progress = ChannelProgress { tx: tx.clone(), ctx: ctx.clone(), kind: JobKind::Restore };
             let result = source.device(&target).and_then(|device| {
                 let selected = crate::restore::select(&dir, &phone, &selection).map_err(|e| e.to_string())?;
-                let plan = crate::restore::plan(&dir, &phone.serial, selected, &device, &progress, &cancel)
+                let plan = crate::restore::plan_in(&dir, vault, &phone.serial, selected, &device, &progress, &cancel)
                     .map_err(|e| e.to_string())?;
                 crate::restore::execute(&plan, &device, &progress, &cancel).map_err(|e| e.to_string())
             });
@@ -600,6 +656,7 @@ impl App {
             },
             _ => return,
         };
+        let vault = self.restore.backup.as_ref().and_then(|b| b.vault.clone()).filter(|_| phone.is_none());
         if self.preview.as_ref().is_some_and(|p| p.key == item.key) {
             return;
         }
@@ -609,7 +666,7 @@ impl App {
             size: item.size,
             mtime: item.mtime,
             texture: None,
-            kind: PictureKind::of(&item.key.path).placeholder().and_then(|p| match p {
+            kind: PictureKind::of(item.name.as_bytes()).placeholder().and_then(|p| match p {
                 crate::thumbnails::Thumbnail::Placeholder { kind } => Some(kind),
                 crate::thumbnails::Thumbnail::Image(_) => None,
             }),
@@ -631,10 +688,10 @@ impl App {
                     Ok(bytes)
                 })
             } else {
-                std::fs::read(crate::thumbnails::local_path(&key.path)).map_err(|e| e.to_string())
+                crate::thumbnails::read_local(&key.path, vault.as_deref()).map_err(|e| e.to_string())
             };
             let result = bytes.and_then(|bytes| {
-                crate::thumbnails::preview(&key.path, &bytes, PREVIEW_SIZE).map_err(|e| e.to_string())
+                crate::thumbnails::preview(item.name.as_bytes(), &bytes, PREVIEW_SIZE).map_err(|e| e.to_string())
             });
             let _ = tx.send(Event::Preview(key, result));
             ctx.request_repaint();
@@ -673,6 +730,14 @@ impl App {
         let Some(wanted) = grid.take_wanted() else { return };
         let keys: HashSet<&ThumbKey> = wanted.iter().map(|i| &i.key).collect();
         service.retain(|k| keys.contains(k));
+        // Videos and HEIC photos get their placeholder by name (an encrypted file's name says nothing).
+        for item in &wanted {
+            if !self.textures.contains(&item.key)
+                && let Some(placeholder) = PictureKind::of(item.name.as_bytes()).placeholder()
+            {
+                self.textures.insert(&self.ctx, item.key.clone(), Ok(placeholder));
+            }
+        }
         let textures = &self.textures;
         service.request_many(
             wanted
@@ -747,8 +812,11 @@ impl App {
                     && view.dest.as_ref() == Some(&dest)
                 {
                     match result {
-                        Ok(backed_up) => {
-                            view.backed_up = Some(backed_up);
+                        Ok(state) => {
+                            view.locked = state.encrypted && state.backed_up.is_none();
+                            view.encrypted = state.encrypted;
+                            view.fresh = state.fresh;
+                            view.backed_up = state.backed_up;
                             view.dest_error = None;
                         }
                         Err(e) => {
@@ -800,12 +868,18 @@ impl App {
                         self.restore.backup = Some(backup);
                         self.restore.show_phone(first);
                         self.drop_thumbnails(false);
-                        match ThumbnailService::start_local(
-                            "backup",
-                            self.options.cache_dir.as_deref(),
-                            THUMBNAIL_WORKERS,
-                            &self.wake(),
-                        ) {
+                        let vault = self.restore.backup.as_ref().and_then(|b| b.vault.clone());
+                        let started = match vault {
+                            // Thumbnails of an encrypted backup stay in memory.
+                            Some(vault) => ThumbnailService::start_encrypted(&vault, THUMBNAIL_WORKERS, &self.wake()),
+                            None => ThumbnailService::start_local(
+                                "backup",
+                                self.options.cache_dir.as_deref(),
+                                THUMBNAIL_WORKERS,
+                                &self.wake(),
+                            ),
+                        };
+                        match started {
                             Ok(service) => self.backup_thumbs = Some(service),
                             Err(e) => tracing::warn!("no thumbnails for the backup: {e}"),
                         }
@@ -845,6 +919,36 @@ impl App {
                 }
             }
             Event::CacheSize(bytes) => self.cache_used = Some(bytes),
+            Event::Unlocked { purpose, result } => match result {
+                Ok(vault) => {
+                    self.password = None;
+                    match purpose {
+                        PasswordFor::Unlock { dir, restore: true } => {
+                            self.vaults.insert(dir.clone(), vault);
+                            self.open_restore_folder(dir);
+                        }
+                        PasswordFor::Unlock { dir, restore: false } => {
+                            self.vaults.insert(dir, vault);
+                            self.check_backup_folder();
+                        }
+                        PasswordFor::Create { dir } => {
+                            self.vaults.insert(dir, vault);
+                            if let Some(view) = &mut self.backup {
+                                view.encrypted = true;
+                                view.fresh = false;
+                            }
+                            self.start_backup();
+                            self.check_backup_folder();
+                        }
+                    }
+                }
+                Err(e) => {
+                    if let Some(prompt) = &mut self.password {
+                        prompt.busy = false;
+                        prompt.error = Some(e);
+                    }
+                }
+            },
             Event::Demo(result) => {
                 self.connect.demo_starting = false;
                 match result {
@@ -908,6 +1012,8 @@ impl App {
             }
             Command::ClosePreview => self.preview = None,
             Command::KeepRunning => self.confirm_close = false,
+            Command::Password(PasswordCommand::Cancel) => self.password = None,
+            Command::Password(PasswordCommand::Submit) => self.submit_password(),
             Command::StopAndClose => {
                 self.confirm_close = false;
                 self.close_when_done = true;
@@ -918,6 +1024,29 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Opens (or makes) the key with the typed password, on a thread (scrypt takes about a second).
+    fn submit_password(&mut self) {
+        let Some(prompt) = &mut self.password else { return };
+        if prompt.busy {
+            return;
+        }
+        prompt.busy = true;
+        prompt.error = None;
+        let password = crate::vault::SecretString::from(std::mem::take(&mut prompt.first));
+        prompt.second.clear();
+        let purpose = prompt.purpose.clone();
+        let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        Self::spawn("vault", move || {
+            let result = match &purpose {
+                PasswordFor::Unlock { dir, .. } => crate::vault::Vault::open(dir, &password),
+                PasswordFor::Create { dir } => crate::vault::Vault::create(dir, &password),
+            };
+            let result = result.map(Arc::new).map_err(|e| e.to_string());
+            let _ = tx.send(Event::Unlocked { purpose, result });
+            ctx.request_repaint();
+        });
     }
 
     /// The grid shown asks for its thumbnails again (after coming back to it).
@@ -965,6 +1094,11 @@ impl App {
             BackupCommand::ClosePreview => self.preview = None,
             BackupCommand::Settings => self.carry_out(Command::Show(Screen::Settings)),
             BackupCommand::Restore => self.carry_out(Command::Show(Screen::Restore)),
+            BackupCommand::Unlock => {
+                if let Some(dir) = self.backup.as_ref().and_then(|v| v.dest.clone()) {
+                    self.password = Some(PasswordPrompt::new(PasswordFor::Unlock { dir, restore: false }));
+                }
+            }
         }
     }
 
@@ -985,6 +1119,11 @@ impl App {
             }
             RestoreCommand::Preview(n) => self.open_preview(*n),
             RestoreCommand::ClosePreview => self.preview = None,
+            RestoreCommand::Unlock => {
+                if let Some(dir) = self.restore.folder.clone() {
+                    self.password = Some(PasswordPrompt::new(PasswordFor::Unlock { dir, restore: true }));
+                }
+            }
         }
     }
 
@@ -1048,6 +1187,11 @@ impl App {
             && preview_ui(ui.ctx(), preview)
         {
             commands.push(Command::ClosePreview);
+        }
+        if let Some(prompt) = &mut self.password
+            && let Some(command) = password_ui(ui.ctx(), prompt)
+        {
+            commands.push(Command::Password(command));
         }
         if self.confirm_close {
             commands.extend(confirm_close_ui(ui.ctx()));

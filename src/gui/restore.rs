@@ -4,7 +4,7 @@
 
 use super::grid::{Badge, GridCommand, GridItem, PhotoGrid, Textures};
 use super::job::{Job, Outcome, job_ui, outcome_ui};
-use crate::backup::manifest::local_path_of;
+use crate::backup::manifest::file_path_in;
 use crate::human::human_bytes;
 use crate::restore::Backup;
 use crate::scan::MediaKind;
@@ -33,6 +33,8 @@ pub struct RestoreView {
     pub opening: bool,
     /// Why it could not be read.
     pub error: Option<String>,
+    /// It is encrypted and its password has not been given yet.
+    pub locked: bool,
     /// What it holds.
     pub backup: Option<Backup>,
     /// Which of its phones is shown.
@@ -75,7 +77,7 @@ impl RestoreView {
             let slot = folders.entry(dir.to_string()).or_insert((0, 0));
             slot.0 += 1;
             slot.1 += entry.size;
-            let local = local_key_path(&backup.dir.join(local_path_of(&entry.local_path.0)));
+            let local = local_key_path(&file_path_in(&backup.dir, &entry.local_path.0, backup.vault.as_deref()));
             self.local_paths.insert(local.clone(), entry.local_path.0.clone());
             items.push((
                 dir.to_string(),
@@ -124,6 +126,8 @@ pub enum RestoreCommand {
     Preview(usize),
     /// The preview closed.
     ClosePreview,
+    /// Ask the password of the encrypted backup.
+    Unlock,
 }
 
 /// Draws the Restore screen.
@@ -155,6 +159,14 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
         }
         if let Some(e) = &view.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        if view.locked {
+            ui.horizontal(|ui| {
+                ui.label("This backup is encrypted.");
+                if ui.button("Unlock…").clicked() {
+                    command = Some(RestoreCommand::Unlock);
+                }
+            });
         }
         if let Some(backup) = &view.backup {
             if backup.phones.len() > 1 {

@@ -12,7 +12,7 @@ mod heads;
 mod service;
 
 pub use heads::{HEAD_BYTES, read_heads};
-pub use service::{ThumbKey, ThumbResult, ThumbnailService, cache_path, cache_size, prune_cache};
+pub use service::{ThumbKey, ThumbResult, ThumbnailService, cache_path, cache_size, prune_cache, read_local};
 
 use image::{DynamicImage, RgbaImage, metadata::Orientation};
 use std::io::Cursor;

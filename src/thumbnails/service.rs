@@ -132,7 +132,7 @@ impl ThumbnailService {
         workers: usize,
         wake: &Arc<dyn Fn() + Send + Sync>,
     ) -> std::io::Result<Self> {
-        Self::start_from(Some(device), serial, cache_dir, workers, wake)
+        Self::start_from(Some(device), serial, cache_dir, workers, wake, None)
     }
 
     /// Starts `workers` threads making thumbnails of photos on this computer (a backup folder): the keys'
@@ -146,7 +146,20 @@ impl ThumbnailService {
         workers: usize,
         wake: &Arc<dyn Fn() + Send + Sync>,
     ) -> std::io::Result<Self> {
-        Self::start_from(None, label, cache_dir, workers, wake)
+        Self::start_from(None, label, cache_dir, workers, wake, None)
+    }
+
+    /// Like [`ThumbnailService::start_local`] for the files of a backup encrypted with `vault`: each is
+    /// decrypted as it is read, and nothing is cached on disk (thumbnails stay in memory).
+    ///
+    /// # Errors
+    /// When a thread cannot be started.
+    pub fn start_encrypted(
+        vault: &Arc<crate::vault::Vault>,
+        workers: usize,
+        wake: &Arc<dyn Fn() + Send + Sync>,
+    ) -> std::io::Result<Self> {
+        Self::start_from(None, "encrypted", None, workers, wake, Some(vault))
     }
 
     fn start_from(
@@ -155,6 +168,7 @@ impl ThumbnailService {
         cache_dir: Option<&std::path::Path>,
         workers: usize,
         wake: &Arc<dyn Fn() + Send + Sync>,
+        vault: Option<&Arc<crate::vault::Vault>>,
     ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue { waiting: BTreeMap::new(), index: HashMap::new(), next: 0, stop: false }),
@@ -166,6 +180,7 @@ impl ThumbnailService {
             let worker = Worker {
                 shared: Arc::clone(&shared),
                 device: device.cloned(),
+                vault: vault.cloned(),
                 serial: serial.to_string(),
                 cache_dir: cache_dir.map(std::path::Path::to_path_buf),
                 tx: tx.clone(),
@@ -248,6 +263,8 @@ struct Worker {
     shared: Arc<Shared>,
     /// The phone, or `None` for files on this computer.
     device: Option<Device>,
+    /// The key of an encrypted backup whose files these are.
+    vault: Option<Arc<crate::vault::Vault>>,
     serial: String,
     cache_dir: Option<PathBuf>,
     tx: SyncSender<ThumbResult>,
@@ -345,7 +362,7 @@ impl Worker {
         let paths: Vec<&[u8]> = photos.iter().map(|k| k.path.as_slice()).collect();
         let heads = match &self.device {
             Some(device) => read_heads(device, &paths, HEAD_BYTES).unwrap_or_else(|_| vec![None; photos.len()]),
-            None => paths.iter().map(|p| read_local_head(p)).collect(),
+            None => paths.iter().map(|p| read_local_head(p, self.vault.as_deref())).collect(),
         };
         for (key, head) in photos.into_iter().zip(heads) {
             let result = match head.as_deref().and_then(from_head) {
@@ -364,7 +381,7 @@ impl Worker {
 
     fn decode_whole_file(&self, key: &ThumbKey) -> Result<Thumbnail, ThumbError> {
         let Some(device) = &self.device else {
-            let bytes = std::fs::read(super::local_path(&key.path))
+            let bytes = read_local(&key.path, self.vault.as_deref())
                 .map_err(|e| ThumbError::Undecodable(format!("the file cannot be read: {e}")))?;
             return from_file(&key.path, &bytes);
         };
@@ -376,13 +393,37 @@ impl Worker {
     }
 }
 
-/// The first [`HEAD_BYTES`] of a file on this computer.
-fn read_local_head(path: &[u8]) -> Option<Vec<u8>> {
+/// A file on this computer, decrypted with `vault` when given.
+fn open_local(path: &[u8], vault: Option<&crate::vault::Vault>) -> std::io::Result<Box<dyn std::io::Read>> {
+    let local = super::local_path(path);
+    let file = std::fs::File::open(&local)?;
+    match vault {
+        None => Ok(Box::new(file)),
+        Some(v) => Ok(Box::new(
+            v.decrypt(std::io::BufReader::new(file), &local)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?,
+        )),
+    }
+}
+
+/// The first [`HEAD_BYTES`] of a file on this computer (of its plaintext, for an encrypted one).
+fn read_local_head(path: &[u8], vault: Option<&crate::vault::Vault>) -> Option<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(super::local_path(path)).ok()?;
+    let file = open_local(path, vault).ok()?;
     let mut head = Vec::with_capacity(HEAD_BYTES);
     file.take(HEAD_BYTES as u64).read_to_end(&mut head).ok()?;
     Some(head)
+}
+
+/// A whole file on this computer (its plaintext, for one of a backup encrypted with `vault`).
+///
+/// # Errors
+/// When it cannot be read or decrypted.
+pub fn read_local(path: &[u8], vault: Option<&crate::vault::Vault>) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_local(path, vault)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

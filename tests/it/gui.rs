@@ -412,3 +412,104 @@ fn closing_the_window_during_a_backup_asks_first_then_stops_it_cleanly_and_close
     let manifest = assert_backup_consistent(dest.path(), "SLOW0001");
     assert!(manifest.files.len() < 30, "{} files: the backup was not stopped", manifest.files.len());
 }
+
+/// A phone with `n` small real JPEGs in its camera folder.
+fn phone_with_photos(model: &str, serial: &str, n: u64) -> (tempfile::TempDir, phonebak::virtual_phone::VirtualPhone) {
+    let (dir, phone) =
+        phone_with_dir(Config { model: model.to_string(), serial: serial.to_string(), ..Config::default() });
+    for i in 0..n {
+        let image = image::RgbImage::from_fn(96, 64, |x, y| image::Rgb([(x * 2) as u8, (y * 3) as u8, (i * 40) as u8]));
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85).encode_image(&image).expect("jpeg");
+        write_file(
+            &dir.path().join(format!("DCIM/Camera/IMG_2024020{i}_120000.jpg")),
+            &jpeg,
+            1_706_000_000 + i * 86_400,
+        );
+    }
+    (dir, phone)
+}
+
+/// Types `text` into the password field labelled `label`.
+fn type_password(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+    let field = harness.get_by_role_and_label(Role::PasswordInput, label);
+    field.focus();
+    field.type_text(text);
+    harness.run_steps(2);
+}
+
+#[test]
+fn an_encrypted_backup_from_the_app_asks_the_password_twice_and_its_restore_unlocks_with_it() {
+    let server = AdbServer::start();
+    let adb = adb_of(&server);
+    let (source_dir, source) = phone_with_photos("Source Phone", "SRC00001", 4);
+    server.connect(&source, "device");
+    let mut harness = app_harness(&adb);
+    open_phone(&mut harness, "Source Phone");
+    let dest = tempfile::tempdir().expect("backup folder");
+    harness.state_mut().set_backup_folder(dest.path().to_path_buf());
+    step_until(&mut harness, Duration::from_secs(10), "the backup folder to be read", |h| {
+        h.state().backup_view().is_some_and(|v| v.backed_up.is_some() && v.fresh)
+    });
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::CheckBox, "Encrypt this backup with a password").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Back up").click();
+    harness.run_steps(3);
+    type_password(&mut harness, "Password", "short");
+    assert!(harness.query_by_label_contains("very short").is_some(), "no strength hint for a short password");
+    let field = harness.get_by_role_and_label(Role::PasswordInput, "Password");
+    field.focus();
+    field.type_text(" but now much longer");
+    harness.run_steps(2);
+    type_password(&mut harness, "Type it again", "short but now much longer");
+    harness.get_by_role_and_label(Role::Button, "Encrypt and back up").click();
+    step_until(&mut harness, Duration::from_secs(60), "the encrypted backup", |h| {
+        h.state()
+            .backup_view()
+            .is_some_and(|v| v.outcome.as_ref().is_some_and(|o| o.headline.starts_with("Backed up 4")))
+    });
+    assert!(phonebak::vault::is_encrypted(dest.path()));
+    assert!(
+        tree(dest.path()).keys().all(|p| !String::from_utf8_lossy(p).contains("IMG_")),
+        "a photo's name shows in the encrypted folder"
+    );
+
+    // The app keeps the key while it runs; started again, it asks. Restore onto an empty phone: locked until
+    // the right password.
+    drop(harness);
+    let mut harness = app_harness(&adb);
+    let (empty_dir, empty) = phone_with_dir(Config {
+        model: "Empty Phone".to_string(),
+        serial: "EMPTY002".to_string(),
+        ..Config::default()
+    });
+    server.connect(&empty, "device");
+    step_until(&mut harness, Duration::from_secs(10), "the phone list", |h| {
+        h.query_all_by_label_contains("Empty Phone").next().is_some()
+    });
+    harness.get_by_role_and_label(Role::Button, "Restore a backup…").click();
+    harness.run_steps(2);
+    harness.state_mut().open_restore_folder(dest.path().to_path_buf());
+    harness.run_steps(3);
+    type_password(&mut harness, "Password", "not it");
+    harness.get_by_role_and_label(Role::Button, "Unlock").click();
+    step_until(&mut harness, Duration::from_secs(20), "the wrong password to be refused", |h| {
+        h.query_by_label_contains("Wrong password").is_some()
+    });
+    type_password(&mut harness, "Password", "short but now much longer");
+    harness.get_by_role_and_label(Role::Button, "Unlock").click();
+    step_until(&mut harness, Duration::from_secs(20), "the backup's photos", |h| {
+        h.state().restore_view().grid.items().len() == 4 && h.query_by_label_contains("Empty Phone").is_some()
+    });
+    step_until(&mut harness, Duration::from_secs(20), "thumbnails decrypted on the fly", |h| {
+        h.state().textures().uploaded() >= 4
+    });
+    harness.get_by_role_and_label(Role::RadioButton, "Empty Phone").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Restore all").click();
+    step_until(&mut harness, Duration::from_secs(60), "the restore", |h| h.state().restore_view().outcome.is_some());
+    let outcome = harness.state().restore_view().outcome.clone().expect("outcome");
+    assert!(outcome.headline.starts_with("Restored 4 files"), "{outcome:?}");
+    assert_eq!(tree(empty_dir.path()), tree(source_dir.path()), "the photos, byte-exact and dated");
+}
