@@ -159,7 +159,6 @@ fn memory_of(pid: u32) -> Option<(f64, f64)> {
 /// Starts the release app under Xvfb with a demo phone of `photos` photos, waits for its grid, scrolls it to the
 /// end with the mouse wheel, and reads its memory: (with the grid shown, after scrolling, peak), MB.
 fn app_memory(photos: usize) -> Result<(f64, f64, f64), String> {
-    use std::io::{BufRead, BufReader};
     for tool in ["Xvfb", "xdotool", "import"] {
         if Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().map_or(true, |o| !o.status.success())
         {
@@ -167,36 +166,19 @@ fn app_memory(photos: usize) -> Result<(f64, f64, f64), String> {
         }
     }
     let server = util::AdbServer::start();
-    let mut xvfb = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let mut line = String::new();
-    BufReader::new(xvfb.stdout.take().expect("stdout")).read_line(&mut line).map_err(|e| e.to_string())?;
-    let display = format!(":{}", line.trim());
+    let screen = util::VirtualDisplay::start().map_err(|e| e.to_string())?;
     let home = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut app = Command::new(env!("CARGO_BIN_EXE_phonebak"))
-        .args(["--demo", "--demo-photos", &photos.to_string()])
-        .env("DISPLAY", &display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+    let photos_arg = photos.to_string();
+    let mut app = screen
+        .start_app(&server, home.path(), &["--demo", "--demo-photos", &photos_arg], Stdio::null())
         .map_err(|e| e.to_string())?;
+    let display = screen.display.clone();
     let result = (|| {
         // The grid is up when the app has made thumbnails: wait for the screen to settle with pictures.
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             std::thread::sleep(Duration::from_secs(2));
-            let shot = Command::new("import").args(["-display", &display, "-window", "root", "png:-"]).output();
-            let busy = shot.ok().and_then(|s| image::load_from_memory(&s.stdout).ok()).is_some_and(|img| {
-                let img = img.into_rgb8();
+            let busy = screen.screenshot().is_some_and(|img| {
                 let photo_like = (440..1080)
                     .step_by(4)
                     .flat_map(|x| (120..740).step_by(4).map(move |y| (x, y)))
@@ -237,7 +219,6 @@ fn app_memory(photos: usize) -> Result<(f64, f64, f64), String> {
     })();
     let _ = app.kill();
     let _ = app.wait();
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
+    drop(screen);
     result
 }

@@ -306,32 +306,11 @@ fn busyness(shot: &image::RgbImage, region: (u32, u32, u32, u32)) -> (f64, usize
 
 #[test]
 fn the_real_binary_under_xvfb_opens_the_demo_phone_and_draws_its_photo_grid() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let server = AdbServer::start();
-    // Xvfb picks a free display and writes its number on the given descriptor.
-    let mut xvfb = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb (install the xvfb package; scripts/test does)");
-    let mut line = String::new();
-    BufReader::new(xvfb.stdout.take().expect("stdout")).read_line(&mut line).expect("display number");
-    let display = format!(":{}", line.trim());
+    let screen = crate::util::VirtualDisplay::start().expect("Xvfb (install the xvfb package; scripts/test does)");
     let home = tempfile::tempdir().expect("home");
-    let mut app = Command::new(env!("CARGO_BIN_EXE_phonebak"))
-        .arg("--demo")
-        .env("DISPLAY", &display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("phonebak");
+    let mut app = screen.start_app(&server, home.path(), &["--demo"], Stdio::piped()).expect("phonebak");
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut last = (0.0, 0);
     let drawn = loop {
@@ -339,15 +318,9 @@ fn the_real_binary_under_xvfb_opens_the_demo_phone_and_draws_its_photo_grid() {
         if let Ok(Some(status)) = app.try_wait() {
             let mut err = String::new();
             let _ = std::io::Read::read_to_string(&mut app.stderr.take().expect("stderr"), &mut err);
-            let _ = xvfb.kill();
             panic!("phonebak exited ({status}) before drawing the grid: {err}");
         }
-        let shot = Command::new("import")
-            .args(["-display", &display, "-window", "root", "png:-"])
-            .output()
-            .expect("import (install the imagemagick package; scripts/test does)");
-        if let Ok(image) = image::load_from_memory_with_format(&shot.stdout, image::ImageFormat::Png) {
-            let image = image.into_rgb8();
+        if let Some(image) = screen.screenshot() {
             // The grid: right of the folder list, below the top bar, inside the 1100×760 window.
             last = busyness(&image, (440, 120, 1080, 740));
             if last.0 > 0.3 && last.1 > 256 {
@@ -361,8 +334,7 @@ fn the_real_binary_under_xvfb_opens_the_demo_phone_and_draws_its_photo_grid() {
     };
     let _ = app.kill();
     let _ = app.wait();
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
+    drop(screen);
     assert!(
         drawn,
         "no photo grid on the screen after 90 s: {:.0}% of the grid area differs from the background, {} colours",

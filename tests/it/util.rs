@@ -275,3 +275,66 @@ pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
 pub fn event<'a>(lines: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
     lines.iter().find(|l| l["event"] == name).unwrap_or_else(|| panic!("no {name} event in {lines:?}"))
 }
+
+/// A virtual X display (Xvfb) for running the real app, gone when dropped.
+pub struct VirtualDisplay {
+    /// `:N`, for `DISPLAY`.
+    pub display: String,
+    child: std::process::Child,
+}
+
+impl VirtualDisplay {
+    /// Starts Xvfb on a free display (it picks one and writes its number), 1280×900.
+    pub fn start() -> std::io::Result<Self> {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            BufReader::new(out).read_line(&mut line)?;
+        }
+        Ok(Self { display: format!(":{}", line.trim()), child })
+    }
+
+    /// The whole screen, taken with imagemagick's `import`, if it could be taken.
+    #[must_use]
+    pub fn screenshot(&self) -> Option<image::RgbImage> {
+        let shot =
+            Command::new("import").args(["-display", &self.display, "-window", "root", "png:-"]).output().ok()?;
+        image::load_from_memory_with_format(&shot.stdout, image::ImageFormat::Png)
+            .ok()
+            .map(image::DynamicImage::into_rgb8)
+    }
+
+    /// Starts the real `phonebak ARGS...` on this display against `server`, with its data, settings and cache
+    /// under `home`.
+    pub fn start_app(
+        &self,
+        server: &AdbServer,
+        home: &Path,
+        args: &[&str],
+        stderr: std::process::Stdio,
+    ) -> std::io::Result<std::process::Child> {
+        Command::new(env!("CARGO_BIN_EXE_phonebak"))
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+    }
+}
+
+impl Drop for VirtualDisplay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
