@@ -212,6 +212,8 @@ pub enum BackupCommand {
     ClosePreview,
     /// The Settings screen.
     Settings,
+    /// The log.
+    Log,
     /// The Restore screen.
     Restore,
     /// Ask the password of the encrypted backup folder.
@@ -229,6 +231,9 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
             }
             ui.heading(&view.phone);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Show log").clicked() {
+                    command = Some(BackupCommand::Log);
+                }
                 if ui.button("Settings").clicked() {
                     command = Some(BackupCommand::Settings);
                 }

@@ -1093,6 +1093,7 @@ impl App {
             BackupCommand::Preview(n) => self.open_preview(n),
             BackupCommand::ClosePreview => self.preview = None,
             BackupCommand::Settings => self.carry_out(Command::Show(Screen::Settings)),
+            BackupCommand::Log => self.carry_out(Command::Show(Screen::Log)),
             BackupCommand::Restore => self.carry_out(Command::Show(Screen::Restore)),
             BackupCommand::Unlock => {
                 if let Some(dir) = self.backup.as_ref().and_then(|v| v.dest.clone()) {

@@ -405,3 +405,47 @@ fn snapshot_the_grid_shows_the_real_orientation_fixtures_upright() {
     }
     snapshot_grid("grid_orientation_fixtures", &files);
 }
+
+#[test]
+fn the_log_view_shows_what_was_logged_and_closes() {
+    crate::logbook::record("2026-11-24T03:00:00Z  INFO phonebak: backup finished copied=3 unique-marker-41\n");
+    let mut harness = Harness::new_ui_state(
+        |ui, closed: &mut bool| {
+            if log_ui(ui) {
+                *closed = true;
+            }
+        },
+        false,
+    );
+    harness.run_steps(2);
+    assert!(shows(&harness, "unique-marker-41"), "the logged line is not shown");
+    harness.get_by_role_and_label(Role::Button, "Close log").click();
+    harness.run_steps(2);
+    assert!(*harness.state());
+}
+
+#[test]
+fn settings_change_what_new_means_and_ask_for_the_folder_dialog() {
+    let mut harness = Harness::new_ui_state(
+        |ui, state: &mut (Settings, Vec<SettingsCommand>)| {
+            if let Some(c) = settings_ui(ui, &mut state.0, Some(12_000_000)) {
+                state.1.push(c);
+            }
+        },
+        (Settings::default(), Vec::new()),
+    );
+    harness.run();
+    assert!(shows(&harness, "(not chosen yet)"));
+    assert!(shows(&harness, "In use: 12.0 MB"));
+    harness.get_by_role_and_label(Role::RadioButton, NewMeans::NewerThanLastBackup.describe()).click();
+    harness.run();
+    assert_eq!(harness.state().0.new_means, NewMeans::NewerThanLastBackup);
+    harness.get_by_role_and_label(Role::Button, "Choose…").click();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Empty the thumbnail cache").click();
+    harness.run();
+    assert_eq!(
+        harness.state().1,
+        [SettingsCommand::Changed, SettingsCommand::ChooseBackupFolder, SettingsCommand::ClearCache]
+    );
+}

@@ -18,6 +18,9 @@ use std::thread::JoinHandle;
 
 /// Most photos a worker takes at once (their heads come in one command).
 const GROUP: usize = 24;
+/// How far back a photo without an embedded thumbnail goes in the queue: its whole file costs as much cable time
+/// as the heads of dozens of photos, so the heads of the screenful (and the next rows) come first.
+const WHOLE_LATER: i64 = 64;
 /// Finished thumbnails waiting for the GUI to take them.
 const RESULTS: usize = 256;
 
@@ -41,8 +44,32 @@ struct Queue {
     waiting: BTreeMap<(i64, u64), ThumbKey>,
     /// Where each waiting key is in `waiting`.
     index: HashMap<ThumbKey, (i64, u64)>,
+    /// Keys known to need their whole file (no embedded thumbnail in their head).
+    whole: std::collections::HashSet<ThumbKey>,
     next: u64,
     stop: bool,
+}
+
+impl Queue {
+    /// Queues `key` (again) at `priority`, later when it needs its whole file.
+    fn push(&mut self, key: ThumbKey, priority: i64) {
+        if let Some(old) = self.index.remove(&key) {
+            self.waiting.remove(&old);
+        }
+        let later = if self.whole.contains(&key) { WHOLE_LATER } else { 0 };
+        let slot = (priority.saturating_add(later), self.next);
+        self.next += 1;
+        self.waiting.insert(slot, key.clone());
+        self.index.insert(key, slot);
+    }
+}
+
+/// What a worker takes at once.
+enum Work {
+    /// Photos whose heads are read together (with their priorities).
+    Heads(Vec<(ThumbKey, i64)>),
+    /// One photo whose whole file is needed.
+    Whole(ThumbKey),
 }
 
 struct Shared {
@@ -171,7 +198,13 @@ impl ThumbnailService {
         vault: Option<&Arc<crate::vault::Vault>>,
     ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
-            queue: Mutex::new(Queue { waiting: BTreeMap::new(), index: HashMap::new(), next: 0, stop: false }),
+            queue: Mutex::new(Queue {
+                waiting: BTreeMap::new(),
+                index: HashMap::new(),
+                whole: std::collections::HashSet::new(),
+                next: 0,
+                stop: false,
+            }),
             ready: Condvar::new(),
         });
         let (tx, results) = sync_channel(RESULTS);
@@ -201,13 +234,7 @@ impl ThumbnailService {
     pub fn request_many(&self, requests: impl IntoIterator<Item = (ThumbKey, i64)>) {
         let mut q = lock(&self.shared.queue);
         for (key, priority) in requests {
-            if let Some(old) = q.index.remove(&key) {
-                q.waiting.remove(&old);
-            }
-            let slot = (priority, q.next);
-            q.next += 1;
-            q.waiting.insert(slot, key.clone());
-            q.index.insert(key, slot);
+            q.push(key, priority);
         }
         drop(q);
         self.shared.ready.notify_all();
@@ -272,24 +299,45 @@ struct Worker {
 }
 
 impl Worker {
-    /// Takes the most urgent group of requests, or `None` when stopping.
-    fn take(&self) -> Option<Vec<ThumbKey>> {
+    /// Takes the most urgent work: a whole file when it comes first, else up to [`GROUP`] heads (whole-file
+    /// photos among them are left for later). `None` when stopping.
+    fn take(&self) -> Option<Work> {
         let mut q = lock(&self.shared.queue);
         loop {
             if q.stop {
                 return None;
             }
-            if !q.waiting.is_empty() {
-                let mut group = Vec::new();
-                while group.len() < GROUP {
-                    let Some((_, key)) = q.waiting.pop_first() else { break };
+            if let Some((&slot, first)) = q.waiting.first_key_value() {
+                if q.whole.contains(first) {
+                    let key = first.clone();
+                    q.waiting.remove(&slot);
                     q.index.remove(&key);
-                    group.push(key);
+                    return Some(Work::Whole(key));
                 }
-                return Some(group);
+                let slots: Vec<(i64, u64)> =
+                    q.waiting.iter().filter(|(_, k)| !q.whole.contains(*k)).take(GROUP).map(|(s, _)| *s).collect();
+                let mut group = Vec::with_capacity(slots.len());
+                for slot in slots {
+                    if let Some(key) = q.waiting.remove(&slot) {
+                        q.index.remove(&key);
+                        group.push((key, slot.0));
+                    }
+                }
+                return Some(Work::Heads(group));
             }
             q = self.shared.ready.wait(q).unwrap_or_else(PoisonError::into_inner);
         }
+    }
+
+    /// Puts photos without an embedded thumbnail back in the queue, behind the heads of nearby rows.
+    fn later(&self, keys: Vec<(ThumbKey, i64)>) {
+        let mut q = lock(&self.shared.queue);
+        for (key, priority) in keys {
+            q.whole.insert(key.clone());
+            q.push(key, priority);
+        }
+        drop(q);
+        self.shared.ready.notify_all();
     }
 
     fn send(&self, result: ThumbResult) -> bool {
@@ -299,16 +347,32 @@ impl Worker {
     }
 
     fn run(self) {
-        while let Some(group) = self.take() {
+        while let Some(work) = self.take() {
+            let group = match work {
+                Work::Whole(key) => {
+                    let result = match self.cached(&key) {
+                        Some(thumb) => Ok(thumb),
+                        None => self.decode_whole_file(&key),
+                    };
+                    if let Ok(thumb) = &result {
+                        self.store(&key, thumb);
+                    }
+                    if !self.send((key, result)) {
+                        return;
+                    }
+                    continue;
+                }
+                Work::Heads(group) => group,
+            };
             let mut from_phone = Vec::new();
-            for key in group {
+            for (key, priority) in group {
                 match self.cached(&key) {
                     Some(thumb) => {
                         if !self.send((key, Ok(thumb))) {
                             return;
                         }
                     }
-                    None => from_phone.push(key),
+                    None => from_phone.push((key, priority)),
                 }
             }
             if !self.make(from_phone) {
@@ -342,40 +406,43 @@ impl Worker {
         }
     }
 
-    /// Makes thumbnails of `keys` from the phone: placeholders by name, embedded thumbnails from the heads
-    /// (one command), whole files for the rest. Returns false when the GUI is gone.
-    fn make(&self, keys: Vec<ThumbKey>) -> bool {
+    /// Makes thumbnails of `keys` from their heads (one command for all): placeholders by name, embedded
+    /// thumbnails; the photos without one go back in the queue for their whole file. Returns false when the GUI
+    /// is gone.
+    fn make(&self, keys: Vec<(ThumbKey, i64)>) -> bool {
         let mut photos = Vec::new();
-        for key in keys {
+        for (key, priority) in keys {
             match super::PictureKind::of(&key.path).placeholder() {
                 Some(placeholder) => {
                     if !self.send((key, Ok(placeholder))) {
                         return false;
                     }
                 }
-                None => photos.push(key),
+                None => photos.push((key, priority)),
             }
         }
         if photos.is_empty() {
             return true;
         }
-        let paths: Vec<&[u8]> = photos.iter().map(|k| k.path.as_slice()).collect();
+        let paths: Vec<&[u8]> = photos.iter().map(|(k, _)| k.path.as_slice()).collect();
         let heads = match &self.device {
             Some(device) => read_heads(device, &paths, HEAD_BYTES).unwrap_or_else(|_| vec![None; photos.len()]),
             None => paths.iter().map(|p| read_local_head(p, self.vault.as_deref())).collect(),
         };
-        for (key, head) in photos.into_iter().zip(heads) {
-            let result = match head.as_deref().and_then(from_head) {
-                Some(image) => Ok(Thumbnail::Image(image)),
-                None => self.decode_whole_file(&key),
-            };
-            if let Ok(thumb) = &result {
-                self.store(&key, thumb);
-            }
-            if !self.send((key, result)) {
-                return false;
+        let mut whole = Vec::new();
+        for ((key, priority), head) in photos.into_iter().zip(heads) {
+            match head.as_deref().and_then(from_head) {
+                Some(image) => {
+                    let thumb = Thumbnail::Image(image);
+                    self.store(&key, &thumb);
+                    if !self.send((key, Ok(thumb))) {
+                        return false;
+                    }
+                }
+                None => whole.push((key, priority)),
             }
         }
+        self.later(whole);
         true
     }
 

@@ -133,9 +133,13 @@ fn the_pool_serves_the_most_urgent_first_and_the_disk_cache_after_reconnecting()
     // The last keys are the most urgent (they are on screen).
     service.request_many(keys.iter().cloned().enumerate().map(|(i, k)| (k, -(i as i64))));
     let got = collect(&service, keys.len());
-    let first: std::collections::HashSet<&ThumbKey> = got.iter().take(24).map(|(k, _)| k).collect();
+    // The most urgent group's heads come in first; its photos without an embedded thumbnail (their whole file
+    // is needed) may come after the heads of the next rows.
     let urgent: std::collections::HashSet<&ThumbKey> = keys.iter().rev().take(24).collect();
-    assert_eq!(first, urgent, "the first group was not the most urgent one");
+    let leading = got.iter().take_while(|(k, _)| urgent.contains(k)).count();
+    let whole: usize = got.iter().filter(|(k, _)| urgent.contains(k)).skip(leading).count();
+    assert!(leading >= 18, "only {leading} of the first arrivals were the most urgent ones");
+    assert_eq!(leading + whole, 24, "an urgent thumbnail went missing");
     for (key, result) in &got {
         match result {
             Ok(Thumbnail::Image(image)) => assert!(image.width().max(image.height()) <= thumbnails::THUMB_SIZE),
