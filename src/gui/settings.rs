@@ -146,13 +146,13 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings, cache_used: Optio
     }
     ui.add_space(8.0);
     ui.label(egui::RichText::new("Thumbnail cache").strong());
-    ui.horizontal(|ui| {
-        ui.label("Keep at most");
-        let slider = egui::Slider::new(&mut settings.thumbnail_cache_mb, 50..=5000).suffix(" MB").logarithmic(true);
-        if ui.add(slider).changed() {
-            command = Some(SettingsCommand::Changed);
-        }
-    });
+    let slider = egui::Slider::new(&mut settings.thumbnail_cache_mb, 50..=5000)
+        .suffix(" MB")
+        .logarithmic(true)
+        .text("Largest size of the thumbnail cache");
+    if ui.add(slider).changed() {
+        command = Some(SettingsCommand::Changed);
+    }
     if let Some(used) = cache_used {
         ui.horizontal(|ui| {
             ui.label(format!("In use: {}", crate::human::human_bytes(used)));
