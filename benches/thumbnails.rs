@@ -146,52 +146,14 @@ fn main() {
     for file in &no_thumb {
         let mut bytes = Vec::new();
         device.pull(&file.path, &mut bytes, &mut |_| Ok(())).expect("pull");
-        let Ok((w, h)) = image::ImageReader::new(std::io::Cursor::new(&bytes))
-            .with_guessed_format()
-            .map_err(|_| ())
-            .and_then(|r| r.into_dimensions().map_err(|_| ()))
-        else {
-            continue;
-        };
-        let mut best = Duration::MAX;
-        for _ in 0..3 {
-            let cpu = thread_cpu();
-            let _ = from_file(file.name(), &bytes);
-            best = best.min(thread_cpu().saturating_sub(cpu));
-        }
-        let mp = f64::from(w) * f64::from(h) / 1e6;
-        println!(
-            "   sample {} ({w}x{h}, {:.1} MB): {:.0} ms, {:.0} ms per 12 MP",
-            String::from_utf8_lossy(file.name()),
-            bytes.len() as f64 / 1e6,
-            best.as_secs_f64() * 1e3,
-            best.as_secs_f64() * 1e3 * 12.0 / mp
-        );
+        cpu_of_photo(&format!("sample {}", String::from_utf8_lossy(file.name())), &bytes);
     }
     // Real phone photos, when the shared fixtures are beside the project: per 12 MP.
     let real = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/photos/mobile");
     for name in ["HMD_Nokia_8.3_5G.jpg", "jolla.jpg"] {
-        let Ok(bytes) = std::fs::read(real.join(name)) else { continue };
-        let Ok((w, h)) = image::ImageReader::new(std::io::Cursor::new(&bytes))
-            .with_guessed_format()
-            .map_err(|_| ())
-            .and_then(|r| r.into_dimensions().map_err(|_| ()))
-        else {
-            continue;
-        };
-        let mut best = Duration::MAX;
-        for _ in 0..5 {
-            let cpu = thread_cpu();
-            let _ = from_file(name.as_bytes(), &bytes);
-            best = best.min(thread_cpu().saturating_sub(cpu));
+        if let Ok(bytes) = std::fs::read(real.join(name)) {
+            cpu_of_photo(name, &bytes);
         }
-        let mp = f64::from(w) * f64::from(h) / 1e6;
-        println!(
-            "   {name} ({w}x{h}, {:.1} MB): {:.0} ms, {:.0} ms per 12 MP",
-            bytes.len() as f64 / 1e6,
-            best.as_secs_f64() * 1e3,
-            best.as_secs_f64() * 1e3 * 12.0 / mp
-        );
     }
     drop(server);
     drop(phone);
@@ -204,6 +166,30 @@ fn main() {
         ),
         Err(why) => println!("4. left out: {why}"),
     }
+}
+
+/// Prints the CPU time of the thumbnail of the JPEG `bytes` (best of 3), also scaled to 12 MP.
+fn cpu_of_photo(label: &str, bytes: &[u8]) {
+    let Ok((w, h)) = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| ())
+        .and_then(|r| r.into_dimensions().map_err(|_| ()))
+    else {
+        return;
+    };
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let cpu = thread_cpu();
+        let _ = from_file(b"photo.jpg", bytes);
+        best = best.min(thread_cpu().saturating_sub(cpu));
+    }
+    let mp = f64::from(w) * f64::from(h) / 1e6;
+    println!(
+        "   {label} ({w}x{h}, {:.1} MB): {:.0} ms, {:.0} ms per 12 MP",
+        bytes.len() as f64 / 1e6,
+        best.as_secs_f64() * 1e3,
+        best.as_secs_f64() * 1e3 * 12.0 / mp
+    );
 }
 
 /// A 4000×3000 JPEG of a busy picture (gradients and noise compress like a photo).
