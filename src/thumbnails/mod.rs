@@ -193,8 +193,42 @@ pub fn preview(name: &[u8], bytes: &[u8], max: u32) -> Result<Preview, ThumbErro
     Ok(Preview { picture, dimensions })
 }
 
-/// Decodes a JPEG at the smallest DCT scale (1/8, 1/4, 1/2 or 1) that still covers `max` pixels.
+/// Decodes a JPEG at the smallest DCT scale (1/8, 1/4, 1/2 or 1) that still covers `max` pixels: with
+/// libjpeg-turbo (through mozjpeg; its Huffman decoding is about 1.7 times as fast as jpeg-decoder's), or with
+/// jpeg-decoder for what libjpeg will not turn into RGB (CMYK) or cannot read.
 fn decode_jpeg_scaled(bytes: &[u8], max: u32) -> Result<DynamicImage, ThumbError> {
+    decode_jpeg_turbo(bytes, max).map_or_else(|| decode_jpeg_pure(bytes, max), Ok)
+}
+
+/// libjpeg-turbo's scaled decode into RGB; `None` when it cannot (CMYK, an error it reports, or a file cut
+/// short: libjpeg would only warn and fill the rest with grey, so such a file goes to jpeg-decoder, which says so).
+fn decode_jpeg_turbo(bytes: &[u8], max: u32) -> Option<DynamicImage> {
+    // A whole JPEG ends with the EOI marker (possibly followed by a trailer, such as a second, smaller image).
+    let tail = &bytes[bytes.len().saturating_sub(1 << 16)..];
+    if !tail.windows(2).any(|w| w == [0xFF, 0xD9]) {
+        return None;
+    }
+    let mut decompress = mozjpeg::Decompress::new_mem(bytes).ok()?;
+    if !matches!(
+        decompress.color_space(),
+        mozjpeg::ColorSpace::JCS_YCbCr | mozjpeg::ColorSpace::JCS_GRAYSCALE | mozjpeg::ColorSpace::JCS_RGB
+    ) {
+        return None;
+    }
+    let long = u32::try_from(decompress.width().max(decompress.height())).ok()?;
+    // The smallest n/8 that keeps the long side at `max` or more (8/8 when the photo is small).
+    let numerator = [1u8, 2, 4].into_iter().find(|&n| long * u32::from(n) / 8 >= max).unwrap_or(8);
+    decompress.scale(numerator);
+    let mut started = decompress.rgb().ok()?;
+    let (width, height) = (u32::try_from(started.width()).ok()?, u32::try_from(started.height()).ok()?);
+    let pixels: Vec<[u8; 3]> = started.read_scanlines().ok()?;
+    started.finish().ok()?;
+    let flat: Vec<u8> = pixels.into_iter().flatten().collect();
+    image::RgbImage::from_raw(width, height, flat).map(DynamicImage::ImageRgb8)
+}
+
+/// jpeg-decoder's scaled decode (pure Rust; reads CMYK and 16-bit grey too).
+fn decode_jpeg_pure(bytes: &[u8], max: u32) -> Result<DynamicImage, ThumbError> {
     let bad = |e: &dyn std::fmt::Display| ThumbError::Undecodable(e.to_string());
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     decoder.read_info().map_err(|e| bad(&e))?;
