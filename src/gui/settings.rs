@@ -52,28 +52,28 @@ fn env_dir(key: &str) -> Option<PathBuf> {
     std::env::var_os(key).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
+/// `sub` below the user's folder for this kind of file: `%<windows>%` on Windows, else `$<xdg>` or `~/<home>`.
+fn user_dir(windows: &str, xdg: &str, home: &str, sub: &[&str]) -> Option<PathBuf> {
+    let base = if cfg!(windows) {
+        env_dir(windows)?
+    } else {
+        env_dir(xdg).or_else(|| env_dir("HOME").map(|h| h.join(home)))?
+    };
+    Some(sub.iter().fold(base, |dir, part| dir.join(part)))
+}
+
 /// Where the settings file lives: `$XDG_CONFIG_HOME/phonebak/settings.json` (`~/.config/...`), or
 /// `%APPDATA%\phonebak\settings.json` on Windows.
 #[must_use]
 pub fn settings_path() -> Option<PathBuf> {
-    let base = if cfg!(windows) {
-        env_dir("APPDATA")?
-    } else {
-        env_dir("XDG_CONFIG_HOME").or_else(|| env_dir("HOME").map(|h| h.join(".config")))?
-    };
-    Some(base.join("phonebak").join("settings.json"))
+    user_dir("APPDATA", "XDG_CONFIG_HOME", ".config", &["phonebak", "settings.json"])
 }
 
 /// Where thumbnails are cached: `$XDG_CACHE_HOME/phonebak/thumbnails` (`~/.cache/...`), or
 /// `%LOCALAPPDATA%\phonebak\thumbnails` on Windows.
 #[must_use]
 pub fn thumbnail_cache_dir() -> Option<PathBuf> {
-    let base = if cfg!(windows) {
-        env_dir("LOCALAPPDATA")?
-    } else {
-        env_dir("XDG_CACHE_HOME").or_else(|| env_dir("HOME").map(|h| h.join(".cache")))?
-    };
-    Some(base.join("phonebak").join("thumbnails"))
+    user_dir("LOCALAPPDATA", "XDG_CACHE_HOME", ".cache", &["phonebak", "thumbnails"])
 }
 
 impl Settings {
