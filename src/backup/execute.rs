@@ -2,7 +2,7 @@
 
 use super::manifest::{self, Bytes, Journal, ManifestEntry, file_path_in, hex, sync_dir, tmp_dir};
 use super::plan::{BackupPlan, PlannedFile, free_name};
-use super::{BackupError, CancelToken, Phase, Progress, ProgressState};
+use super::{BackupError, CancelToken, Phase, Progress, ProgressState, folder};
 use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line, parse_sha256sum};
 use crate::progress::Counts;
 use sha2::{Digest, Sha256};
@@ -157,6 +157,18 @@ pub fn execute(
     cancel: &CancelToken,
 ) -> Result<BackupReport, BackupError> {
     let dest = plan.dest.as_path();
+    let needed = folder::space_needed(plan.totals.bytes_to_copy);
+    if plan.totals.files_to_copy > 0
+        && let Some(free) = folder::free_space(dest)
+        && free < needed
+    {
+        return Err(BackupError::NotEnoughSpace {
+            path: dest.to_path_buf(),
+            files: plan.totals.files_to_copy,
+            needed,
+            free,
+        });
+    }
     let tmp = tmp_dir(dest);
     // Leftovers of an interrupted run: never valid, never listed.
     match std::fs::remove_dir_all(&tmp) {

@@ -12,6 +12,7 @@
 //! nobody does) and stopping through a [`CancelToken`].
 
 mod execute;
+pub mod folder;
 pub mod manifest;
 mod plan;
 
@@ -33,6 +34,25 @@ pub enum BackupError {
     DiskFull {
         /// Where writing failed.
         path: PathBuf,
+    },
+
+    /// The backup disk has less free space than the photos to copy need: nothing was copied.
+    #[error(
+        "Not enough space on the backup disk: the {files} photos and videos to copy need {}, and {} has {} free. \
+         Free some space or choose a folder on a larger disk; nothing was copied.",
+        crate::human::human_bytes(*needed),
+        path.display(),
+        crate::human::human_bytes(*free)
+    )]
+    NotEnoughSpace {
+        /// The backup folder.
+        path: PathBuf,
+        /// Files to copy.
+        files: u64,
+        /// Bytes the copy needs on the disk (the photos and a margin).
+        needed: u64,
+        /// Bytes free on the disk.
+        free: u64,
     },
 
     /// Reading or writing the backup folder failed.

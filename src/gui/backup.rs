@@ -69,6 +69,10 @@ pub struct BackupView {
     pub backed_up: Option<BackedUp>,
     /// Why the backup folder could not be read.
     pub dest_error: Option<String>,
+    /// Free bytes on the backup folder's disk, once read.
+    pub dest_free: Option<u64>,
+    /// The typed folder, when the folder dialog could not open.
+    pub folder_entry: Option<super::FolderEntry>,
     /// What "new" means.
     pub new_means: NewMeans,
     /// The backup folder is encrypted.
@@ -187,7 +191,7 @@ impl BackupView {
 }
 
 /// "1 photo", "2 photos".
-fn count(n: usize, what: &str) -> String {
+pub(super) fn count(n: usize, what: &str) -> String {
     if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
@@ -198,6 +202,8 @@ pub enum BackupCommand {
     Back,
     /// Choose the backup folder with the system's folder dialog.
     ChooseFolder,
+    /// Use this typed folder as the backup folder (once checked).
+    UseTypedFolder(String),
     /// A folder was ticked or unticked.
     FoldersChanged,
     /// Copy the new photos.
@@ -245,14 +251,27 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
         ui.horizontal(|ui| {
             ui.label("Backup folder:");
             match &view.dest {
-                Some(dest) => ui.monospace(dest.display().to_string()),
-                None => ui.weak("not chosen yet"),
-            };
+                Some(dest) => {
+                    ui.monospace(dest.display().to_string());
+                    if let Some(free) = view.dest_free {
+                        ui.label(format!("({} free)", human_bytes(free)));
+                    }
+                }
+                None => {
+                    ui.weak("not chosen yet");
+                }
+            }
             let running = view.job.is_some();
-            if ui.add_enabled(!running, egui::Button::new("Choose backup folder…")).clicked() {
+            let text = if view.dest.is_some() { "Change…" } else { "Choose backup folder…" };
+            if ui.add_enabled(!running, egui::Button::new(text)).clicked() {
                 command = Some(BackupCommand::ChooseFolder);
             }
         });
+        if let Some(entry) = &mut view.folder_entry
+            && super::folder_entry_ui(ui, entry, "Back up into this folder:")
+        {
+            command = Some(BackupCommand::UseTypedFolder(entry.text.clone()));
+        }
         if let Some(e) = &view.dest_error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }

@@ -11,6 +11,7 @@
 
 mod backup;
 mod connect;
+mod dialog;
 mod grid;
 mod job;
 mod password;
@@ -22,11 +23,13 @@ pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
 pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};
 pub use password::{PasswordCommand, PasswordFor, PasswordPrompt, password_ui};
-pub use restore::{RestoreCommand, RestoreView, restore_ui};
-pub use settings::{NewMeans, Settings, SettingsCommand, settings_path, settings_ui, thumbnail_cache_dir};
+pub use restore::{RestoreCommand, RestoreTarget, RestoreView, restore_ui};
+pub use settings::{
+    NewMeans, Settings, SettingsCommand, default_backup_folder, settings_path, settings_ui, thumbnail_cache_dir,
+};
 
 use crate::backup::{BackupReport, Manifest};
-use crate::device::{Adb, DeviceEntry, UsbPhone};
+use crate::device::{Adb, DeviceEntry, DeviceInfo, UsbPhone};
 use crate::progress::{CancelToken, Progress, ProgressState};
 use crate::restore::{Backup, RestoreReport, Selection};
 use crate::thumbnails::{PictureKind, ThumbKey, ThumbnailService};
@@ -80,8 +83,12 @@ enum Event {
     BackedUp { dest: PathBuf, result: Result<FolderState, String> },
     /// An encrypted backup's key was opened or made (or why not).
     Unlocked { purpose: PasswordFor, result: Result<Arc<crate::vault::Vault>, String> },
-    /// The folder dialog closed (with a folder, or cancelled).
-    FolderChosen(Purpose, Option<PathBuf>),
+    /// The folder dialog closed (with a folder, or cancelled), or could not open (why).
+    FolderChosen(Purpose, Result<Option<PathBuf>, String>),
+    /// A typed folder was checked: ready (with its disk's free space), or why not.
+    FolderChecked(Purpose, Result<(PathBuf, Option<u64>), String>),
+    /// What a ready phone is (its own serial, model, free space), by adb's serial.
+    PhoneFacts(String, Result<DeviceInfo, String>),
     /// A backup or restore moved on.
     Progress(JobKind, ProgressState),
     /// A backup ended.
@@ -105,6 +112,45 @@ pub struct FolderState {
     pub encrypted: bool,
     /// It holds no backup yet.
     pub fresh: bool,
+    /// Free bytes on its disk, when they can be told.
+    pub free: Option<u64>,
+}
+
+/// A folder typed or pasted by the person, offered when the folder dialog could not open.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderEntry {
+    /// Why the dialog could not open.
+    pub problem: String,
+    /// What is typed.
+    pub text: String,
+    /// Why the folder typed last was refused.
+    pub error: Option<String>,
+    /// It is being checked.
+    pub checking: bool,
+}
+
+/// Draws a [`FolderEntry`]: the dialog's problem, the text field and "Use this folder"; true when the folder
+/// typed should be checked.
+pub fn folder_entry_ui(ui: &mut egui::Ui, entry: &mut FolderEntry, label: &str) -> bool {
+    let mut submit = false;
+    ui.colored_label(ui.visuals().warn_fg_color, &entry.problem);
+    ui.horizontal(|ui| {
+        let label = ui.label(label);
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut entry.text)
+                    .desired_width(420.0)
+                    .hint_text("/home/you/Pictures/Phone backups"),
+            )
+            .labelled_by(label.id);
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let button = ui.add_enabled(!entry.checking, egui::Button::new("Use this folder"));
+        submit = (button.clicked() || enter) && !entry.checking;
+    });
+    if let Some(error) = &entry.error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+    submit
 }
 
 /// Which screen shows.
@@ -157,6 +203,8 @@ pub struct Options {
     pub demo: bool,
     /// How many camera photos the demo phone has.
     pub demo_photos: usize,
+    /// The backup folder used until one is chosen (`None`: none until one is chosen).
+    pub default_backup_folder: Option<PathBuf>,
 }
 
 impl Options {
@@ -169,13 +217,14 @@ impl Options {
             cache_dir: thumbnail_cache_dir(),
             demo: false,
             demo_photos: 200,
+            default_backup_folder: default_backup_folder(),
         }
     }
 
     /// This adb, remembering nothing and caching nothing (tests).
     #[must_use]
     pub fn with_adb(adb: AdbSource) -> Self {
-        Self { adb, settings_path: None, cache_dir: None, demo: false, demo_photos: 200 }
+        Self { adb, settings_path: None, cache_dir: None, demo: false, demo_photos: 200, default_backup_folder: None }
     }
 }
 
@@ -228,6 +277,10 @@ pub struct App {
     vaults: HashMap<PathBuf, Arc<crate::vault::Vault>>,
     /// The password dialog.
     password: Option<PasswordPrompt>,
+    /// The typed backup folder on the Settings screen, when the dialog could not open there.
+    settings_entry: Option<FolderEntry>,
+    /// What each ready phone is, by adb's serial (asked once per phone).
+    phone_facts: HashMap<String, Option<DeviceInfo>>,
 }
 
 /// Everything a screen can ask for, carried out in [`App::logic`].
@@ -280,6 +333,8 @@ impl App {
             open_when_ready: None,
             vaults: HashMap::new(),
             password: None,
+            settings_entry: None,
+            phone_facts: HashMap::new(),
         };
         app.watch_devices()?;
         app.prune_cache(None);
@@ -336,6 +391,12 @@ impl App {
     #[must_use]
     pub fn job_running(&self) -> bool {
         self.backup.as_ref().is_some_and(|b| b.job.is_some()) || self.restore.job.is_some()
+    }
+
+    /// The backup folder: the one chosen, else the default.
+    #[must_use]
+    pub fn backup_folder(&self) -> Option<PathBuf> {
+        self.settings.backup_folder.clone().or_else(|| self.options.default_backup_folder.clone())
     }
 
     /// Uses `dir` as the backup folder (what the folder dialog does; remembered).
@@ -453,7 +514,7 @@ impl App {
             phone: name,
             serial: serial.clone(),
             scanning: Some(String::new()),
-            dest: self.settings.backup_folder.clone(),
+            dest: self.backup_folder(),
             new_means: self.settings.new_means,
             ..BackupView::default()
         });
@@ -510,8 +571,9 @@ impl App {
 
     /// Reads what the backup folder holds of the open phone (for the badges), on a thread.
     fn check_backup_folder(&mut self) {
+        let folder = self.backup_folder();
         let Some(view) = &mut self.backup else { return };
-        view.dest.clone_from(&self.settings.backup_folder);
+        view.dest = folder;
         view.dest_error = None;
         let Some(dest) = view.dest.clone() else { return };
         if view.phone_serial.is_empty() {
@@ -524,14 +586,15 @@ impl App {
         Self::spawn("backup-folder", move || {
             let encrypted = crate::vault::is_encrypted(&dest);
             let fresh = !encrypted && !crate::vault::holds_plain_backup(&dest);
+            let free = crate::backup::folder::free_space(&dest);
             let result = if encrypted && vault.is_none() {
-                Ok(FolderState { backed_up: None, encrypted, fresh })
+                Ok(FolderState { backed_up: None, encrypted, fresh, free })
             } else {
                 match Manifest::load_in(&dest, &serial, vault.as_deref()) {
                     Ok(Some(manifest)) => {
-                        Ok(FolderState { backed_up: Some(BackedUp::of(&manifest)), encrypted, fresh })
+                        Ok(FolderState { backed_up: Some(BackedUp::of(&manifest)), encrypted, fresh, free })
                     }
-                    Ok(None) => Ok(FolderState { backed_up: Some(BackedUp::default()), encrypted, fresh }),
+                    Ok(None) => Ok(FolderState { backed_up: Some(BackedUp::default()), encrypted, fresh, free }),
                     Err(e) => Err(e.to_string()),
                 }
             };
@@ -547,10 +610,8 @@ impl App {
         }
         self.dialog_open = true;
         let start = match purpose {
-            Purpose::BackupFolder => self.settings.backup_folder.clone(),
-            Purpose::RestoreFrom => {
-                self.settings.restore_folder.clone().or_else(|| self.settings.backup_folder.clone())
-            }
+            Purpose::BackupFolder => self.backup_folder(),
+            Purpose::RestoreFrom => self.settings.restore_folder.clone().or_else(|| self.backup_folder()),
         };
         let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
         Self::spawn("folder-dialog", move || {
@@ -558,13 +619,74 @@ impl App {
                 Purpose::BackupFolder => "Choose the backup folder",
                 Purpose::RestoreFrom => "Choose a backup folder to restore from",
             };
-            let mut dialog = rfd::FileDialog::new().set_title(title);
-            if let Some(start) = start.filter(|s| s.is_dir()) {
-                dialog = dialog.set_directory(start);
-            }
-            let _ = tx.send(Event::FolderChosen(purpose, dialog.pick_folder()));
+            // The folder itself may not exist yet (the default): the dialog opens at the nearest one that does.
+            let start = start.as_deref().and_then(|s| s.ancestors().find(|p| p.is_dir()).map(Path::to_path_buf));
+            let picked = dialog::pick_folder(title, start.as_deref());
+            let _ = tx.send(Event::FolderChosen(purpose, picked));
             ctx.request_repaint();
         });
+    }
+
+    /// Checks a typed folder on a thread: for backups it must be (or become) a writable folder off the phone,
+    /// for restores an existing folder.
+    fn check_typed_folder(&mut self, purpose: Purpose, text: String) {
+        let entry = match purpose {
+            Purpose::BackupFolder if self.screen == Screen::Settings => self.settings_entry.as_mut(),
+            Purpose::BackupFolder => self.backup.as_mut().and_then(|v| v.folder_entry.as_mut()),
+            Purpose::RestoreFrom => self.restore.folder_entry.as_mut(),
+        };
+        if let Some(entry) = entry {
+            entry.checking = true;
+            entry.error = None;
+        }
+        let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        Self::spawn("check-folder", move || {
+            let result = match purpose {
+                Purpose::BackupFolder => crate::backup::folder::prepare(&text).map_err(|e| e.to_string()),
+                Purpose::RestoreFrom => existing_folder(&text).map(|dir| (dir, None)),
+            };
+            let _ = tx.send(Event::FolderChecked(purpose, result));
+            ctx.request_repaint();
+        });
+    }
+
+    /// Asks each ready phone not asked yet what it is (its own serial, model, free space), on threads.
+    fn ask_phone_facts(&mut self) {
+        let ready: Vec<String> =
+            self.connect.phones.iter().filter(|p| p.state.is_ready()).map(|p| p.serial.clone()).collect();
+        self.phone_facts.retain(|serial, _| ready.contains(serial));
+        for serial in ready {
+            if self.phone_facts.contains_key(&serial) {
+                continue;
+            }
+            self.phone_facts.insert(serial.clone(), None);
+            let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
+            Self::spawn("phone-facts", move || {
+                let facts = source.device(&serial).and_then(|d| d.info().map_err(|e| e.to_string()));
+                let _ = tx.send(Event::PhoneFacts(serial, facts));
+                ctx.request_repaint();
+            });
+        }
+    }
+
+    /// The Restore screen's target phones, from adb's ready phones and what each said it is.
+    fn refresh_restore_targets(&mut self) {
+        self.restore.targets = self
+            .connect
+            .phones
+            .iter()
+            .filter(|p| p.state.is_ready())
+            .map(|p| {
+                let facts = self.phone_facts.get(&p.serial).and_then(Option::as_ref);
+                RestoreTarget {
+                    serial: p.serial.clone(),
+                    name: facts.map_or_else(|| p.display_name(), |f| f.model.clone()),
+                    phone_serial: facts.map(|f| f.serial.clone()),
+                    free: facts.and_then(|f| f.storage).map(|s| s.free_bytes),
+                }
+            })
+            .collect();
+        self.restore.keep_or_default_target();
     }
 
     /// Starts backing up the new photos the Backup screen is about.
@@ -763,18 +885,10 @@ impl App {
                 self.connect.listed = true;
                 self.connect.phones = phones;
                 self.connect.unlisted = unlisted;
-                self.restore.targets = self
-                    .connect
-                    .phones
-                    .iter()
-                    .filter(|p| p.state.is_ready())
-                    .map(|p| (p.serial.clone(), p.display_name()))
-                    .collect();
-                if self.restore.target.as_ref().is_none_or(|t| !self.restore.targets.iter().any(|(s, _)| s == t)) {
-                    self.restore.target = self.restore.targets.first().map(|(s, _)| s.clone());
-                }
+                self.ask_phone_facts();
+                self.refresh_restore_targets();
                 if let Some(serial) = self.open_when_ready.take() {
-                    if self.restore.targets.iter().any(|(s, _)| *s == serial) {
+                    if self.restore.targets.iter().any(|t| t.serial == serial) {
                         self.open(serial);
                     } else {
                         self.open_when_ready = Some(serial);
@@ -816,6 +930,7 @@ impl App {
                             view.locked = state.encrypted && state.backed_up.is_none();
                             view.encrypted = state.encrypted;
                             view.fresh = state.fresh;
+                            view.dest_free = state.free;
                             view.backed_up = state.backed_up;
                             view.dest_error = None;
                         }
@@ -830,10 +945,62 @@ impl App {
             Event::FolderChosen(purpose, folder) => {
                 self.dialog_open = false;
                 match (purpose, folder) {
-                    (Purpose::BackupFolder, Some(dir)) => self.set_backup_folder(dir),
-                    (Purpose::RestoreFrom, Some(dir)) => self.open_restore_folder(dir),
-                    (_, None) => {}
+                    (Purpose::BackupFolder, Ok(Some(dir))) => self.set_backup_folder(dir),
+                    (Purpose::RestoreFrom, Ok(Some(dir))) => self.open_restore_folder(dir),
+                    (_, Ok(None)) => {}
+                    (purpose, Err(problem)) => {
+                        tracing::warn!("{problem}");
+                        let entry = Some(FolderEntry { problem, ..FolderEntry::default() });
+                        match purpose {
+                            Purpose::BackupFolder if self.screen == Screen::Settings => self.settings_entry = entry,
+                            Purpose::BackupFolder => {
+                                if let Some(view) = &mut self.backup {
+                                    view.folder_entry = entry;
+                                }
+                            }
+                            Purpose::RestoreFrom => self.restore.folder_entry = entry,
+                        }
+                    }
                 }
+            }
+            Event::FolderChecked(purpose, result) => {
+                let entry = match purpose {
+                    Purpose::BackupFolder if self.screen == Screen::Settings => self.settings_entry.as_mut(),
+                    Purpose::BackupFolder => self.backup.as_mut().and_then(|v| v.folder_entry.as_mut()),
+                    Purpose::RestoreFrom => self.restore.folder_entry.as_mut(),
+                };
+                match result {
+                    Ok((dir, _free)) => match purpose {
+                        Purpose::BackupFolder => {
+                            self.settings_entry = None;
+                            if let Some(view) = &mut self.backup {
+                                view.folder_entry = None;
+                            }
+                            self.set_backup_folder(dir);
+                        }
+                        Purpose::RestoreFrom => {
+                            self.restore.folder_entry = None;
+                            self.open_restore_folder(dir);
+                        }
+                    },
+                    Err(e) => {
+                        if let Some(entry) = entry {
+                            entry.checking = false;
+                            entry.error = Some(e);
+                        }
+                    }
+                }
+            }
+            Event::PhoneFacts(serial, facts) => {
+                match facts {
+                    Ok(info) => {
+                        if let Some(slot) = self.phone_facts.get_mut(&serial) {
+                            *slot = Some(info);
+                        }
+                    }
+                    Err(e) => tracing::warn!(serial, "could not ask the phone what it is: {e}"),
+                }
+                self.refresh_restore_targets();
             }
             Event::Progress(kind, state) => {
                 let job = match kind {
@@ -859,14 +1026,14 @@ impl App {
                 self.restore.opening = false;
                 match result {
                     Ok(backup) => {
-                        let first = self
-                            .restore
-                            .target
-                            .as_ref()
-                            .and_then(|t| backup.phones.iter().position(|p| &p.serial == t))
-                            .unwrap_or(0);
+                        // The backup of a phone that is connected, if there is one.
+                        let connected: Vec<String> =
+                            self.restore.targets.iter().filter_map(|t| t.phone_serial.clone()).collect();
+                        let first = backup.phones.iter().position(|p| connected.contains(&p.serial)).unwrap_or(0);
                         self.restore.backup = Some(backup);
                         self.restore.show_phone(first);
+                        self.restore.target = None;
+                        self.restore.keep_or_default_target();
                         self.drop_thumbnails(false);
                         let vault = self.restore.backup.as_ref().and_then(|b| b.vault.clone());
                         let started = match vault {
@@ -989,6 +1156,7 @@ impl App {
                     }
                 }
                 SettingsCommand::ChooseBackupFolder => self.choose_folder(Purpose::BackupFolder),
+                SettingsCommand::UseTypedFolder(text) => self.check_typed_folder(Purpose::BackupFolder, text),
                 SettingsCommand::ClearCache => self.prune_cache(Some(0)),
                 SettingsCommand::Close => self.screen = self.return_to,
             },
@@ -1079,6 +1247,7 @@ impl App {
                 self.screen = Screen::Connect;
             }
             BackupCommand::ChooseFolder => self.choose_folder(Purpose::BackupFolder),
+            BackupCommand::UseTypedFolder(text) => self.check_typed_folder(Purpose::BackupFolder, text),
             BackupCommand::FoldersChanged => {
                 if let Some(view) = &mut self.backup {
                     view.refresh_grid();
@@ -1111,9 +1280,27 @@ impl App {
                 self.mark_grid_wanted();
             }
             RestoreCommand::ChooseFolder => self.choose_folder(Purpose::RestoreFrom),
-            RestoreCommand::ShowPhone(n) => self.restore.show_phone(*n),
-            RestoreCommand::RestoreAll => self.start_restore(false),
-            RestoreCommand::RestoreSelected => self.start_restore(true),
+            RestoreCommand::UseTypedFolder(text) => self.check_typed_folder(Purpose::RestoreFrom, text.clone()),
+            RestoreCommand::ShowPhone(n) => {
+                self.restore.show_phone(*n);
+                self.restore.target = None;
+                self.restore.keep_or_default_target();
+            }
+            RestoreCommand::RestoreAll | RestoreCommand::RestoreSelected => {
+                let selected_only = *command == RestoreCommand::RestoreSelected;
+                if self.restore.target_is_another_phone() {
+                    // Another phone than the backup's: it asks first, naming both.
+                    self.restore.confirm_other = Some(selected_only);
+                } else {
+                    self.start_restore(selected_only);
+                }
+            }
+            RestoreCommand::ConfirmOther => {
+                if let Some(selected_only) = self.restore.confirm_other.take() {
+                    self.start_restore(selected_only);
+                }
+            }
+            RestoreCommand::CancelOther => self.restore.confirm_other = None,
             RestoreCommand::Cancel => {
                 self.job_cancel.cancel();
                 self.set_cancelling();
@@ -1171,8 +1358,14 @@ impl App {
             }
             Screen::Settings => {
                 egui::CentralPanel::default().show(ui, |ui| {
-                    if let Some(command) = settings_ui(ui, &mut self.settings, self.cache_used) {
+                    let default = self.options.default_backup_folder.as_deref();
+                    if let Some(command) = settings_ui(ui, &mut self.settings, default, self.cache_used) {
                         commands.push(Command::Settings(command));
+                    }
+                    if let Some(entry) = &mut self.settings_entry
+                        && folder_entry_ui(ui, entry, "Back up into this folder:")
+                    {
+                        commands.push(Command::Settings(SettingsCommand::UseTypedFolder(entry.text.clone())));
                     }
                 });
             }
@@ -1379,6 +1572,24 @@ fn restore_outcome(result: Result<RestoreReport, String>, cancelled: bool) -> Ou
         Err(e) => {
             Outcome { headline: format!("The restore stopped: {e}"), failed: true, lines: Vec::new(), folder: None }
         }
+    }
+}
+
+/// A typed folder to restore from: a whole path to a folder that exists.
+fn existing_folder(text: &str) -> Result<PathBuf, String> {
+    let text = text.trim();
+    let path = match text.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME").map_or_else(|| PathBuf::from(text), |h| PathBuf::from(h).join(rest)),
+        None => PathBuf::from(text),
+    };
+    if text.is_empty() {
+        Err("Type or paste the path of the backup folder.".to_string())
+    } else if !path.is_absolute() {
+        Err("Give the whole path of the backup folder, starting with /.".to_string())
+    } else if !path.is_dir() {
+        Err(format!("{} is not a folder on this computer. Check the path (is its disk connected?).", path.display()))
+    } else {
+        Ok(path)
     }
 }
 

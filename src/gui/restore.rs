@@ -8,20 +8,52 @@ use crate::backup::manifest::file_path_in;
 use crate::human::human_bytes;
 use crate::restore::Backup;
 use crate::scan::MediaKind;
+use crate::scan::folder_names;
 use crate::thumbnails::{ThumbKey, local_key_path};
 use eframe::egui;
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// A folder of the backed-up phone: its path on the phone, photos and bytes.
+/// A folder of the backed-up phone: its path on the phone, its name as the Backup screen gives it, photos,
+/// videos and bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupFolder {
     /// Its path on the phone.
     pub path: String,
-    /// How many files.
-    pub files: usize,
+    /// Its name for people ("Camera", "Camera (DCIM)").
+    pub name: String,
+    /// How many photos.
+    pub photos: usize,
+    /// How many videos.
+    pub videos: usize,
     /// Their bytes.
     pub bytes: u64,
+}
+
+/// A phone that can be restored to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreTarget {
+    /// The serial adb knows it by.
+    pub serial: String,
+    /// Its model ("Pixel 7"), or adb's name for it until it has said.
+    pub name: String,
+    /// Its own serial (`ro.serialno`, which backups are filed under), once it has said.
+    pub phone_serial: Option<String>,
+    /// Free bytes in its shared storage, once it has said.
+    pub free: Option<u64>,
+}
+
+impl RestoreTarget {
+    /// "Pixel 7 · serial 2A091FDH · 52.1 GB free": two phones of the same model differ.
+    #[must_use]
+    pub fn label(&self) -> String {
+        let mut text = format!("{} · serial {}", self.name, self.phone_serial.as_deref().unwrap_or(&self.serial));
+        if let Some(free) = self.free {
+            let _ = write!(text, " · {} free", human_bytes(free));
+        }
+        text
+    }
 }
 
 /// What the Restore screen shows.
@@ -45,10 +77,14 @@ pub struct RestoreView {
     pub grid: PhotoGrid,
     /// The backup's path (manifest `local_path`) of each grid photo, by the photo's key path.
     pub local_paths: HashMap<Vec<u8>, Vec<u8>>,
-    /// Phones ready to restore to: (serial, name).
-    pub targets: Vec<(String, String)>,
-    /// The phone chosen to restore to.
+    /// Phones ready to restore to.
+    pub targets: Vec<RestoreTarget>,
+    /// The phone chosen to restore to (adb's serial).
     pub target: Option<String>,
+    /// Restoring onto another phone than the backup's waits for a yes (`Some(selected only)`).
+    pub confirm_other: Option<bool>,
+    /// The typed folder, when the folder dialog could not open.
+    pub folder_entry: Option<super::FolderEntry>,
     /// The running restore.
     pub job: Option<Job>,
     /// How the last restore ended.
@@ -66,7 +102,7 @@ impl RestoreView {
         for (i, f) in phone.manifest.files.iter().enumerate() {
             newest.insert(&f.phone_path.0, i);
         }
-        let mut folders: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+        let mut folders: BTreeMap<String, (usize, usize, u64)> = BTreeMap::new();
         let mut items = Vec::new();
         self.local_paths.clear();
         for &i in newest.values() {
@@ -74,9 +110,14 @@ impl RestoreView {
             let phone_path = String::from_utf8_lossy(&entry.phone_path.0).into_owned();
             let (dir, name) = phone_path.rsplit_once('/').unwrap_or(("", &phone_path));
             let group = folders.len();
-            let slot = folders.entry(dir.to_string()).or_insert((0, 0));
-            slot.0 += 1;
-            slot.1 += entry.size;
+            let video = MediaKind::from_name(name.as_bytes()) == Some(MediaKind::Video);
+            let slot = folders.entry(dir.to_string()).or_insert((0, 0, 0));
+            if video {
+                slot.1 += 1;
+            } else {
+                slot.0 += 1;
+            }
+            slot.2 += entry.size;
             let local = local_key_path(&file_path_in(&backup.dir, &entry.local_path.0, backup.vault.as_deref()));
             self.local_paths.insert(local.clone(), entry.local_path.0.clone());
             items.push((
@@ -86,7 +127,7 @@ impl RestoreView {
                     name: name.to_string(),
                     size: entry.size,
                     mtime: entry.mtime,
-                    video: MediaKind::from_name(name.as_bytes()) == Some(MediaKind::Video),
+                    video,
                     group,
                     badge: Badge::None,
                 },
@@ -96,8 +137,46 @@ impl RestoreView {
         for (dir, item) in &mut items {
             item.group = index.get(dir.as_str()).copied().unwrap_or(0);
         }
-        self.folders = folders.into_iter().map(|(path, (files, bytes))| BackupFolder { path, files, bytes }).collect();
+        let paths: Vec<&[u8]> = folders.keys().map(String::as_bytes).collect();
+        let names = folder_names(&paths);
+        self.folders = folders
+            .into_iter()
+            .zip(names)
+            .map(|((path, (photos, videos, bytes)), name)| BackupFolder { path, name, photos, videos, bytes })
+            .collect();
         self.grid.set_items(items.into_iter().map(|(_, item)| item).collect());
+    }
+
+    /// Keeps the chosen target while it is connected; with none chosen, picks the phone the shown backup came
+    /// from (the same `ro.serialno`) when it is connected, else none: restoring is never aimed at a phone
+    /// by chance.
+    pub fn keep_or_default_target(&mut self) {
+        if self.target.as_ref().is_some_and(|t| !self.targets.iter().any(|x| &x.serial == t)) {
+            self.target = None;
+            self.confirm_other = None;
+        }
+        if self.target.is_none()
+            && let Some(source) = self.backup.as_ref().and_then(|b| b.phones.get(self.phone))
+        {
+            self.target = self
+                .targets
+                .iter()
+                .find(|t| t.phone_serial.as_deref() == Some(source.serial.as_str()))
+                .map(|t| t.serial.clone());
+        }
+    }
+
+    /// The chosen target.
+    #[must_use]
+    pub fn target(&self) -> Option<&RestoreTarget> {
+        self.target.as_ref().and_then(|t| self.targets.iter().find(|x| &x.serial == t))
+    }
+
+    /// Whether the chosen target is not the phone the shown backup came from (or has not said which it is).
+    #[must_use]
+    pub fn target_is_another_phone(&self) -> bool {
+        let source = self.backup.as_ref().and_then(|b| b.phones.get(self.phone)).map(|p| p.serial.as_str());
+        self.target().is_some_and(|t| t.phone_serial.as_deref() != source || source.is_none())
     }
 
     /// The backup paths of the selected photos.
@@ -114,6 +193,12 @@ pub enum RestoreCommand {
     Back,
     /// Choose the backup folder with the system's folder dialog.
     ChooseFolder,
+    /// Open this typed backup folder (once checked).
+    UseTypedFolder(String),
+    /// Yes, restore onto the other phone.
+    ConfirmOther,
+    /// No, do not restore onto the other phone.
+    CancelOther,
     /// Show another phone of the backup.
     ShowPhone(usize),
     /// Restore every photo of the backup.
@@ -151,6 +236,11 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
                 command = Some(RestoreCommand::ChooseFolder);
             }
         });
+        if let Some(entry) = &mut view.folder_entry
+            && super::folder_entry_ui(ui, entry, "Restore from this folder:")
+        {
+            command = Some(RestoreCommand::UseTypedFolder(entry.text.clone()));
+        }
         if view.opening {
             ui.horizontal(|ui| {
                 ui.spinner();
@@ -188,19 +278,18 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
                     human_bytes(phone.bytes)
                 ));
             }
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label("Restore to:");
-                match view.targets.as_slice() {
-                    [] => {
-                        ui.weak("no phone is connected and ready (go back to connect one)");
-                    }
-                    targets => {
-                        for (serial, name) in targets {
-                            ui.radio_value(&mut view.target, Some(serial.clone()), name);
-                        }
-                    }
+                if view.targets.is_empty() {
+                    ui.weak("no phone is connected and ready (go back to connect one)");
+                }
+                for target in &view.targets {
+                    ui.radio_value(&mut view.target, Some(target.serial.clone()), target.label());
                 }
             });
+            if !view.targets.is_empty() && view.target.is_none() {
+                ui.weak("Choose the phone to restore to.");
+            }
             let ready = view.target.is_some() && view.job.is_none();
             ui.horizontal(|ui| {
                 let all = egui::RichText::new("Restore all").size(18.0).strong();
@@ -231,8 +320,14 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
                 ui.label(egui::RichText::new("Folders in the backup").strong());
                 let mut select = None;
                 for (g, folder) in view.folders.iter().enumerate() {
-                    ui.label(format!("{}: {} files, {}", folder.path, folder.files, human_bytes(folder.bytes)));
-                    if ui.small_button(format!("Select all in {}", folder.path)).clicked() {
+                    let counts = match (folder.photos, folder.videos) {
+                        (p, 0) => super::backup::count(p, "photo"),
+                        (0, v) => super::backup::count(v, "video"),
+                        (p, v) => format!("{}, {}", super::backup::count(p, "photo"), super::backup::count(v, "video")),
+                    };
+                    ui.label(format!("{}: {counts}, {}", folder.name, human_bytes(folder.bytes)))
+                        .on_hover_text(folder.path.as_str());
+                    if ui.small_button(format!("Select all in {}", folder.name)).clicked() {
                         select = Some(g);
                     }
                 }
@@ -242,10 +337,39 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
             });
         });
     }
+    if let Some(c) = confirm_other_ui(ui.ctx(), view) {
+        command = Some(c);
+    }
     egui::CentralPanel::default().show(ui, |ui| match view.grid.show(ui, textures) {
         Some(GridCommand::Preview(n)) => command = Some(RestoreCommand::Preview(n)),
         Some(GridCommand::ClosePreview) => command = Some(RestoreCommand::ClosePreview),
         None => {}
+    });
+    command
+}
+
+/// Asks before restoring a phone's backup onto another phone, naming both.
+fn confirm_other_ui(ctx: &egui::Context, view: &RestoreView) -> Option<RestoreCommand> {
+    view.confirm_other?;
+    let source = view.backup.as_ref().and_then(|b| b.phones.get(view.phone))?;
+    let target = view.target()?;
+    let mut command = None;
+    egui::Modal::new(egui::Id::unique("phonebak-restore-other-phone")).show(ctx, |ui| {
+        ui.heading("Restore onto another phone?");
+        ui.label(format!(
+            "This is the backup of {} (serial {}). Restore its photos onto {}?",
+            source.model,
+            source.serial,
+            target.label()
+        ));
+        ui.horizontal(|ui| {
+            if ui.button(format!("Restore onto {}", target.name)).clicked() {
+                command = Some(RestoreCommand::ConfirmOther);
+            }
+            if ui.button("Cancel").clicked() {
+                command = Some(RestoreCommand::CancelOther);
+            }
+        });
     });
     command
 }

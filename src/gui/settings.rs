@@ -76,6 +76,42 @@ pub fn thumbnail_cache_dir() -> Option<PathBuf> {
     user_dir("LOCALAPPDATA", "XDG_CACHE_HOME", ".cache", &["phonebak", "thumbnails"])
 }
 
+/// The backup folder proposed the first time: the user's pictures folder + `Phone backups`. The pictures
+/// folder is `XDG_PICTURES_DIR` (from the environment, or from `user-dirs.dirs` in the config folder, as
+/// xdg-user-dirs writes it in the person's language), else `~/Pictures`.
+#[must_use]
+pub fn default_backup_folder() -> Option<PathBuf> {
+    let home = env_dir("HOME")?;
+    let config = env_dir("XDG_CONFIG_HOME").unwrap_or_else(|| home.join(".config"));
+    let user_dirs = std::fs::read_to_string(config.join("user-dirs.dirs")).ok();
+    Some(
+        pictures_dir(&home, std::env::var("XDG_PICTURES_DIR").ok().as_deref(), user_dirs.as_deref())
+            .join("Phone backups"),
+    )
+}
+
+/// The pictures folder: `from_env` (`$XDG_PICTURES_DIR`), else the `XDG_PICTURES_DIR="$HOME/..."` line of a
+/// `user-dirs.dirs` text, else `~/Pictures`. A value that is the home folder itself means "not set", as for
+/// xdg-user-dirs.
+fn pictures_dir(home: &Path, from_env: Option<&str>, user_dirs: Option<&str>) -> PathBuf {
+    let expand = |value: &str| -> Option<PathBuf> {
+        let value = value.trim().trim_matches('"');
+        let path = match value.strip_prefix("$HOME") {
+            Some(rest) => home.join(rest.trim_start_matches('/')),
+            None if value.starts_with('/') => PathBuf::from(value),
+            None => return None,
+        };
+        (path != home && path.as_os_str() != "/").then_some(path)
+    };
+    let from_file = || {
+        user_dirs?.lines().find_map(|line| {
+            let value = line.trim().strip_prefix("XDG_PICTURES_DIR=")?;
+            expand(value)
+        })
+    };
+    from_env.filter(|v| !v.is_empty()).and_then(expand).or_else(from_file).unwrap_or_else(|| home.join("Pictures"))
+}
+
 impl Settings {
     /// Reads the settings at `path`; the defaults when there are none or they cannot be read (a damaged file
     /// is logged and replaced on the next save).
@@ -112,6 +148,8 @@ pub enum SettingsCommand {
     Changed,
     /// Choose the backup folder with the system's folder dialog.
     ChooseBackupFolder,
+    /// Use this typed folder as the backup folder (once checked).
+    UseTypedFolder(String),
     /// Empty the thumbnail cache.
     ClearCache,
     /// Back to where the user was.
@@ -119,7 +157,12 @@ pub enum SettingsCommand {
 }
 
 /// Draws the Settings screen.
-pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings, cache_used: Option<u64>) -> Option<SettingsCommand> {
+pub fn settings_ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    default_folder: Option<&Path>,
+    cache_used: Option<u64>,
+) -> Option<SettingsCommand> {
     let mut command = None;
     ui.horizontal(|ui| {
         if ui.button("Close settings").clicked() {
@@ -130,10 +173,13 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings, cache_used: Optio
     ui.add_space(8.0);
     ui.label(egui::RichText::new("Backup folder").strong());
     ui.horizontal(|ui| {
-        let shown =
-            settings.backup_folder.as_ref().map_or_else(|| "(not chosen yet)".to_string(), |p| p.display().to_string());
+        let shown = match (&settings.backup_folder, default_folder) {
+            (Some(folder), _) => folder.display().to_string(),
+            (None, Some(default)) => format!("{} (the default)", default.display()),
+            (None, None) => "(not chosen yet)".to_string(),
+        };
         ui.label(shown);
-        if ui.button("Choose…").clicked() {
+        if ui.button("Change…").clicked() {
             command = Some(SettingsCommand::ChooseBackupFolder);
         }
     });
@@ -162,4 +208,30 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings, cache_used: Optio
         });
     }
     command
+}
+
+#[cfg(test)]
+mod default_folder_tests {
+    use super::pictures_dir;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn the_default_backup_folder_is_in_the_pictures_folder_that_xdg_user_dirs_names() {
+        let home = Path::new("/home/ana");
+        let dirs = "# written by xdg-user-dirs-update\nXDG_DESKTOP_DIR=\"$HOME/Escritorio\"\n\
+                    XDG_PICTURES_DIR=\"$HOME/Imágenes\"\n";
+        assert_eq!(pictures_dir(home, None, Some(dirs)), PathBuf::from("/home/ana/Imágenes"));
+        // The environment wins; an absolute path is taken as it is.
+        assert_eq!(pictures_dir(home, Some("/data/photos"), Some(dirs)), PathBuf::from("/data/photos"));
+        // No file, or the folder disabled (set to the home folder): ~/Pictures.
+        assert_eq!(pictures_dir(home, None, None), PathBuf::from("/home/ana/Pictures"));
+        assert_eq!(
+            pictures_dir(home, None, Some("XDG_PICTURES_DIR=\"$HOME/\"\n")),
+            PathBuf::from("/home/ana/Pictures")
+        );
+        assert_eq!(
+            pictures_dir(home, Some(""), Some("XDG_MUSIC_DIR=\"$HOME/Music\"")),
+            PathBuf::from("/home/ana/Pictures")
+        );
+    }
 }

@@ -428,7 +428,7 @@ fn the_log_view_shows_what_was_logged_and_closes() {
 fn settings_change_what_new_means_and_ask_for_the_folder_dialog() {
     let mut harness = Harness::new_ui_state(
         |ui, state: &mut (Settings, Vec<SettingsCommand>)| {
-            if let Some(c) = settings_ui(ui, &mut state.0, Some(12_000_000)) {
+            if let Some(c) = settings_ui(ui, &mut state.0, None, Some(12_000_000)) {
                 state.1.push(c);
             }
         },
@@ -440,7 +440,7 @@ fn settings_change_what_new_means_and_ask_for_the_folder_dialog() {
     harness.get_by_role_and_label(Role::RadioButton, NewMeans::NewerThanLastBackup.describe()).click();
     harness.run();
     assert_eq!(harness.state().0.new_means, NewMeans::NewerThanLastBackup);
-    harness.get_by_role_and_label(Role::Button, "Choose…").click();
+    harness.get_by_role_and_label(Role::Button, "Change…").click();
     harness.run();
     harness.get_by_role_and_label(Role::Button, "Empty the thumbnail cache").click();
     harness.run();

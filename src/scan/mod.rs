@@ -17,7 +17,7 @@
 
 mod walk;
 
-pub use walk::{ScanOptions, scan};
+pub use walk::{ScanOptions, folder_names, scan};
 
 use std::time::Duration;
 

@@ -241,6 +241,35 @@ fn last_part(path: &[u8]) -> String {
     String::from_utf8_lossy(name).into_owned()
 }
 
+/// The names people see for these phone folders, in the same order: each folder's own name ("Camera"),
+/// "Internal storage" for the storage's root, and the parent folder in brackets where two have the same name
+/// ("Camera (DCIM)", "Camera (App)"). The Backup and Restore screens both name folders this way.
+#[must_use]
+pub fn folder_names(paths: &[&[u8]]) -> Vec<String> {
+    let mut names: Vec<String> = paths
+        .iter()
+        .map(|path| {
+            if relative_to_root(path).is_empty() || *path == STORAGE_ROOT {
+                "Internal storage".to_string()
+            } else {
+                last_part(path)
+            }
+        })
+        .collect();
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for name in &names {
+        *uses.entry(name.clone()).or_default() += 1;
+    }
+    for (name, path) in names.iter_mut().zip(paths) {
+        if uses.get(name.as_str()).is_some_and(|&n| n > 1) {
+            let relative = relative_to_root(path);
+            let parent = relative.iter().rposition(|&b| b == b'/').map_or(&[][..], |at| &relative[..at]);
+            *name = format!("{name} ({})", String::from_utf8_lossy(parent));
+        }
+    }
+    names
+}
+
 fn newest_first(files: &mut [MediaFile]) {
     files.sort_by(|a, b| b.mtime.cmp(&a.mtime).then_with(|| a.path.cmp(&b.path)));
 }
@@ -253,14 +282,9 @@ fn gallery(found: Found, stats: ScanStats) -> Gallery {
         .map(|(path, mut files)| {
             newest_first(&mut files);
             let relative = relative_to_root(&path);
-            let name = if relative.is_empty() || path == STORAGE_ROOT {
-                "Internal storage".to_string()
-            } else {
-                last_part(&path)
-            };
             Folder {
                 source: Source::of(relative),
-                name,
+                name: String::new(),
                 photos: files.iter().filter(|f| f.kind == MediaKind::Photo).count(),
                 videos: files.iter().filter(|f| f.kind == MediaKind::Video).count(),
                 bytes: files.iter().map(|f| f.size).sum(),
@@ -272,17 +296,9 @@ fn gallery(found: Found, stats: ScanStats) -> Gallery {
         })
         .collect();
     folders.sort_by(|a, b| a.source.cmp(&b.source).then_with(|| a.path.cmp(&b.path)));
-    // Two folders of the same name ("Camera" in DCIM and in an app's folder) get their parent in brackets.
-    let mut uses: HashMap<String, usize> = HashMap::new();
-    for folder in &folders {
-        *uses.entry(folder.name.clone()).or_default() += 1;
-    }
-    for folder in &mut folders {
-        if uses.get(&folder.name).is_some_and(|&n| n > 1) {
-            let relative = folder.relative_path();
-            let parent = relative.iter().rposition(|&b| b == b'/').map_or(&[][..], |at| &relative[..at]);
-            folder.name = format!("{} ({})", folder.name, String::from_utf8_lossy(parent));
-        }
+    let names = folder_names(&folders.iter().map(|f| f.path.as_slice()).collect::<Vec<_>>());
+    for (folder, name) in folders.iter_mut().zip(names) {
+        folder.name = name;
     }
     let hidden = found
         .hidden

@@ -2,7 +2,7 @@
 //! disk, and phones that are not ready (unauthorized, offline, none at all).
 
 use crate::util::{
-    AdbServer, HOSTILE_NAMES, device_of, mtime_of, noise, phone_with_dir, phonebak, replug, said, text, tree,
+    AdbServer, HOSTILE_NAMES, Tmpfs, device_of, mtime_of, noise, phone_with_dir, phonebak, replug, said, text, tree,
     write_file,
 };
 use phonebak::backup::{self, BackupError, CancelToken, Manifest, NoProgress};
@@ -197,33 +197,27 @@ fn scan_sparse(storage: &Path) -> Vec<MediaFile> {
     files
 }
 
-/// A small tmpfs, unmounted when dropped.
-struct Tmpfs(PathBuf, #[allow(dead_code)] tempfile::TempDir);
-
-impl Tmpfs {
-    fn mount(bytes: u64) -> Result<Self, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
-            .arg(dir.path())
-            .output()
-            .map_err(|e| format!("cannot run mount: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("mount -t tmpfs failed (not root?): {}", said(&out).trim()));
-        }
-        Ok(Self(dir.path().to_path_buf(), dir))
-    }
+/// Fills the disk holding `dir` the first time the backup reports progress (another program writing to the
+/// same disk while the backup runs).
+struct FillsTheDisk {
+    dir: PathBuf,
+    filled: std::sync::atomic::AtomicBool,
 }
 
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).output();
+impl backup::Progress for FillsTheDisk {
+    fn update(&self, _state: &backup::ProgressState) {
+        if self.filled.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let mut filler = std::fs::File::create(self.dir.join("filler")).expect("filler");
+        let block = vec![0u8; 1 << 16];
+        while filler.write_all(&block).is_ok() {}
     }
 }
 
 #[test]
-fn a_full_backup_disk_stops_with_disk_full_and_keeps_the_previous_backup_intact() {
-    let disk = match Tmpfs::mount(6 << 20) {
+fn a_backup_disk_that_fills_up_during_the_backup_stops_it_with_disk_full_and_keeps_the_previous_backup_intact() {
+    let disk = match Tmpfs::mount(24 << 20) {
         Ok(disk) => disk,
         Err(why) => {
             eprintln!("skipped: {why}");
@@ -243,16 +237,59 @@ fn a_full_backup_disk_stops_with_disk_full_and_keeps_the_previous_backup_intact(
     for i in 3..8u64 {
         write_file(&storage.path().join(format!("DCIM/Camera/IMG_{i}.jpg")), &noise(1_000_000, i), 1_650_000_000 + i);
     }
-    let err = back_up(&disk.0, &device, &scan(storage.path())).expect_err("the disk fills up");
+    // There is room for the five new photos when the backup starts; another program fills the disk meanwhile.
+    let manifest = Manifest::load_or_new(&disk.0, "VIRT0001", "Pixel 7").expect("manifest");
+    let plan = backup::plan(&scan(storage.path()), &disk.0, &manifest);
+    let filler = FillsTheDisk { dir: disk.0.join("..filler"), filled: std::sync::atomic::AtomicBool::new(false) };
+    std::fs::create_dir(&filler.dir).expect("filler folder");
+    let err = backup::execute(&plan, &device, &filler, &CancelToken::new()).expect_err("the disk fills up");
+    assert!(filler.filled.load(std::sync::atomic::Ordering::SeqCst), "the disk was not filled");
     assert!(matches!(err, BackupError::DiskFull { .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("Disk full at") && message.contains("free some space"), "{message}");
+    std::fs::remove_dir_all(&filler.dir).expect("remove the filler");
     let count = assert_consistent(&disk.0);
     assert!(count >= 3, "the earlier backup lost files");
     let after = tree(&disk.0);
     for (rel, file) in &before {
         assert!(after.get(rel) == Some(file), "{} changed", String::from_utf8_lossy(rel));
     }
+}
+
+#[test]
+fn a_backup_larger_than_the_free_space_is_refused_before_anything_is_copied_with_both_numbers() {
+    let disk = match Tmpfs::mount(24 << 20) {
+        Ok(disk) => disk,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let server = AdbServer::start();
+    let (storage, phone) = phone_with_dir(Config::default());
+    for i in 0..10u64 {
+        write_file(&storage.path().join(format!("DCIM/Camera/IMG_{i}.jpg")), &noise(1_000_000, i), 1_650_000_000 + i);
+    }
+    server.connect(&phone, "device");
+    let device = device_of(&server, &phone);
+    let err = back_up(&disk.0, &device, &scan(storage.path())).expect_err("10 MB and the margin do not fit");
+    let BackupError::NotEnoughSpace { files, needed, free, .. } = &err else { panic!("{err:?}") };
+    assert_eq!(*files, 10);
+    assert!(*needed > 10_000_000 && *free < *needed && *free > 20_000_000, "{needed} {free}");
+    let message = err.to_string();
+    let (needed_text, free_text) = (phonebak::human::human_bytes(*needed), phonebak::human::human_bytes(*free));
+    assert!(
+        message.contains(&format!("need {needed_text}")) && message.contains(&format!("has {free_text} free")),
+        "{message}"
+    );
+    assert!(message.contains("nothing was copied"), "{message}");
+    let written = || std::fs::read_dir(&disk.0).expect("read").flatten().map(|e| e.file_name()).collect::<Vec<_>>();
+    assert!(written().is_empty(), "something was written: {:?}", written());
+    // The command line says the same and exits 1.
+    let out = backup_cli(&server, &disk.0);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("Not enough space on the backup disk"), "{}", said(&out));
+    assert!(written().is_empty(), "the command line wrote something: {:?}", written());
 }
 
 fn backup_cli(server: &AdbServer, dest: &Path) -> Output {

@@ -15,7 +15,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Steps the app until `done` says so (a spinner never lets it settle), or fails after `limit`.
-fn step_until(harness: &mut Harness<'_, App>, limit: Duration, what: &str, done: impl Fn(&Harness<'_, App>) -> bool) {
+pub fn step_until(
+    harness: &mut Harness<'_, App>,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&Harness<'_, App>) -> bool,
+) {
     let deadline = Instant::now() + limit;
     while !done(harness) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -24,12 +29,17 @@ fn step_until(harness: &mut Harness<'_, App>, limit: Duration, what: &str, done:
     }
 }
 
-fn adb_of(server: &AdbServer) -> Adb {
+pub fn adb_of(server: &AdbServer) -> Adb {
     Adb::new(AdbSearch::from_env().find().expect("adb on PATH"), server.port)
 }
 
 fn app_harness(adb: &Adb) -> Harness<'static, App> {
-    let app = App::new(egui::Context::default(), Options::with_adb(AdbSource::Fixed(adb.clone()))).expect("app");
+    app_harness_with(Options::with_adb(AdbSource::Fixed(adb.clone())))
+}
+
+/// The app with these options, in a 1100×760 window.
+pub fn app_harness_with(options: Options) -> Harness<'static, App> {
+    let app = App::new(egui::Context::default(), options).expect("app");
     Harness::builder().with_size(egui::vec2(1100.0, 760.0)).build_ui_state(
         |ui, app: &mut App| {
             app.logic(ui.ctx());
@@ -49,7 +59,7 @@ fn tiles(harness: &Harness<'_, App>) -> Vec<String> {
 }
 
 /// Opens the phone `serial` from the Connect screen and waits for its folders.
-fn open_phone(harness: &mut Harness<'_, App>, name: &str) {
+pub fn open_phone(harness: &mut Harness<'_, App>, name: &str) {
     step_until(harness, Duration::from_secs(20), "the phone to be ready", |h| {
         h.query_all_by_label_contains(name).next().is_some() && h.query_by_label_contains("Ready.").is_some()
     });
@@ -206,10 +216,22 @@ fn the_demo_phone_flow_backs_up_exactly_the_three_chosen_photos_and_restore_all_
     step_until(&mut harness, Duration::from_secs(10), "the backup's photos", |h| {
         h.state().restore_view().grid.items().len() == 3 && h.query_by_label_contains("Empty Phone").is_some()
     });
-    harness.get_by_role_and_label(Role::RadioButton, "Empty Phone").click();
+    // The phone the backup came from is chosen for the person; they pick the empty phone instead and are
+    // asked to confirm a restore onto another phone than the backup's.
+    step_until(&mut harness, Duration::from_secs(10), "the phones to say who they are", |h| {
+        h.query_all_by_label_contains("serial EMPTY001").next().is_some()
+            && h.state().restore_view().target.as_deref() == Some(demo_serial.as_str())
+    });
+    harness
+        .query_all_by_role(Role::RadioButton)
+        .find(|n| n.accesskit_node().label().is_some_and(|l| l.starts_with("Empty Phone · serial EMPTY001")))
+        .expect("the empty phone as a target")
+        .click();
     harness.run_steps(2);
     assert_eq!(harness.state().restore_view().target.as_deref(), Some(empty.addr().to_string().as_str()));
     harness.get_by_role_and_label(Role::Button, "Restore all").click();
+    harness.run_steps(4);
+    harness.get_by_role_and_label(Role::Button, "Restore onto Empty Phone").click();
     step_until(&mut harness, Duration::from_secs(60), "the restore to finish", |h| {
         h.state().restore_view().outcome.is_some()
     });
@@ -477,9 +499,18 @@ fn an_encrypted_backup_from_the_app_asks_the_password_twice_and_its_restore_unlo
     step_until(&mut harness, Duration::from_secs(20), "thumbnails decrypted on the fly", |h| {
         h.state().textures().uploaded() >= 4
     });
-    harness.get_by_role_and_label(Role::RadioButton, "Empty Phone").click();
+    step_until(&mut harness, Duration::from_secs(10), "the empty phone to say who it is", |h| {
+        h.query_all_by_label_contains("serial EMPTY002").next().is_some()
+    });
+    harness
+        .query_all_by_role(Role::RadioButton)
+        .find(|n| n.accesskit_node().label().is_some_and(|l| l.starts_with("Empty Phone · serial EMPTY002")))
+        .expect("the empty phone as a target")
+        .click();
     harness.run_steps(2);
     harness.get_by_role_and_label(Role::Button, "Restore all").click();
+    harness.run_steps(4);
+    harness.get_by_role_and_label(Role::Button, "Restore onto Empty Phone").click();
     step_until(&mut harness, Duration::from_secs(60), "the restore", |h| h.state().restore_view().outcome.is_some());
     let outcome = harness.state().restore_view().outcome.clone().expect("outcome");
     assert!(outcome.headline.starts_with("Restored 4 files"), "{outcome:?}");

@@ -9,6 +9,7 @@ mod cli_restore;
 mod device;
 mod encrypted;
 mod gui;
+mod gui_first_run;
 mod protocol;
 mod restore;
 mod sample_gallery;

@@ -338,3 +338,28 @@ impl Drop for VirtualDisplay {
         let _ = self.child.wait();
     }
 }
+
+/// A small tmpfs, unmounted when dropped.
+pub struct Tmpfs(pub PathBuf, #[allow(dead_code)] tempfile::TempDir);
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `bytes` on a fresh temporary folder (root only; the reason when not possible).
+    pub fn mount(bytes: u64) -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("mount -t tmpfs failed (not root?): {}", String::from_utf8_lossy(&out.stderr).trim()));
+        }
+        Ok(Self(dir.path().to_path_buf(), dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
