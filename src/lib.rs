@@ -4,6 +4,7 @@
 //! (`scan`, `backup`), then the command line in `cli`. `virtual_phone` stands apart: a stand-alone adbd for
 //! the tests, the benchmarks and the demo, which the rest reaches only through ADB.
 
+pub mod agent;
 pub mod backup;
 pub mod cli;
 pub mod device;
@@ -13,6 +14,7 @@ pub mod logbook;
 pub mod progress;
 pub mod restore;
 pub mod scan;
+pub mod settings;
 pub mod thumbnails;
 pub mod vault;
 pub mod virtual_phone;

@@ -39,10 +39,15 @@ pub fn recent() -> Vec<String> {
     LINES.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
 }
 
+/// Tests that fill the one log in memory take turns.
+#[cfg(test)]
+pub(crate) static TEST_TURN: Mutex<()> = Mutex::new(());
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_log_keeps_the_newest_lines_in_order() {
+        let _turn = super::TEST_TURN.lock().unwrap_or_else(super::PoisonError::into_inner);
         for n in 0..super::KEPT + 5 {
             super::record(&format!("line {n}\n"));
         }

@@ -2,7 +2,7 @@
 
 use super::manifest::{self, Bytes, Journal, ManifestEntry, file_path_in, hex, sync_dir, tmp_dir};
 use super::plan::{BackupPlan, PlannedFile, free_name};
-use super::{BackupError, CancelToken, Phase, Progress, ProgressState, folder};
+use super::{BackupError, CancelToken, Phase, Progress, ProgressState, folder, lock};
 use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line, parse_sha256sum};
 use crate::progress::Counts;
 use sha2::{Digest, Sha256};
@@ -169,6 +169,14 @@ pub fn execute(
             free,
         });
     }
+    // One backup at a time writes into a folder (the app, the command line and the agent alike).
+    // An encrypted folder's lock names no phone.
+    let what = if plan.vault.is_some() {
+        format!("{}: a backup", lock::role())
+    } else {
+        format!("{}: backup of {} ({})", lock::role(), plan.manifest.model, plan.manifest.serial)
+    };
+    let _lock = lock::lock(dest, &what)?;
     let tmp = tmp_dir(dest);
     // Leftovers of an interrupted run: never valid, never listed.
     match std::fs::remove_dir_all(&tmp) {

@@ -13,6 +13,7 @@
 
 mod execute;
 pub mod folder;
+pub mod lock;
 pub mod manifest;
 mod plan;
 
@@ -54,6 +55,10 @@ pub enum BackupError {
         /// Bytes free on the disk.
         free: u64,
     },
+
+    /// Another backup writes into the same folder now.
+    #[error(transparent)]
+    Locked(#[from] lock::LockError),
 
     /// Reading or writing the backup folder failed.
     #[error(

@@ -5,6 +5,7 @@
 //! `anyhow::Result<ExitCode>`, its error is printed once here with its causes (`{:#}`), and a closed stdout
 //! (`phonebak folders --json | head`) is not an error.
 
+mod agent;
 mod backup;
 mod common;
 mod devices;
@@ -51,6 +52,9 @@ enum Command {
     Restore(restore::Args),
     /// Re-check every file of a backup folder against its manifest; name missing and corrupt files.
     Verify(verify::Args),
+    /// Back up the phones marked "Back up automatically" whenever they connect (runs in the background; the
+    /// app starts it). `phonebak agent status` shows what it is doing.
+    Agent(agent::Args),
     /// Run a virtual phone: an adbd on 127.0.0.1 that real `adb` can connect to, for tests and the demo.
     VirtualPhone(virtual_phone::Args),
 }
@@ -67,8 +71,14 @@ pub fn main() -> ExitCode {
         }
     };
     common::init_logging(cli.verbose);
+    crate::backup::lock::set_role(match &cli.command {
+        None => "the phonebak app",
+        Some(Command::Agent(_)) => "phonebak's automatic backup",
+        Some(_) => "phonebak's command line",
+    });
     let result = match &cli.command {
         None => crate::gui::run(cli.demo.then_some(cli.demo_photos)).map(|()| ExitCode::SUCCESS),
+        Some(Command::Agent(args)) => agent::run(args),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Folders(args)) => folders::run(args),
         Some(Command::Backup(args)) => backup::run(args),

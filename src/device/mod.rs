@@ -169,6 +169,25 @@ impl Adb {
         Ok(list)
     }
 
+    /// Follows the server's phone list (`host:track-devices-l`): the server sends the whole list at once and
+    /// again each time a phone comes, goes or changes state, so nothing polls. The first list comes at once.
+    pub fn track_devices(&self) -> Result<DeviceTracker, DeviceError> {
+        let mut conn = match Conn::open(self.server_addr(), None) {
+            Ok(conn) => conn,
+            Err(OpenError::NotRunning(_)) => {
+                self.start_server()?;
+                Conn::open(self.server_addr(), None).map_err(|e| match e {
+                    OpenError::NotRunning(source) | OpenError::Other(source) => {
+                        DeviceError::ServerUnreachable { port: self.port, source }
+                    }
+                })?
+            }
+            Err(OpenError::Other(source)) => return Err(DeviceError::ServerUnreachable { port: self.port, source }),
+        };
+        conn.request(b"host:track-devices-l")?;
+        Ok(DeviceTracker { conn })
+    }
+
     /// Android phones on USB that adb does not list (USB debugging off); empty where USB devices cannot be
     /// seen. `listed` is what [`Adb::devices`] returned.
     #[must_use]
@@ -361,5 +380,26 @@ impl Device {
         progress: &mut dyn FnMut(u64) -> Result<(), Cancelled>,
     ) -> Result<u64, DeviceError> {
         self.sync()?.push(data, path, mode, mtime, progress)
+    }
+}
+
+/// The adb server's phone list as it changes ([`Adb::track_devices`]).
+#[derive(Debug)]
+pub struct DeviceTracker {
+    conn: Conn,
+}
+
+impl DeviceTracker {
+    /// Waits for the next list. An error means the server went away (it was stopped or restarted): track
+    /// again.
+    pub fn next_list(&mut self) -> Result<Vec<DeviceEntry>, DeviceError> {
+        let text = String::from_utf8_lossy(&self.conn.read_hex_payload()?).into_owned();
+        Ok(parse_devices_long(&text))
+    }
+
+    /// Something that ends a wait in [`DeviceTracker::next_list`] from another thread: call
+    /// `shutdown(Shutdown::Both)` on it.
+    pub fn closer(&self) -> std::io::Result<std::net::TcpStream> {
+        self.conn.closer()
     }
 }

@@ -93,6 +93,11 @@ impl Conn {
         self.reader.get_mut().write_all(bytes).map_err(lost)
     }
 
+    /// A handle that closes this connection from another thread (a blocked read then returns an error).
+    pub fn closer(&self) -> io::Result<TcpStream> {
+        self.reader.get_ref().try_clone()
+    }
+
     /// Changes the read timeout (a short one lets a failed push's reason be read after the link broke).
     pub fn set_read_timeout(&self, timeout: Option<Duration>) {
         let _ = self.reader.get_ref().set_read_timeout(timeout);

@@ -4,10 +4,10 @@
 
 use super::grid::{Badge, GridCommand, GridItem, PhotoGrid, Textures};
 use super::job::{Job, Outcome, job_ui, outcome_ui};
-use super::settings::NewMeans;
 use crate::backup::Manifest;
 use crate::human::{date, human_bytes};
 use crate::scan::{Folder, MediaFile, MediaKind};
+use crate::settings::NewMeans;
 use crate::thumbnails::ThumbKey;
 use eframe::egui;
 use std::collections::HashMap;

@@ -18,15 +18,14 @@ mod password;
 mod restore;
 mod settings;
 
+pub use crate::settings::{NewMeans, Settings, default_backup_folder, settings_path, thumbnail_cache_dir};
 pub use backup::{BackedUp, BackupCommand, BackupView, backup_ui};
 pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
 pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};
 pub use password::{PasswordCommand, PasswordFor, PasswordPrompt, password_ui};
 pub use restore::{RestoreCommand, RestoreTarget, RestoreView, restore_ui};
-pub use settings::{
-    NewMeans, Settings, SettingsCommand, default_backup_folder, settings_path, settings_ui, thumbnail_cache_dir,
-};
+pub use settings::{SettingsCommand, settings_ui};
 
 use crate::backup::{BackupReport, Manifest};
 use crate::device::{Adb, DeviceEntry, DeviceInfo, UsbPhone};
@@ -281,6 +280,8 @@ pub struct App {
     settings_entry: Option<FolderEntry>,
     /// What each ready phone is, by adb's serial (asked once per phone).
     phone_facts: HashMap<String, Option<DeviceInfo>>,
+    /// Why the settings file could not be read (then nothing is saved over it).
+    settings_problem: Option<String>,
 }
 
 /// Everything a screen can ask for, carried out in [`App::logic`].
@@ -304,7 +305,15 @@ impl App {
     /// When a thread cannot be started.
     pub fn new(ctx: egui::Context, options: Options) -> std::io::Result<Self> {
         let (events_tx, events) = sync_channel(64);
-        let settings = options.settings_path.as_deref().map(Settings::load).unwrap_or_default();
+        // A damaged settings file is left as it is (the person may want to repair it): defaults, never saved.
+        let (settings, settings_problem) = match options.settings_path.as_deref().map(Settings::load_checked) {
+            Some(Ok(settings)) => (settings, None),
+            Some(Err(e)) => {
+                tracing::error!("{e}");
+                (Settings::default(), Some(e.to_string()))
+            }
+            None => (Settings::default(), None),
+        };
         let restore = RestoreView { folder: settings.restore_folder.clone(), ..RestoreView::default() };
         let app = Self {
             ctx,
@@ -335,6 +344,7 @@ impl App {
             password: None,
             settings_entry: None,
             phone_facts: HashMap::new(),
+            settings_problem,
         };
         app.watch_devices()?;
         app.prune_cache(None);
@@ -433,6 +443,10 @@ impl App {
     }
 
     fn save_settings(&self) {
+        if let Some(problem) = &self.settings_problem {
+            tracing::warn!("the settings are not saved: {problem}");
+            return;
+        }
         if let Some(path) = &self.options.settings_path
             && let Err(e) = self.settings.save(path)
         {
@@ -1337,6 +1351,9 @@ impl App {
                     });
                 });
                 egui::CentralPanel::default().show(ui, |ui| {
+                    if let Some(problem) = &self.settings_problem {
+                        ui.colored_label(ui.visuals().warn_fg_color, problem);
+                    }
                     egui::ScrollArea::vertical().show(ui, |ui| {
                         if let Some(command) = connect_ui(ui, &self.connect) {
                             commands.push(Command::Connect(command));

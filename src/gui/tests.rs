@@ -408,6 +408,7 @@ fn snapshot_the_grid_shows_the_real_orientation_fixtures_upright() {
 
 #[test]
 fn the_log_view_shows_what_was_logged_and_closes() {
+    let _turn = crate::logbook::TEST_TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     crate::logbook::record("2026-11-24T03:00:00Z  INFO phonebak: backup finished copied=3 unique-marker-41\n");
     let mut harness = Harness::new_ui_state(
         |ui, closed: &mut bool| {

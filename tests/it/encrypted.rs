@@ -114,9 +114,15 @@ fn an_encrypted_backup_shows_no_names_and_restores_byte_exact_with_dates_onto_an
     let files = names(dest.path());
     assert!(files.len() > 16, "{files:?}");
     for name in &files {
-        let known = [".phonebak/encrypted.json", ".phonebak/key-1.age", ".phonebak/key-2.age"];
+        // The lock file is empty once the backup is over (while one runs it says "a backup" and by whom).
+        let known = [".phonebak/encrypted.json", ".phonebak/key-1.age", ".phonebak/key-2.age", ".phonebak/lock"];
         assert!(known.contains(&name.as_str()) || is_hashed(name), "{name} reveals something");
     }
+    assert_eq!(
+        std::fs::read(dest.path().join(".phonebak/lock")).expect("lock").len(),
+        0,
+        "the lock file says something"
+    );
     let marker = std::fs::read_to_string(dest.path().join(".phonebak/encrypted.json")).expect("marker");
     assert!(!marker.contains("VIRT") && !marker.contains("Pixel"), "{marker}");
 

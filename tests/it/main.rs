@@ -1,6 +1,7 @@
 //! One test binary for every end-to-end test (one link step instead of many).
 
 mod adb_real;
+mod agent;
 mod backup;
 mod backup_faults;
 mod cli;

@@ -1,0 +1,376 @@
+//! The automatic backup agent (`phonebak agent`): runs in the background without a window and backs up each
+//! phone marked "Back up automatically" (in the settings, [`crate::settings::AutomaticBackup`]) as soon as adb
+//! lists it ready, by USB or over Wi-Fi, then checks it again every few minutes while it stays connected.
+//!
+//! It follows the adb server's phone list through `host:track-devices-l` (the server tells of every change;
+//! nothing polls) and starts following again when the server goes away and comes back. Each ready phone gets
+//! a thread (`agent-phone`) that reads what the phone is, and, when it is marked, runs the same engine as the
+//! app and the command line: scan, plan against the manifest, copy and verify. A check finds new photos with
+//! the listing alone (no hashing), so an idle check costs a few round trips. The backup folder's lock
+//! ([`crate::backup::lock`]) keeps the app, the command line and the agent from writing into one folder at
+//! once; one agent runs per user (a lock in the runtime folder). What it does is served on a socket
+//! ([`status`]).
+
+pub mod status;
+
+use crate::backup::{self, Manifest, lock};
+use crate::device::{Adb, Device, DeviceEntry, DeviceInfo};
+use crate::progress::{CancelToken, Progress, ProgressState};
+use crate::settings::{AutomaticBackup, Settings, SettingsError};
+use status::{PhoneState, Shared};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// How often a connected phone is checked for new photos.
+pub const CHECK_EVERY: Duration = Duration::from_secs(300);
+
+/// The agent's places and pace.
+#[derive(Debug, Clone)]
+pub struct AgentOptions {
+    /// The adb server to follow.
+    pub adb: Adb,
+    /// The settings file (which phones are backed up automatically).
+    pub settings_path: PathBuf,
+    /// Where the one-agent lock and the status socket live.
+    pub runtime_dir: PathBuf,
+    /// How often a connected phone is checked for new photos.
+    pub check_every: Duration,
+}
+
+/// Why the agent cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// Another agent runs for this user.
+    #[error("phonebak's automatic backup already runs for this user ({0}).")]
+    AlreadyRunning(String),
+    /// The settings file is damaged.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// Its runtime folder, lock or socket cannot be made.
+    #[error("The automatic backup cannot start: could not {what} ({source}).")]
+    Start {
+        /// What failed.
+        what: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What the agent's threads share.
+struct Agent {
+    options: AgentOptions,
+    shared: Shared,
+    /// The phone threads, by adb's serial: each one's cancel token.
+    phones: Mutex<HashMap<String, CancelToken>>,
+}
+
+/// Runs the agent until `stop` is cancelled.
+///
+/// # Errors
+/// When it cannot start: another agent runs, the settings file is damaged, or its runtime folder cannot be
+/// made. Once running, problems with phones, the adb server or backup folders are logged and shown in the
+/// status; they do not stop it.
+pub fn run(options: AgentOptions, stop: &CancelToken) -> Result<(), AgentError> {
+    let start = |what: &str| {
+        let what = what.to_string();
+        move |source| AgentError::Start { what, source }
+    };
+    std::fs::create_dir_all(&options.runtime_dir).map_err(start("make its runtime folder"))?;
+    let _instance =
+        lock::lock_at(&options.runtime_dir.join("agent.lock"), "phonebak's automatic backup").map_err(|e| match e {
+            lock::LockError::Busy(holder) => {
+                AgentError::AlreadyRunning(holder.map_or_else(|| "another process".to_string(), |h| h.to_string()))
+            }
+            lock::LockError::Io { source, .. } => AgentError::Start { what: "take its lock".to_string(), source },
+        })?;
+    // A damaged settings file stops the agent with its reason; it is never written over.
+    Settings::load_checked(&options.settings_path)?;
+    let shared = Shared::default();
+    shared.change(|s| s.pid = std::process::id());
+    status::serve(&options.runtime_dir, shared.clone()).map_err(start("open its status socket"))?;
+    tracing::info!(settings = %options.settings_path.display(), "automatic backup agent started");
+    let agent = Arc::new(Agent { options, shared, phones: Mutex::new(HashMap::new()) });
+    let mut wait = Duration::from_millis(200);
+    let mut said_unreachable = false;
+    while !stop.is_cancelled() {
+        match agent.options.adb.track_devices() {
+            Ok(tracker) => {
+                if said_unreachable {
+                    tracing::info!("the adb server is back");
+                }
+                said_unreachable = false;
+                wait = Duration::from_millis(200);
+                agent.follow(tracker, stop);
+            }
+            Err(e) => {
+                if !said_unreachable {
+                    tracing::warn!("cannot follow adb's phone list, trying again: {e}");
+                    said_unreachable = true;
+                }
+                sleep_unless(stop, wait);
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+    agent.update(&[]);
+    tracing::info!("automatic backup agent stopped");
+    Ok(())
+}
+
+/// Sleeps `how_long`, waking early when `cancel` is cancelled; true when it was.
+fn sleep_unless(cancel: &CancelToken, how_long: Duration) -> bool {
+    let step = Duration::from_millis(100);
+    let mut slept = Duration::ZERO;
+    while slept < how_long {
+        if cancel.is_cancelled() {
+            return true;
+        }
+        std::thread::sleep(step.min(how_long.saturating_sub(slept)));
+        slept += step;
+    }
+    cancel.is_cancelled()
+}
+
+impl Agent {
+    /// Takes the server's lists until the server goes away or `stop` is cancelled.
+    fn follow(self: &Arc<Self>, mut tracker: crate::device::DeviceTracker, stop: &CancelToken) {
+        self.shared.change(|s| s.tracking = true);
+        // A blocked read ends when `stop` is cancelled: a watcher closes the connection.
+        let ended = Arc::new(AtomicBool::new(false));
+        if let Ok(closer) = tracker.closer() {
+            let (ended, stop) = (Arc::clone(&ended), stop.clone());
+            let _ = std::thread::Builder::new().name("agent-stop".to_string()).spawn(move || {
+                while !ended.load(Ordering::SeqCst) && !stop.is_cancelled() {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                let _ = closer.shutdown(std::net::Shutdown::Both);
+            });
+        }
+        loop {
+            match tracker.next_list() {
+                Ok(list) => self.update(&list),
+                Err(e) => {
+                    if !stop.is_cancelled() {
+                        tracing::warn!("the adb server's phone list ended ({e}); following it again");
+                    }
+                    break;
+                }
+            }
+        }
+        ended.store(true, Ordering::SeqCst);
+        self.shared.change(|s| s.tracking = false);
+        // Without a server, no phone is connected.
+        self.update(&[]);
+    }
+
+    /// A new list: phones that are ready get a thread; the threads of phones gone are stopped.
+    fn update(self: &Arc<Self>, list: &[DeviceEntry]) {
+        let ready: Vec<&str> = list.iter().filter(|d| d.state.is_ready()).map(|d| d.serial.as_str()).collect();
+        let mut phones = self.phones.lock().unwrap_or_else(PoisonError::into_inner);
+        phones.retain(|serial, cancel| {
+            let keep = ready.contains(&serial.as_str());
+            if !keep {
+                tracing::info!(serial, "phone gone");
+                cancel.cancel();
+            }
+            keep
+        });
+        self.shared.change(|s| s.phones.retain(|p| ready.contains(&p.adb_serial.as_str())));
+        for serial in ready {
+            if phones.contains_key(serial) {
+                continue;
+            }
+            let cancel = CancelToken::new();
+            phones.insert(serial.to_string(), cancel.clone());
+            self.shared.change(|s| {
+                s.phones.push(status::PhoneStatus { adb_serial: serial.to_string(), ..status::PhoneStatus::default() });
+            });
+            let (agent, serial) = (Arc::clone(self), serial.to_string());
+            let spawned = std::thread::Builder::new().name("agent-phone".to_string()).spawn(move || {
+                agent.watch_phone(&serial, &cancel);
+            });
+            if let Err(e) = spawned {
+                tracing::error!("could not start a thread for a phone: {e}");
+            }
+        }
+    }
+
+    /// One ready phone, until it goes: what it is, then (when marked) a backup now and a check every few
+    /// minutes.
+    fn watch_phone(&self, serial: &str, cancel: &CancelToken) {
+        let Some((device, info)) = self.look_at(serial, cancel) else { return };
+        self.shared.phone(serial, |p| {
+            p.phone_serial = Some(info.serial.clone());
+            p.model = Some(info.model.clone());
+        });
+        loop {
+            match Settings::load_checked(&self.options.settings_path) {
+                Ok(settings) => match settings.automatic.iter().find(|a| a.phone_serial == info.serial) {
+                    Some(auto) => self.back_up(serial, &device, &info, auto, cancel),
+                    None => self.shared.phone(serial, |p| {
+                        p.state = PhoneState::NotAutomatic;
+                        p.backup_folder = None;
+                    }),
+                },
+                Err(e) => self.failed(serial, &e.to_string()),
+            }
+            if sleep_unless(cancel, self.options.check_every) {
+                return;
+            }
+        }
+    }
+
+    /// The phone's device handle and what it is; `None` when it went away first.
+    fn look_at(&self, serial: &str, cancel: &CancelToken) -> Option<(Device, DeviceInfo)> {
+        let mut last = String::new();
+        // A phone just listed may answer slowly at first.
+        for _ in 0..10 {
+            if cancel.is_cancelled() {
+                return None;
+            }
+            match self.options.adb.device(serial).and_then(|d| d.info().map(|i| (d, i))) {
+                Ok(found) => return Some(found),
+                Err(e) => last = e.to_string(),
+            }
+            if sleep_unless(cancel, Duration::from_millis(300)) {
+                return None;
+            }
+        }
+        self.failed(serial, &format!("phonebak could not read what this phone is: {last}"));
+        None
+    }
+
+    fn failed(&self, serial: &str, why: &str) {
+        tracing::warn!(serial, "automatic backup: {why}");
+        self.shared.phone(serial, |p| {
+            p.state = PhoneState::Failed;
+            p.progress = None;
+            p.last = Some(why.to_string());
+        });
+    }
+
+    /// One automatic backup of a marked phone: the new photos of its chosen folders, into its folder.
+    fn back_up(&self, serial: &str, device: &Device, info: &DeviceInfo, auto: &AutomaticBackup, cancel: &CancelToken) {
+        let dest = &auto.backup_folder;
+        self.shared.phone(serial, |p| p.backup_folder = Some(dest.clone()));
+        // A folder on a disk that is not plugged in is not made on the computer's own disk instead.
+        if !dest.is_dir() {
+            self.failed(
+                serial,
+                &format!(
+                    "The backup folder {} is not there. Connect its disk (or choose another folder in phonebak); \
+                     nothing was copied.",
+                    dest.display()
+                ),
+            );
+            return;
+        }
+        if crate::vault::is_encrypted(dest) {
+            self.failed(
+                serial,
+                &format!(
+                    "The backup folder {} is encrypted: open phonebak and unlock it to back up this phone.",
+                    dest.display()
+                ),
+            );
+            return;
+        }
+        let scanned = crate::scan::scan(device, &crate::scan::ScanOptions::default(), &|_| {}, cancel);
+        let gallery = match scanned {
+            Ok(gallery) => gallery,
+            Err(e) => {
+                if !cancel.is_cancelled() {
+                    self.failed(serial, &format!("The phone's gallery could not be read: {e}"));
+                }
+                return;
+            }
+        };
+        let files: Vec<crate::scan::MediaFile> = if auto.folders.is_empty() {
+            gallery.files().cloned().collect()
+        } else {
+            auto.folders.iter().filter_map(|name| gallery.folder(name)).flat_map(|f| f.files.iter().cloned()).collect()
+        };
+        let manifest = match Manifest::load_or_new_in(dest, &info.serial, &info.model, None) {
+            Ok(manifest) => manifest,
+            Err(e) => return self.failed(serial, &e.to_string()),
+        };
+        let plan = backup::plan_in(&files, dest, &manifest, None);
+        if plan.totals.files_to_copy == 0 {
+            self.shared.phone(serial, |p| {
+                if p.state != PhoneState::UpToDate {
+                    p.last = Some("Nothing new to back up.".to_string());
+                }
+                p.state = PhoneState::UpToDate;
+                p.progress = None;
+            });
+            return;
+        }
+        tracing::info!(
+            serial = info.serial,
+            files = plan.totals.files_to_copy,
+            bytes = plan.totals.bytes_to_copy,
+            dest = %dest.display(),
+            "automatic backup started"
+        );
+        self.shared.phone(serial, |p| {
+            p.state = PhoneState::BackingUp;
+            p.progress = Some(status::Progress {
+                files_total: plan.totals.files_to_copy,
+                bytes_total: plan.totals.bytes_to_copy,
+                ..status::Progress::default()
+            });
+        });
+        let progress = StatusProgress { shared: self.shared.clone(), serial: serial.to_string() };
+        match backup::execute(&plan, device, &progress, cancel) {
+            Ok(report) => {
+                let said = if report.failed.is_empty() {
+                    format!(
+                        "{} photos and videos, {} backed up.",
+                        report.copied.len(),
+                        crate::human::human_bytes(report.bytes_copied)
+                    )
+                } else {
+                    format!(
+                        "{} photos and videos, {} backed up; {} could not be copied and will be tried again.",
+                        report.copied.len(),
+                        crate::human::human_bytes(report.bytes_copied),
+                        report.failed.len()
+                    )
+                };
+                tracing::info!(serial = info.serial, copied = report.copied.len(), "automatic backup finished");
+                self.shared.phone(serial, |p| {
+                    p.state = PhoneState::UpToDate;
+                    p.progress = None;
+                    p.last = Some(said);
+                    p.runs += 1;
+                });
+            }
+            Err(e) if cancel.is_cancelled() => {
+                tracing::info!(serial = info.serial, "automatic backup stopped: {e}");
+            }
+            Err(e) => self.failed(serial, &e.to_string()),
+        }
+    }
+}
+
+/// Puts a backup's progress in the status.
+struct StatusProgress {
+    shared: Shared,
+    serial: String,
+}
+
+impl Progress for StatusProgress {
+    fn update(&self, state: &ProgressState) {
+        self.shared.phone(&self.serial, |p| {
+            p.progress = Some(status::Progress {
+                files_done: state.files_done,
+                files_total: state.files_total,
+                bytes_done: state.bytes_done,
+                bytes_total: state.bytes_total,
+            });
+        });
+    }
+}

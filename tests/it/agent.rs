@@ -1,0 +1,310 @@
+//! The automatic backup agent: the real `phonebak agent` binary, the real adb server and virtual phones. A
+//! marked phone is backed up as soon as adb lists it, new photos on the next check, an unmarked phone never;
+//! a SIGKILL mid-copy, a restarted adb server, two phones at once, a second backup into the same folder, a
+//! missing backup disk, a damaged settings file and a second agent.
+
+use crate::util::{AdbServer, noise, phone_with_dir, said, text, tree, write_file};
+use phonebak::agent::status::{self, AgentStatus, PhoneState, PhoneStatus};
+use phonebak::settings::{AutomaticBackup, Settings};
+use phonebak::virtual_phone::{Config, LinkModel, VirtualPhone};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A private home for one agent: its settings, runtime folder and log.
+struct AgentHome {
+    dir: tempfile::TempDir,
+}
+
+impl AgentHome {
+    fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("home") }
+    }
+
+    fn settings_path(&self) -> PathBuf {
+        self.dir.path().join("config/phonebak/settings.json")
+    }
+
+    fn runtime(&self) -> PathBuf {
+        self.dir.path().join("run/phonebak")
+    }
+
+    /// Marks phones (serial, model, folder) "Back up automatically".
+    fn mark(&self, phones: &[(&str, &str, &Path)]) {
+        let settings = Settings {
+            automatic: phones
+                .iter()
+                .map(|(serial, model, folder)| AutomaticBackup {
+                    phone_serial: (*serial).to_string(),
+                    model: (*model).to_string(),
+                    backup_folder: folder.to_path_buf(),
+                    folders: Vec::new(),
+                })
+                .collect(),
+            ..Settings::default()
+        };
+        settings.save(&self.settings_path()).expect("settings");
+    }
+
+    /// `phonebak ARGS` with this home and `server`.
+    fn command(&self, server: &AdbServer, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_phonebak"));
+        cmd.args(args)
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
+            .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+            .env_remove("ANDROID_SERIAL")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS");
+        cmd
+    }
+
+    /// Starts `phonebak agent --check-every 1` and waits until it answers on its socket.
+    fn start(&self, server: &AdbServer) -> Agent {
+        let child = self
+            .command(server, &["agent", "--check-every", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the agent");
+        let mut agent = Agent { child, runtime: self.runtime() };
+        agent.wait_for("the agent to answer", Duration::from_secs(10), |s| s.tracking);
+        agent
+    }
+}
+
+/// A running agent, killed when dropped.
+struct Agent {
+    child: Child,
+    runtime: PathBuf,
+}
+
+impl Agent {
+    fn status(&self) -> Option<AgentStatus> {
+        status::query(&self.runtime)
+    }
+
+    /// Waits until the status satisfies `done`; fails after `limit` with the last status seen.
+    fn wait_for(&mut self, what: &str, limit: Duration, done: impl Fn(&AgentStatus) -> bool) -> AgentStatus {
+        let deadline = Instant::now() + limit;
+        let mut last = None;
+        loop {
+            if let Ok(Some(exit)) = self.child.try_wait() {
+                let mut err = String::new();
+                let _ = std::io::Read::read_to_string(&mut self.child.stderr.take().expect("stderr"), &mut err);
+                panic!("the agent exited ({exit}) while waiting for {what}: {err}");
+            }
+            if let Some(status) = self.status() {
+                if done(&status) {
+                    return status;
+                }
+                last = Some(status);
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; last status: {last:#?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The status of the phone whose own serial is `serial`.
+fn phone<'a>(status: &'a AgentStatus, serial: &str) -> Option<&'a PhoneStatus> {
+    status.phones.iter().find(|p| p.phone_serial.as_deref() == Some(serial))
+}
+
+/// A phone with `n` photos of `size` bytes in DCIM/Camera.
+fn phone_with(model: &str, serial: &str, n: u64, size: usize, link: LinkModel) -> (tempfile::TempDir, VirtualPhone) {
+    let (dir, phone) =
+        phone_with_dir(Config { model: model.to_string(), serial: serial.to_string(), link, ..Config::default() });
+    for i in 0..n {
+        let path = dir.path().join(format!("DCIM/Camera/IMG_{serial}_{i:03}.jpg"));
+        write_file(&path, &noise(size, i + 1), 1_700_000_000 + i * 3600);
+    }
+    (dir, phone)
+}
+
+/// The backup of `serial` in `dest` holds exactly the phone's files, byte for byte and dated, and no temp file.
+fn assert_backed_up(dest: &Path, model: &str, serial: &str, storage: &Path) {
+    assert_eq!(tree(&dest.join(format!("{model} ({serial})"))), tree(storage), "the backup differs from the phone");
+    let tmp = dest.join(".phonebak/tmp");
+    let leftovers = std::fs::read_dir(&tmp).map_or(0, Iterator::count);
+    assert_eq!(leftovers, 0, "temp files left in {}", tmp.display());
+    let manifest = phonebak::backup::Manifest::load(dest, serial).expect("manifest").expect("a manifest");
+    assert_eq!(manifest.files.len(), tree(storage).len(), "the manifest does not list every file");
+}
+
+#[test]
+fn a_marked_phone_is_backed_up_within_two_seconds_then_its_new_photos_and_an_unmarked_phone_never() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = tempfile::tempdir().expect("backup folder");
+    home.mark(&[("AUTO0001", "Pixel 7", dest.path())]);
+    let mut agent = home.start(&server);
+    let (storage, marked) = phone_with("Pixel 7", "AUTO0001", 12, 1_000_000, LinkModel::Usb2);
+    server.connect(&marked, "device");
+    let listed = Instant::now();
+    agent.wait_for("the backup to start", Duration::from_secs(10), |s| {
+        phone(s, "AUTO0001").is_some_and(|p| p.state == PhoneState::BackingUp || p.runs > 0)
+    });
+    let started = listed.elapsed();
+    assert!(started < Duration::from_secs(2), "the backup started {started:?} after adb listed the phone");
+    let done = agent.wait_for("the backup to finish", Duration::from_secs(60), |s| {
+        phone(s, "AUTO0001").is_some_and(|p| p.runs == 1)
+    });
+    let last = phone(&done, "AUTO0001").and_then(|p| p.last.clone()).unwrap_or_default();
+    assert!(last.starts_with("12 photos and videos"), "{last}");
+    assert_backed_up(dest.path(), "Pixel 7", "AUTO0001", storage.path());
+
+    // Two new photos while it stays connected: the next check copies those two only.
+    for i in 100..102u64 {
+        write_file(&storage.path().join(format!("DCIM/Camera/IMG_new_{i}.jpg")), &noise(50_000, i), 1_710_000_000 + i);
+    }
+    let done = agent
+        .wait_for("the new photos", Duration::from_secs(30), |s| phone(s, "AUTO0001").is_some_and(|p| p.runs == 2));
+    let last = phone(&done, "AUTO0001").and_then(|p| p.last.clone()).unwrap_or_default();
+    assert!(last.starts_with("2 photos and videos"), "only the new ones: {last}");
+    assert_backed_up(dest.path(), "Pixel 7", "AUTO0001", storage.path());
+
+    // A phone nobody marked is left alone.
+    let (_other_storage, unmarked) = phone_with("Galaxy S23", "OTHER001", 3, 10_000, LinkModel::Unlimited);
+    server.connect(&unmarked, "device");
+    agent.wait_for("the unmarked phone to be looked at", Duration::from_secs(10), |s| {
+        phone(s, "OTHER001").is_some_and(|p| p.state == PhoneState::NotAutomatic)
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let entries: Vec<_> = std::fs::read_dir(dest.path()).expect("read").flatten().map(|e| e.file_name()).collect();
+    assert!(!entries.iter().any(|n| n.to_string_lossy().contains("OTHER001")), "{entries:?}");
+
+    // `phonebak agent status` says it in words.
+    let out = home.command(&server, &["agent", "status"]).output().expect("status");
+    assert!(out.status.success(), "{}", said(&out));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("Pixel 7 (AUTO0001): backed up") && shown.contains("2 photos and videos"), "{shown}");
+    assert!(shown.contains("Galaxy S23 (OTHER001): not backed up automatically"), "{shown}");
+}
+
+#[test]
+fn an_agent_killed_mid_copy_leaves_no_half_file_and_the_next_one_takes_over_the_lock_and_completes() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = tempfile::tempdir().expect("backup folder");
+    home.mark(&[("KILL0001", "Pixel 8", dest.path())]);
+    let (storage, phone_) = phone_with("Pixel 8", "KILL0001", 20, 2_000_000, LinkModel::Usb2);
+    server.connect(&phone_, "device");
+    let mut agent = home.start(&server);
+    agent.wait_for("a few files copied", Duration::from_secs(30), |s| {
+        phone(s, "KILL0001").and_then(|p| p.progress.as_ref()).is_some_and(|p| p.files_done >= 2)
+    });
+    let pid = agent.child.id();
+    // SIGKILL: no chance to clean up.
+    agent.kill();
+    let lock = std::fs::read_to_string(dest.path().join(".phonebak/lock")).expect("lock file");
+    assert!(lock.contains(&format!("\"pid\":{pid}")), "the dead agent's lock: {lock}");
+    assert!(lock.contains("phonebak's automatic backup"), "{lock}");
+    let mut again = home.start(&server);
+    again.wait_for("the next run to complete", Duration::from_secs(60), |s| {
+        phone(s, "KILL0001").is_some_and(|p| p.runs == 1)
+    });
+    assert_backed_up(dest.path(), "Pixel 8", "KILL0001", storage.path());
+}
+
+#[test]
+fn the_agent_carries_on_when_the_adb_server_is_killed_and_backs_up_two_phones_each_into_its_folder() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let (first_dest, second_dest) = (tempfile::tempdir().expect("one"), tempfile::tempdir().expect("two"));
+    home.mark(&[("TWO00001", "Pixel 6", first_dest.path()), ("TWO00002", "Pixel 6a", second_dest.path())]);
+    let mut agent = home.start(&server);
+    let out = server.adb(&["kill-server"]);
+    assert!(out.status.success(), "{}", said(&out));
+    // The agent starts following again once a server runs (it may start one itself).
+    let (first_storage, first) = phone_with("Pixel 6", "TWO00001", 4, 100_000, LinkModel::Unlimited);
+    let (second_storage, second) = phone_with("Pixel 6a", "TWO00002", 5, 100_000, LinkModel::Unlimited);
+    server.connect(&first, "device");
+    server.connect(&second, "device");
+    agent.wait_for("both phones backed up", Duration::from_secs(60), |s| {
+        phone(s, "TWO00001").is_some_and(|p| p.runs == 1) && phone(s, "TWO00002").is_some_and(|p| p.runs == 1)
+    });
+    assert_backed_up(first_dest.path(), "Pixel 6", "TWO00001", first_storage.path());
+    assert_backed_up(second_dest.path(), "Pixel 6a", "TWO00002", second_storage.path());
+    assert!(
+        !first_dest.path().join("Pixel 6a (TWO00002)").exists()
+            && !second_dest.path().join("Pixel 6 (TWO00001)").exists()
+    );
+}
+
+#[test]
+fn a_backup_from_the_command_line_while_the_agent_copies_the_same_phone_is_refused_by_the_folder_lock() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = tempfile::tempdir().expect("backup folder");
+    home.mark(&[("LOCK0001", "Pixel 7", dest.path())]);
+    let (storage, phone_) = phone_with("Pixel 7", "LOCK0001", 20, 2_000_000, LinkModel::Usb2);
+    server.connect(&phone_, "device");
+    let mut agent = home.start(&server);
+    agent.wait_for("the agent copying", Duration::from_secs(30), |s| {
+        phone(s, "LOCK0001").is_some_and(|p| p.state == PhoneState::BackingUp)
+    });
+    let out = home
+        .command(&server, &["backup", "--to", dest.path().to_str().expect("utf8")])
+        .output()
+        .expect("phonebak backup");
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("Another backup is writing into this folder: phonebak's automatic backup"),
+        "{}",
+        said(&out)
+    );
+    agent.wait_for("the agent's backup to finish", Duration::from_secs(60), |s| {
+        phone(s, "LOCK0001").is_some_and(|p| p.runs == 1)
+    });
+    assert_backed_up(dest.path(), "Pixel 7", "LOCK0001", storage.path());
+}
+
+#[test]
+fn a_missing_backup_disk_is_reported_and_nothing_is_written_anywhere_else() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let mount = tempfile::tempdir().expect("where the disk would be");
+    let missing = mount.path().join("usb-disk/Photos");
+    home.mark(&[("GONE0001", "Pixel 7", &missing)]);
+    let mut agent = home.start(&server);
+    let (_storage, phone_) = phone_with("Pixel 7", "GONE0001", 2, 10_000, LinkModel::Unlimited);
+    server.connect(&phone_, "device");
+    let status = agent.wait_for("the problem to be told", Duration::from_secs(10), |s| {
+        phone(s, "GONE0001").is_some_and(|p| p.state == PhoneState::Failed)
+    });
+    let last = phone(&status, "GONE0001").and_then(|p| p.last.clone()).unwrap_or_default();
+    assert!(last.contains("is not there") && last.contains("Connect its disk"), "{last}");
+    assert!(!mount.path().join("usb-disk").exists(), "the missing folder was made");
+}
+
+#[test]
+fn a_damaged_settings_file_stops_the_agent_with_a_clear_error_and_is_left_as_it_is_and_one_agent_runs_per_user() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let path = home.settings_path();
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&path, b"{ \"automatic\": [ oops").expect("damage");
+    let out = home.command(&server, &["agent"]).output().expect("agent");
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("cannot be read") && said(&out).contains("settings.json"), "{}", said(&out));
+    assert_eq!(std::fs::read(&path).expect("still there"), b"{ \"automatic\": [ oops", "the file was changed");
+
+    home.mark(&[]);
+    let _agent = home.start(&server);
+    let out = home.command(&server, &["agent"]).output().expect("a second agent");
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("already runs for this user"), "{}", said(&out));
+}
