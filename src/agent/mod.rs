@@ -11,6 +11,7 @@
 //! once; one agent runs per user (a lock in the runtime folder). What it does is served on a socket
 //! ([`status`]).
 
+pub mod autostart;
 pub mod status;
 
 use crate::backup::{self, Manifest, lock};

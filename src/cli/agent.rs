@@ -18,6 +18,19 @@ pub struct Args {
     /// How often a connected phone is checked for new photos, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = agent::CHECK_EVERY.as_secs())]
     check_every: u64,
+    /// Start the agent at every login (writes ~/.config/autostart/phonebak-agent.desktop), then exit. The app
+    /// does this when a phone is marked "Back up automatically".
+    #[arg(long, conflicts_with = "remove_autostart")]
+    install_autostart: bool,
+    /// Do not start the agent at login any more (removes the autostart entry), then exit.
+    #[arg(long)]
+    remove_autostart: bool,
+    /// The settings file to follow (default: ~/.config/phonebak/settings.json).
+    #[arg(long, value_name = "FILE", hide = true)]
+    settings: Option<std::path::PathBuf>,
+    /// Where the one-agent lock and the status socket go (default: `$XDG_RUNTIME_DIR/phonebak`).
+    #[arg(long, value_name = "DIR", hide = true)]
+    runtime_dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Option<AgentCommand>,
 }
@@ -35,14 +48,34 @@ enum AgentCommand {
 /// Runs `phonebak agent ...`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match &args.command {
-        Some(AgentCommand::Status { json }) => show_status(*json),
+        Some(AgentCommand::Status { json }) => {
+            show_status(&args.runtime_dir.clone().unwrap_or_else(status::runtime_dir), *json)
+        }
+        None if args.install_autostart => {
+            let path = agent::autostart::install().context("Could not write the autostart entry")?;
+            stdout_ok(writeln!(std::io::stdout(), "The automatic backup now starts at login ({}).", path.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None if args.remove_autostart => {
+            let path = agent::autostart::remove().context("Could not remove the autostart entry")?;
+            stdout_ok(writeln!(
+                std::io::stdout(),
+                "The automatic backup no longer starts at login ({} removed).",
+                path.display()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             let stop = super::common::cancel_on_ctrl_c("the backups finished so far are kept")?;
             let options = AgentOptions {
                 adb: Adb::find()?,
-                settings_path: crate::settings::settings_path()
-                    .context("No settings folder: set HOME (or XDG_CONFIG_HOME)")?,
-                runtime_dir: status::runtime_dir(),
+                settings_path: match &args.settings {
+                    Some(path) => path.clone(),
+                    None => {
+                        crate::settings::settings_path().context("No settings folder: set HOME (or XDG_CONFIG_HOME)")?
+                    }
+                },
+                runtime_dir: args.runtime_dir.clone().unwrap_or_else(status::runtime_dir),
                 check_every: Duration::from_secs(args.check_every.max(1)),
             };
             agent::run(options, &stop)?;
@@ -51,8 +84,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn show_status(json: bool) -> anyhow::Result<ExitCode> {
-    let Some(status) = status::query(&status::runtime_dir()) else {
+fn show_status(runtime_dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
+    let Some(status) = status::query(runtime_dir) else {
         if json {
             stdout_ok(print_json(&serde_json::json!({ "running": false })))?;
         } else {

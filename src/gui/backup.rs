@@ -73,6 +73,14 @@ pub struct BackupView {
     pub dest_free: Option<u64>,
     /// The typed folder, when the folder dialog could not open.
     pub folder_entry: Option<super::FolderEntry>,
+    /// "Back up this phone automatically when it connects" (`None`: not offered).
+    pub automatic: Option<bool>,
+    /// What turning it on or off did.
+    pub automatic_note: Option<String>,
+    /// Why turning it on or off failed.
+    pub automatic_error: Option<String>,
+    /// The automatic backup agent's progress, while it copies this phone.
+    pub agent_job: Option<String>,
     /// What "new" means.
     pub new_means: NewMeans,
     /// The backup folder is encrypted.
@@ -204,6 +212,8 @@ pub enum BackupCommand {
     ChooseFolder,
     /// Use this typed folder as the backup folder (once checked).
     UseTypedFolder(String),
+    /// Back this phone up automatically when it connects (or not).
+    SetAutomatic(bool),
     /// A folder was ticked or unticked.
     FoldersChanged,
     /// Copy the new photos.
@@ -291,18 +301,40 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
             ui.horizontal(|ui| {
                 ui.label(view.summary());
                 let files = view.to_back_up();
-                let ready = view.dest.is_some() && view.job.is_none() && !files.is_empty() && !view.locked;
+                let ready = view.dest.is_some()
+                    && view.job.is_none()
+                    && view.agent_job.is_none()
+                    && !files.is_empty()
+                    && !view.locked;
                 let text = egui::RichText::new("Back up").size(18.0).strong();
                 let button = ui.add_enabled(ready, egui::Button::new(text).min_size(egui::vec2(120.0, 32.0)));
                 if button.clicked() {
                     command = Some(BackupCommand::BackUp);
                 }
-                if view.dest.is_none() {
+                if let Some(agent) = &view.agent_job {
+                    ui.spinner();
+                    ui.label(agent);
+                } else if view.dest.is_none() {
                     ui.weak("Choose a backup folder first.");
                 } else if files.is_empty() && view.job.is_none() {
                     ui.weak("Everything chosen is backed up.");
                 }
             });
+        }
+        if let Some(mut on) = view.automatic
+            && view.dest.is_some()
+            && !view.encrypted
+        {
+            let text = "Back up this phone automatically when it connects (the ticked folders, into this folder)";
+            if ui.checkbox(&mut on, text).changed() {
+                command = Some(BackupCommand::SetAutomatic(on));
+            }
+            if let Some(note) = &view.automatic_note {
+                ui.weak(note);
+            }
+            if let Some(e) = &view.automatic_error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
         }
         if let Some(job) = &view.job
             && job_ui(ui, job)

@@ -86,8 +86,12 @@ enum Event {
     FolderChosen(Purpose, Result<Option<PathBuf>, String>),
     /// A typed folder was checked: ready (with its disk's free space), or why not.
     FolderChecked(Purpose, Result<(PathBuf, Option<u64>), String>),
-    /// What a ready phone is (its own serial, model, free space), by adb's serial.
+    /// What each ready phone is, by adb's serial (asked once per phone).
     PhoneFacts(String, Result<DeviceInfo, String>),
+    /// What the automatic backup agent is doing (`None`: it does not run).
+    Agent(Option<crate::agent::status::AgentStatus>),
+    /// Turning automatic backup on or off finished (or why not).
+    AutomaticSet(Result<String, String>),
     /// A backup or restore moved on.
     Progress(JobKind, ProgressState),
     /// A backup ended.
@@ -204,6 +208,31 @@ pub struct Options {
     pub demo_photos: usize,
     /// The backup folder used until one is chosen (`None`: none until one is chosen).
     pub default_backup_folder: Option<PathBuf>,
+    /// The automatic backup agent's places (`None`: the app does not offer automatic backup).
+    pub agent: Option<AgentPlaces>,
+}
+
+/// Where the automatic backup agent lives, for the app that turns it on.
+#[derive(Debug, Clone)]
+pub struct AgentPlaces {
+    /// Its runtime folder (lock and status socket).
+    pub runtime_dir: PathBuf,
+    /// Its autostart entry.
+    pub autostart: PathBuf,
+    /// The program that runs it (`phonebak`).
+    pub program: PathBuf,
+}
+
+impl AgentPlaces {
+    /// The user's: `$XDG_RUNTIME_DIR/phonebak`, `~/.config/autostart/phonebak-agent.desktop`, this program.
+    #[must_use]
+    pub fn user() -> Option<Self> {
+        Some(Self {
+            runtime_dir: crate::agent::status::runtime_dir(),
+            autostart: crate::agent::autostart::autostart_path()?,
+            program: std::env::current_exe().ok()?,
+        })
+    }
 }
 
 impl Options {
@@ -217,13 +246,22 @@ impl Options {
             demo: false,
             demo_photos: 200,
             default_backup_folder: default_backup_folder(),
+            agent: AgentPlaces::user(),
         }
     }
 
     /// This adb, remembering nothing and caching nothing (tests).
     #[must_use]
     pub fn with_adb(adb: AdbSource) -> Self {
-        Self { adb, settings_path: None, cache_dir: None, demo: false, demo_photos: 200, default_backup_folder: None }
+        Self {
+            adb,
+            settings_path: None,
+            cache_dir: None,
+            demo: false,
+            demo_photos: 200,
+            default_backup_folder: None,
+            agent: None,
+        }
     }
 }
 
@@ -282,6 +320,8 @@ pub struct App {
     phone_facts: HashMap<String, Option<DeviceInfo>>,
     /// Why the settings file could not be read (then nothing is saved over it).
     settings_problem: Option<String>,
+    /// What the automatic backup agent does, when it runs.
+    agent: Option<crate::agent::status::AgentStatus>,
 }
 
 /// Everything a screen can ask for, carried out in [`App::logic`].
@@ -345,6 +385,7 @@ impl App {
             settings_entry: None,
             phone_facts: HashMap::new(),
             settings_problem,
+            agent: None,
         };
         app.watch_devices()?;
         app.prune_cache(None);
@@ -465,8 +506,12 @@ impl App {
     fn watch_devices(&self) -> std::io::Result<()> {
         let (tx, ctx, stop) = (self.events_tx.clone(), self.ctx.clone(), Arc::clone(&self.stop));
         let source = self.options.adb.clone();
+        let runtime = self.options.agent.as_ref().map(|a| a.runtime_dir.clone());
         std::thread::Builder::new().name("device-watch".to_string()).spawn(move || {
             while !stop.load(Ordering::SeqCst) {
+                if let Some(runtime) = &runtime {
+                    let _ = tx.try_send(Event::Agent(crate::agent::status::query(runtime)));
+                }
                 let seen = source.get().and_then(|adb| {
                     let listed = adb.devices().map_err(|e| e.to_string())?;
                     let unlisted = adb.unlisted_usb_phones(&listed);
@@ -660,6 +705,53 @@ impl App {
                 Purpose::RestoreFrom => existing_folder(&text).map(|dir| (dir, None)),
             };
             let _ = tx.send(Event::FolderChecked(purpose, result));
+            ctx.request_repaint();
+        });
+    }
+
+    /// Marks the open phone "Back up automatically when it connects" (its ticked folders, into the backup
+    /// folder) or unmarks it. The first phone marked writes the agent's autostart entry and starts the agent;
+    /// the last one unmarked removes the entry.
+    fn set_automatic(&mut self, on: bool) {
+        let (Some(places), Some(view)) = (self.options.agent.clone(), &mut self.backup) else { return };
+        let (Some(dest), false) = (view.dest.clone(), view.phone_serial.is_empty()) else { return };
+        let serial = view.phone_serial.clone();
+        self.settings.automatic.retain(|a| a.phone_serial != serial);
+        if on {
+            let all = view.folders.iter().all(|(_, ticked)| *ticked);
+            let folders = if all {
+                Vec::new()
+            } else {
+                view.folders.iter().filter(|(_, t)| *t).map(|(f, _)| f.name.clone()).collect()
+            };
+            self.settings.automatic.push(crate::settings::AutomaticBackup {
+                phone_serial: serial,
+                model: view.phone.clone(),
+                backup_folder: dest.clone(),
+                folders,
+            });
+        }
+        view.automatic = Some(on);
+        view.automatic_note = None;
+        view.automatic_error = None;
+        self.save_settings();
+        let last_off = self.settings.automatic.is_empty();
+        let settings_path = self.options.settings_path.clone();
+        let port = self.options.adb.get().ok().map(|a| a.port());
+        let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        Self::spawn("automatic", move || {
+            let result = if on {
+                turn_automatic_on(&places, &dest, settings_path.as_deref(), port)
+            } else if last_off {
+                crate::agent::autostart::remove_at(&places.autostart)
+                    .map(|()| {
+                        "No phone is backed up automatically now; the agent no longer starts at login.".to_string()
+                    })
+                    .map_err(|e| format!("Could not remove {} ({e}).", places.autostart.display()))
+            } else {
+                Ok("This phone is no longer backed up automatically.".to_string())
+            };
+            let _ = tx.send(Event::AutomaticSet(result));
             ctx.request_repaint();
         });
     }
@@ -926,6 +1018,11 @@ impl App {
                     match result {
                         Ok((gallery, phone_serial)) => {
                             view.folders = gallery.folders.into_iter().map(|f| (f, true)).collect();
+                            view.automatic = self
+                                .options
+                                .agent
+                                .as_ref()
+                                .map(|_| self.settings.automatic.iter().any(|a| a.phone_serial == phone_serial));
                             view.phone_serial = phone_serial;
                             view.refresh_grid();
                             self.start_phone_thumbnails();
@@ -1002,6 +1099,48 @@ impl App {
                             entry.checking = false;
                             entry.error = Some(e);
                         }
+                    }
+                }
+            }
+            Event::Agent(status) => {
+                let copying = |s: &Option<crate::agent::status::AgentStatus>, serial: &str| {
+                    s.as_ref()
+                        .and_then(|s| s.phones.iter().find(|p| p.phone_serial.as_deref() == Some(serial)))
+                        .filter(|p| p.state == crate::agent::status::PhoneState::BackingUp)
+                        .cloned()
+                };
+                if let Some(view) = &mut self.backup {
+                    let was = copying(&self.agent, &view.phone_serial).is_some();
+                    let now = copying(&status, &view.phone_serial);
+                    view.agent_job = now.map(|p| {
+                        let mut text = "The automatic backup is copying this phone".to_string();
+                        if let Some(progress) = p.progress {
+                            let _ = write!(
+                                text,
+                                ": {} of {} files, {} of {}",
+                                progress.files_done,
+                                progress.files_total,
+                                crate::human::human_bytes(progress.bytes_done),
+                                crate::human::human_bytes(progress.bytes_total)
+                            );
+                        }
+                        text
+                    });
+                    if was && view.agent_job.is_none() {
+                        // It finished: the badges change.
+                        self.check_backup_folder();
+                    }
+                }
+                self.agent = status;
+            }
+            Event::AutomaticSet(result) => {
+                if let Some(view) = &mut self.backup {
+                    match result {
+                        Ok(said) => {
+                            view.automatic_note = Some(said);
+                            view.automatic_error = None;
+                        }
+                        Err(e) => view.automatic_error = Some(e),
                     }
                 }
             }
@@ -1261,6 +1400,7 @@ impl App {
                 self.screen = Screen::Connect;
             }
             BackupCommand::ChooseFolder => self.choose_folder(Purpose::BackupFolder),
+            BackupCommand::SetAutomatic(on) => self.set_automatic(on),
             BackupCommand::UseTypedFolder(text) => self.check_typed_folder(Purpose::BackupFolder, text),
             BackupCommand::FoldersChanged => {
                 if let Some(view) = &mut self.backup {
@@ -1590,6 +1730,40 @@ fn restore_outcome(result: Result<RestoreReport, String>, cancelled: bool) -> Ou
             Outcome { headline: format!("The restore stopped: {e}"), failed: true, lines: Vec::new(), folder: None }
         }
     }
+}
+
+/// Makes the backup folder, writes the agent's autostart entry and starts the agent when it does not run.
+fn turn_automatic_on(
+    places: &AgentPlaces,
+    dest: &Path,
+    settings_path: Option<&Path>,
+    adb_port: Option<u16>,
+) -> Result<String, String> {
+    crate::backup::folder::prepare(&dest.to_string_lossy()).map_err(|e| e.to_string())?;
+    let program = places.program.to_string_lossy().into_owned();
+    crate::agent::autostart::install_at(&places.autostart, &program)
+        .map_err(|e| format!("Could not write {} ({e}).", places.autostart.display()))?;
+    if crate::agent::status::query(&places.runtime_dir).is_none() {
+        let mut agent = std::process::Command::new(&places.program);
+        agent.arg("agent").arg("--runtime-dir").arg(&places.runtime_dir);
+        if let Some(path) = settings_path {
+            agent.arg("--settings").arg(path);
+        }
+        if let Some(port) = adb_port {
+            agent.env("ANDROID_ADB_SERVER_PORT", port.to_string());
+        }
+        agent
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = agent.spawn().map_err(|e| format!("Could not start the automatic backup ({e})."))?;
+        // Reaped on a thread when it ends, so that no zombie is left while the app runs.
+        let _ = std::thread::Builder::new().name("agent-reaper".to_string()).spawn(move || child.wait());
+    }
+    Ok(format!(
+        "This phone is backed up automatically into {} whenever it connects, also when phonebak is closed.",
+        dest.display()
+    ))
 }
 
 /// A typed folder to restore from: a whole path to a folder that exists.

@@ -308,3 +308,83 @@ fn a_damaged_settings_file_stops_the_agent_with_a_clear_error_and_is_left_as_it_
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     assert!(said(&out).contains("already runs for this user"), "{}", said(&out));
 }
+
+#[test]
+fn install_autostart_writes_a_valid_entry_in_the_private_home_that_starts_the_agent_and_remove_takes_it_away() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let entry = home.dir.path().join("config/autostart/phonebak-agent.desktop");
+    let out = home.command(&server, &["agent", "--install-autostart"]).output().expect("install");
+    assert!(out.status.success(), "{}", said(&out));
+    let text = std::fs::read_to_string(&entry).expect("the entry");
+    let exec = text.lines().find_map(|l| l.strip_prefix("Exec=")).expect("Exec");
+    assert!(exec.ends_with(" agent") && exec.contains("phonebak"), "{exec}");
+    match Command::new("desktop-file-validate").arg(&entry).output() {
+        Ok(check) => assert!(check.status.success(), "desktop-file-validate: {}", said(&check)),
+        Err(_) => eprintln!("desktop-file-validate is not installed: the entry's syntax is not checked"),
+    }
+    let out = home.command(&server, &["agent", "--remove-autostart"]).output().expect("remove");
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(!entry.exists(), "the entry is still there");
+}
+
+#[test]
+fn the_app_turns_automatic_backup_on_and_off_and_shows_the_agents_progress_instead_of_a_second_back_up() {
+    use crate::gui::{adb_of, app_harness_with, open_phone, step_until};
+    use egui_kittest::kittest::{NodeT, Queryable};
+    use phonebak::gui::egui::Role;
+    use phonebak::gui::{AdbSource, AgentPlaces, Options};
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = home.dir.path().join("Pictures/Phone backups");
+    let (storage, phone_) = phone_with("Auto Phone", "APP00001", 25, 2_000_000, LinkModel::Usb2);
+    server.connect(&phone_, "device");
+    let autostart = home.dir.path().join("config/autostart/phonebak-agent.desktop");
+    let mut harness = app_harness_with(Options {
+        settings_path: Some(home.settings_path()),
+        default_backup_folder: Some(dest.clone()),
+        agent: Some(AgentPlaces {
+            runtime_dir: home.runtime(),
+            autostart: autostart.clone(),
+            program: PathBuf::from(env!("CARGO_BIN_EXE_phonebak")),
+        }),
+        ..Options::with_adb(AdbSource::Fixed(adb_of(&server)))
+    });
+    open_phone(&mut harness, "Auto Phone");
+    step_until(&mut harness, Duration::from_secs(10), "the folder's free space", |h| {
+        h.state().backup_view().is_some_and(|v| v.dest_free.is_some())
+    });
+    harness.run_steps(2);
+    let label = "Back up this phone automatically when it connects (the ticked folders, into this folder)";
+    harness.get_by_role_and_label(Role::CheckBox, label).click();
+    // The agent starts and copies; the app shows its progress where Back up was.
+    step_until(&mut harness, Duration::from_secs(20), "the agent's progress in the app", |h| {
+        h.state().backup_view().is_some_and(|v| v.agent_job.is_some())
+            && h.query_by_label_contains("The automatic backup is copying this phone").is_some()
+    });
+    assert!(
+        harness.get_by_role_and_label(Role::Button, "Back up").accesskit_node().is_disabled(),
+        "a second Back up is offered while the agent copies"
+    );
+    let settings = Settings::load_checked(&home.settings_path()).expect("settings");
+    assert_eq!(settings.automatic.len(), 1);
+    assert_eq!(
+        (settings.automatic[0].phone_serial.as_str(), settings.automatic[0].backup_folder.as_path()),
+        ("APP00001", dest.as_path())
+    );
+    let entry = std::fs::read_to_string(&autostart).expect("the autostart entry");
+    assert!(entry.contains(&format!("Exec={} agent", env!("CARGO_BIN_EXE_phonebak"))), "{entry}");
+    step_until(&mut harness, Duration::from_secs(60), "the agent to finish", |h| {
+        h.state().backup_view().is_some_and(|v| v.agent_job.is_none())
+            && status::query(&home.runtime()).is_some_and(|s| phone(&s, "APP00001").is_some_and(|p| p.runs == 1))
+    });
+    assert_backed_up(&dest, "Auto Phone", "APP00001", storage.path());
+    // Off again: the last phone unmarked takes the autostart entry away (after the screen settles: the
+    // agent's line just went away above the checkbox).
+    harness.run_steps(3);
+    harness.get_by_role_and_label(Role::CheckBox, label).click();
+    step_until(&mut harness, Duration::from_secs(10), "the entry to go", |_| !autostart.exists());
+    assert!(Settings::load_checked(&home.settings_path()).expect("settings").automatic.is_empty());
+    let pid = status::query(&home.runtime()).expect("the agent runs").pid;
+    let _ = Command::new("kill").arg(pid.to_string()).output();
+}
