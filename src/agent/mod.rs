@@ -12,6 +12,7 @@
 //! ([`status`]).
 
 pub mod autostart;
+mod notify;
 pub mod status;
 
 use crate::backup::{self, Manifest, lock};
@@ -66,6 +67,7 @@ struct Agent {
     shared: Shared,
     /// The phone threads, by adb's serial: each one's cancel token.
     phones: Mutex<HashMap<String, CancelToken>>,
+    notifier: notify::Notifier,
 }
 
 /// Runs the agent until `stop` is cancelled.
@@ -93,7 +95,8 @@ pub fn run(options: AgentOptions, stop: &CancelToken) -> Result<(), AgentError> 
     shared.change(|s| s.pid = std::process::id());
     status::serve(&options.runtime_dir, shared.clone()).map_err(start("open its status socket"))?;
     tracing::info!(settings = %options.settings_path.display(), "automatic backup agent started");
-    let agent = Arc::new(Agent { options, shared, phones: Mutex::new(HashMap::new()) });
+    let agent =
+        Arc::new(Agent { options, shared, phones: Mutex::new(HashMap::new()), notifier: notify::Notifier::default() });
     let mut wait = Duration::from_millis(200);
     let mut said_unreachable = false;
     while !stop.is_cancelled() {
@@ -176,6 +179,7 @@ impl Agent {
             if !keep {
                 tracing::info!(serial, "phone gone");
                 cancel.cancel();
+                self.notifier.forget(serial);
             }
             keep
         });
@@ -216,7 +220,7 @@ impl Agent {
                         p.backup_folder = None;
                     }),
                 },
-                Err(e) => self.failed(serial, &e.to_string()),
+                Err(e) => self.failed(serial, "settings", &e.to_string()),
             }
             if sleep_unless(cancel, self.options.check_every) {
                 return;
@@ -240,17 +244,24 @@ impl Agent {
                 return None;
             }
         }
-        self.failed(serial, &format!("phonebak could not read what this phone is: {last}"));
+        self.failed(serial, "unreadable", &format!("phonebak could not read what this phone is: {last}"));
         None
     }
 
-    fn failed(&self, serial: &str, why: &str) {
+    /// A backup that could not run or failed: in the status, and told once per connection for each kind of
+    /// problem.
+    fn failed(&self, serial: &str, kind: &str, why: &str) {
         tracing::warn!(serial, "automatic backup: {why}");
+        let mut name = serial.to_string();
         self.shared.phone(serial, |p| {
             p.state = PhoneState::Failed;
             p.progress = None;
             p.last = Some(why.to_string());
+            if let Some(model) = &p.model {
+                name.clone_from(model);
+            }
         });
+        self.notifier.problem(serial, kind, &format!("phonebak could not back up {name}"), why);
     }
 
     /// One automatic backup of a marked phone: the new photos of its chosen folders, into its folder.
@@ -261,6 +272,7 @@ impl Agent {
         if !dest.is_dir() {
             self.failed(
                 serial,
+                "folder missing",
                 &format!(
                     "The backup folder {} is not there. Connect its disk (or choose another folder in phonebak); \
                      nothing was copied.",
@@ -272,6 +284,7 @@ impl Agent {
         if crate::vault::is_encrypted(dest) {
             self.failed(
                 serial,
+                "locked",
                 &format!(
                     "The backup folder {} is encrypted: open phonebak and unlock it to back up this phone.",
                     dest.display()
@@ -284,7 +297,7 @@ impl Agent {
             Ok(gallery) => gallery,
             Err(e) => {
                 if !cancel.is_cancelled() {
-                    self.failed(serial, &format!("The phone's gallery could not be read: {e}"));
+                    self.failed(serial, "scan", &format!("The phone's gallery could not be read: {e}"));
                 }
                 return;
             }
@@ -296,7 +309,7 @@ impl Agent {
         };
         let manifest = match Manifest::load_or_new_in(dest, &info.serial, &info.model, None) {
             Ok(manifest) => manifest,
-            Err(e) => return self.failed(serial, &e.to_string()),
+            Err(e) => return self.failed(serial, "manifest", &e.to_string()),
         };
         let plan = backup::plan_in(&files, dest, &manifest, None);
         if plan.totals.files_to_copy == 0 {
@@ -315,6 +328,11 @@ impl Agent {
             bytes = plan.totals.bytes_to_copy,
             dest = %dest.display(),
             "automatic backup started"
+        );
+        let (count, bytes) = (plan.totals.files_to_copy, crate::human::human_bytes(plan.totals.bytes_to_copy));
+        self.notifier.tell(
+            &format!("Backing up {count} new photos and videos from {}", info.model),
+            &format!("{bytes} into {}", dest.display()),
         );
         self.shared.phone(serial, |p| {
             p.state = PhoneState::BackingUp;
@@ -342,6 +360,7 @@ impl Agent {
                     )
                 };
                 tracing::info!(serial = info.serial, copied = report.copied.len(), "automatic backup finished");
+                self.notifier.tell(&format!("{} is backed up", info.model), &said);
                 self.shared.phone(serial, |p| {
                     p.state = PhoneState::UpToDate;
                     p.progress = None;
@@ -352,7 +371,14 @@ impl Agent {
             Err(e) if cancel.is_cancelled() => {
                 tracing::info!(serial = info.serial, "automatic backup stopped: {e}");
             }
-            Err(e) => self.failed(serial, &e.to_string()),
+            Err(e) => {
+                let kind = match &e {
+                    backup::BackupError::DiskFull { .. } | backup::BackupError::NotEnoughSpace { .. } => "disk full",
+                    backup::BackupError::Locked(_) => "busy",
+                    _ => "backup",
+                };
+                self.failed(serial, kind, &e.to_string());
+            }
         }
     }
 }
