@@ -9,6 +9,7 @@ mod backup;
 mod common;
 mod devices;
 mod folders;
+mod generate;
 mod restore;
 mod verify;
 mod virtual_phone;
@@ -53,6 +54,9 @@ enum Command {
     Verify(verify::Args),
     /// Run a virtual phone: an adbd on 127.0.0.1 that real `adb` can connect to, for tests and the demo.
     VirtualPhone(virtual_phone::Args),
+    /// Print the man pages or shell completions (for packaging).
+    #[command(hide = true)]
+    Generate(generate::Args),
 }
 
 /// Entry point of the binary.
@@ -66,7 +70,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    common::init_logging(cli.verbose);
+    // `generate` runs at packaging time: no log file in the builder's home.
+    if !matches!(cli.command, Some(Command::Generate(_))) {
+        common::init_logging(cli.verbose);
+    }
     let result = match &cli.command {
         None => crate::gui::run(cli.demo.then_some(cli.demo_photos)).map(|()| ExitCode::SUCCESS),
         Some(Command::Devices(args)) => devices::run(args),
@@ -75,6 +82,7 @@ pub fn main() -> ExitCode {
         Some(Command::Restore(args)) => restore::run(args),
         Some(Command::Verify(args)) => verify::run(args),
         Some(Command::VirtualPhone(args)) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Generate(args)) => generate::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
