@@ -41,7 +41,7 @@ enum What {
 pub fn run(args: &Args) -> anyhow::Result<()> {
     // The pages and completions describe what people type: no `help` command (clap's `--help` stays), and
     // nothing hidden (this command): the completion generators would list hidden commands otherwise.
-    let mut cmd = visible(super::Cli::command().disable_help_subcommand(true));
+    let mut cmd = visible(&super::Cli::command().disable_help_subcommand(true));
     let shell = match args.what {
         What::Man => {
             if let Some(dir) = &args.out_dir {
@@ -90,7 +90,7 @@ fn completion_file_name(shell: Shell) -> &'static str {
 /// to remove one, so the top level is rebuilt from its visible parts (about, version, options, groups,
 /// commands); no lower level hides anything (a test checks). The man page generator skips hidden ones itself,
 /// the completion generators do not.
-fn visible(cmd: clap::Command) -> clap::Command {
+fn visible(cmd: &clap::Command) -> clap::Command {
     let mut rebuilt = clap::Command::new("phonebak")
         .version(env!("CARGO_PKG_VERSION"))
         .args(cmd.get_arguments().filter(|arg| !arg.is_hide_set()).cloned())
@@ -111,7 +111,7 @@ mod tests {
     use super::*;
 
     fn visible_cli() -> clap::Command {
-        let mut cmd = visible(super::super::Cli::command().disable_help_subcommand(true));
+        let mut cmd = visible(&super::super::Cli::command().disable_help_subcommand(true));
         cmd.build();
         cmd
     }
