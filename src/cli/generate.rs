@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn the_generate_command_is_hidden_from_help_man_pages_and_completions() {
-        let full = super::super::Cli::command();
+        let mut full = super::super::Cli::command();
+        full.build();
         assert!(full.find_subcommand("generate").is_some_and(clap::Command::is_hide_set));
         let cmd = visible_cli();
         assert!(cmd.find_subcommand("generate").is_none());
