@@ -15,17 +15,15 @@ pub struct Notifier {
 
 impl Notifier {
     /// Tells `summary` / `body` (a backup starting or ending: every time).
+    #[allow(clippy::unused_self)] // Every notification goes through the notifier, as the problems do.
     pub fn tell(&self, summary: &str, body: &str) {
         send(summary.to_string(), body.to_string());
     }
 
     /// Tells a problem of `phone` (its kind `problem`) once per connection.
     pub fn problem(&self, phone: &str, problem: &str, summary: &str, body: &str) {
-        let first = self
-            .told
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert((phone.to_string(), problem.to_string()));
+        let first =
+            self.told.lock().unwrap_or_else(PoisonError::into_inner).insert((phone.to_string(), problem.to_string()));
         if first {
             send(summary.to_string(), body.to_string());
         }
@@ -40,12 +38,8 @@ impl Notifier {
 fn send(summary: String, body: String) {
     let said = format!("{summary}: {body}");
     let spawned = std::thread::Builder::new().name("agent-notify".to_string()).spawn(move || {
-        let shown = notify_rust::Notification::new()
-            .appname("phonebak")
-            .icon("phonebak")
-            .summary(&summary)
-            .body(&body)
-            .show();
+        let shown =
+            notify_rust::Notification::new().appname("phonebak").icon("phonebak").summary(&summary).body(&body).show();
         match shown {
             Ok(_) => tracing::info!("notified: {summary}: {body}"),
             Err(e) => tracing::warn!("could not show a notification ({e}); it said: {summary}: {body}"),

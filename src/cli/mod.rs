@@ -10,6 +10,7 @@ mod backup;
 mod common;
 mod devices;
 mod folders;
+mod generate;
 mod restore;
 mod verify;
 mod virtual_phone;
@@ -57,6 +58,9 @@ enum Command {
     Agent(agent::Args),
     /// Run a virtual phone: an adbd on 127.0.0.1 that real `adb` can connect to, for tests and the demo.
     VirtualPhone(virtual_phone::Args),
+    /// Print the man pages or shell completions (for packaging).
+    #[command(hide = true)]
+    Generate(generate::Args),
 }
 
 /// Entry point of the binary.
@@ -70,7 +74,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    common::init_logging(cli.verbose);
+    // `generate` runs at packaging time: no log file in the builder's home.
+    if !matches!(cli.command, Some(Command::Generate(_))) {
+        common::init_logging(cli.verbose);
+    }
     crate::backup::lock::set_role(match &cli.command {
         None => "the phonebak app",
         Some(Command::Agent(_)) => "phonebak's automatic backup",
@@ -85,6 +92,7 @@ pub fn main() -> ExitCode {
         Some(Command::Restore(args)) => restore::run(args),
         Some(Command::Verify(args)) => verify::run(args),
         Some(Command::VirtualPhone(args)) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Generate(args)) => generate::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -89,7 +89,11 @@ impl DeviceState {
     }
 }
 
-/// The udev rule that lets this computer's user open the phone, with the steps to install it.
+/// Where phonebak's Debian package installs its udev rule (`packaging/70-phonebak-android.rules`).
+pub const PACKAGE_UDEV_RULE: &str = "/usr/lib/udev/rules.d/70-phonebak-android.rules";
+
+/// What lets this computer's user open the phone: first phonebak's package, whose udev rule covers every
+/// Android phone; then, for phonebak run from source, the rule to add by hand, with the steps to install it.
 #[must_use]
 pub fn udev_guidance(vendor_id: Option<u16>) -> String {
     let vendor = vendor_id.map_or_else(|| "VENDOR".to_string(), |v| format!("{v:04x}"));
@@ -99,7 +103,10 @@ pub fn udev_guidance(vendor_id: Option<u16>) -> String {
         ""
     };
     format!(
-        "This computer's user is not allowed to open the phone's USB connection. Add a udev rule{find}:\n  \
+        "This computer's user is not allowed to open the phone's USB connection. Installing phonebak's package \
+         (`sudo apt install ./phonebak_*.deb`, made by scripts/package) installs a udev rule that covers every \
+         Android phone ({PACKAGE_UDEV_RULE}); then unplug and replug the phone.\n\
+         Running phonebak from source? Add a udev rule{find}:\n  \
          echo 'SUBSYSTEM==\"usb\", ATTR{{idVendor}}==\"{vendor}\", MODE=\"0660\", GROUP=\"plugdev\"' | sudo tee \
          /etc/udev/rules.d/51-android.rules\n  sudo udevadm control --reload-rules\nMake sure you are in the \
          plugdev group (sudo usermod -aG plugdev $USER, then log out and in again), then unplug and replug the \
@@ -249,6 +256,19 @@ mod tests {
         let with_vendor = DeviceEntry { usb_vendor_id: Some(0x04e8), ..entry.clone() };
         assert!(with_vendor.guidance().contains("ATTR{idVendor}==\"04e8\""), "{}", with_vendor.guidance());
         assert!(entry.guidance().contains("lsusb"), "{}", entry.guidance());
+        // The package's rule comes first, the rule to add by hand second.
+        let guidance = entry.guidance();
+        let package = guidance.find(PACKAGE_UDEV_RULE).expect("the package's rule is named");
+        assert!(package < guidance.find("/etc/udev/rules.d/").unwrap(), "{guidance}");
+    }
+
+    #[test]
+    fn the_rule_the_guidance_names_is_the_one_the_package_installs() {
+        let (dir, file) = PACKAGE_UDEV_RULE.rsplit_once('/').unwrap();
+        let asset = format!("[\"packaging/{file}\", \"{}/\", \"644\"]", dir.trim_start_matches('/'));
+        assert!(include_str!("../../Cargo.toml").contains(&asset), "Cargo.toml's deb assets lack {asset}");
+        let rule = include_str!("../../packaging/70-phonebak-android.rules");
+        assert!(rule.contains("ENV{ID_USB_INTERFACES}==\"*:ff4201:*\"") && rule.contains("TAG+=\"uaccess\""), "{rule}");
     }
 
     #[test]
