@@ -388,3 +388,101 @@ fn the_app_turns_automatic_backup_on_and_off_and_shows_the_agents_progress_inste
     let pid = status::query(&home.runtime()).expect("the agent runs").pid;
     let _ = Command::new("kill").arg(pid.to_string()).output();
 }
+
+/// A private D-Bus session bus (`dbus-daemon --session`) and a `dbus-monitor` on it recording the calls to
+/// the notification service; both gone when dropped.
+struct PrivateBus {
+    address: String,
+    daemon: Child,
+    monitor: Child,
+    out: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl PrivateBus {
+    fn start() -> Result<Self, String> {
+        use std::io::BufRead;
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("dbus-daemon cannot run ({e}); install the dbus-daemon package"))?;
+        let mut address = String::new();
+        std::io::BufReader::new(daemon.stdout.take().expect("stdout"))
+            .read_line(&mut address)
+            .map_err(|e| e.to_string())?;
+        let address = address.trim().to_string();
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = dir.path().join("monitor.txt");
+        let monitor = Command::new("dbus-monitor")
+            .args([
+                "--address",
+                &address,
+                "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+            ])
+            .stdout(std::fs::File::create(&out).map_err(|e| e.to_string())?)
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("dbus-monitor cannot run ({e}); install the dbus-bin package"))?;
+        // The monitor is listening once it has said so on the bus.
+        std::thread::sleep(Duration::from_millis(500));
+        Ok(Self { address, daemon, monitor, out, _dir: dir })
+    }
+
+    /// The text of every notification sent so far (summary and body strings, in order).
+    fn notified(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+}
+
+impl Drop for PrivateBus {
+    fn drop(&mut self) {
+        let _ = self.monitor.kill();
+        let _ = self.monitor.wait();
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+#[test]
+fn notifications_on_a_private_session_bus_tell_a_backup_starting_and_ending_and_a_problem_once() {
+    let bus = match PrivateBus::start() {
+        Ok(bus) => bus,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = tempfile::tempdir().expect("backup folder");
+    let missing = home.dir.path().join("unplugged-disk/Photos");
+    home.mark(&[("NOTE0001", "Pixel 7", dest.path()), ("NOTE0002", "Pixel 5", &missing)]);
+    let child = home
+        .command(&server, &["agent", "--check-every", "1"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("agent");
+    let mut agent = Agent { child, runtime: home.runtime() };
+    agent.wait_for("the agent to answer", Duration::from_secs(10), |s| s.tracking);
+    let (_storage, first) = phone_with("Pixel 7", "NOTE0001", 3, 100_000, LinkModel::Unlimited);
+    let (_other, second) = phone_with("Pixel 5", "NOTE0002", 1, 1000, LinkModel::Unlimited);
+    server.connect(&first, "device");
+    server.connect(&second, "device");
+    agent.wait_for("the backup and the problem", Duration::from_secs(30), |s| {
+        phone(s, "NOTE0001").is_some_and(|p| p.runs == 1)
+            && phone(s, "NOTE0002").is_some_and(|p| p.state == PhoneState::Failed)
+    });
+    // Several checks go by with the disk still missing: the problem is told once.
+    std::thread::sleep(Duration::from_secs(3));
+    let said = bus.notified();
+    assert!(said.contains("string \"Backing up 3 new photos and videos from Pixel 7\""), "{said}");
+    assert!(said.contains("string \"Pixel 7 is backed up\""), "{said}");
+    assert!(said.contains("string \"3 photos and videos, 300.0 kB backed up.\""), "{said}");
+    assert_eq!(said.matches("string \"phonebak could not back up Pixel 5\"").count(), 1, "{said}");
+    assert!(said.contains("is not there. Connect its disk"), "{said}");
+    assert!(said.contains("string \"phonebak\""), "the app name: {said}");
+}
