@@ -717,8 +717,8 @@ impl App {
     /// Thumbnails: takes the finished ones, asks for what the grid on screen wants.
     fn feed_thumbnails(&mut self) {
         for service in [&self.phone_thumbs, &self.backup_thumbs].into_iter().flatten() {
-            for (key, result) in service.finished() {
-                self.textures.insert(&self.ctx, key, result);
+            for result in service.finished() {
+                self.textures.insert(&self.ctx, result.key, result.thumb);
             }
         }
         let (grid, service) = match self.screen {
