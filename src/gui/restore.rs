@@ -86,6 +86,7 @@ impl RestoreView {
                     name: name.to_string(),
                     size: entry.size,
                     mtime: entry.mtime,
+                    taken: entry.mtime,
                     video: MediaKind::from_name(name.as_bytes()) == Some(MediaKind::Video),
                     group,
                     badge: Badge::None,
