@@ -70,7 +70,8 @@ fn main() {
     let (mut arrived, mut of_screen, mut images) = (0, 0, 0usize);
     let (mut first_60, mut whole_screen) = (None, None);
     while first_60.is_none() || whole_screen.is_none() {
-        let (key, result) = service.next_finished(Duration::from_secs(30)).expect("a thumbnail");
+        let phonebak::thumbnails::ThumbResult { key, thumb: result, .. } =
+            service.next_finished(Duration::from_secs(30)).expect("a thumbnail");
         arrived += 1;
         if screen.contains(&key) {
             of_screen += 1;

@@ -120,6 +120,7 @@ impl BackupView {
                     name: String::from_utf8_lossy(file.name()).into_owned(),
                     size: file.size,
                     mtime: file.mtime,
+                    taken: file.mtime,
                     video: file.kind == MediaKind::Video,
                     group: g,
                     badge: Badge::None,

@@ -1,4 +1,5 @@
-//! The photo grid shared by the Backup and Restore screens: photos grouped by day, newest first, in a scroll
+//! The photo grid shared by the Backup and Restore screens: photos grouped by the local day they were taken
+//! (their EXIF date once their thumbnail brings it, their file's date until then), newest first, in a scroll
 //! area that lays out only the rows on screen (10,000 photos scroll as smoothly as 100), with selection by
 //! click, ctrl-click, shift-click, by day and by folder, badges, and a large preview.
 //!
@@ -6,11 +7,13 @@
 //! are on screen and which come next ([`PhotoGrid::take_wanted`]); the app asks the thumbnail service for
 //! those, and puts what comes back in a [`Textures`] cache, which keeps a bounded number of textures and
 //! evicts the ones used least recently (egui's own image loaders never evict, and must not see 12 MP photos).
+//! Thumbnails bring the photos' EXIF dates: [`PhotoGrid::set_taken`] moves those photos to their day, keeping
+//! the selection and the photo at the top of the screen where they were.
 
-use crate::human::{date, human_bytes};
+use crate::human::{date, date_time, human_bytes};
 use crate::thumbnails::{ThumbKey, Thumbnail};
 use eframe::egui::{self, Color32, Rect, Role, Sense, Vec2, WidgetInfo};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// Side of a grid cell, in points.
@@ -44,6 +47,9 @@ pub struct GridItem {
     pub size: u64,
     /// Modification time, seconds since the epoch.
     pub mtime: i64,
+    /// When it was taken, seconds since the epoch: its file's date ([`GridItem::mtime`]) until its thumbnail
+    /// brings its EXIF date ([`PhotoGrid::set_taken`]). The grid's days and order come from this.
+    pub taken: i64,
     /// A video (drawn with a mark).
     pub video: bool,
     /// The folder it is in (an index the screen knows), for "select the folder".
@@ -113,6 +119,46 @@ pub struct PhotoGrid {
     scroll_to: Option<usize>,
     /// How far the grid is scrolled.
     offset: f32,
+    /// The width and height of the last frame's grid (0 before the first).
+    width: f32,
+    view_height: f32,
+    /// Taken times learnt from thumbnails, kept for photos shown again later (another folder ticked).
+    known_taken: HashMap<ThumbKey, i64>,
+    /// After new dates moved photos: a photo that was on screen, and how far below the top of the view its tile
+    /// was; the next frame scrolls so that it is there again.
+    pending_anchor: Option<(ThumbKey, f32)>,
+}
+
+/// Newest first; the same time in path order.
+fn newest_first(a: &GridItem, b: &GridItem) -> std::cmp::Ordering {
+    b.taken.cmp(&a.taken).then_with(|| a.key.path.cmp(&b.key.path))
+}
+
+/// The days of `items` (sorted newest first), by local date.
+fn days_of(items: &[GridItem]) -> Vec<Day> {
+    let mut days: Vec<Day> = Vec::new();
+    for (n, item) in items.iter().enumerate() {
+        let label = date(item.taken);
+        match days.last_mut() {
+            Some(day) if day.label == label => day.end = n + 1,
+            _ => days.push(Day { label, start: n, end: n + 1 }),
+        }
+    }
+    days
+}
+
+/// When a photo was taken, for people, with its file's date when that differs:
+/// `Taken 2021-03-04 10:15 · file dated 2024-11-02`, or just `2024-05-31 14:03` when they agree.
+#[must_use]
+pub fn when(taken: i64, mtime: i64) -> String {
+    let (at, file) = (date_time(taken), date_time(mtime));
+    if at == file {
+        at
+    } else if date(taken) == date(mtime) {
+        format!("Taken {at} · file dated {file}")
+    } else {
+        format!("Taken {at} · file dated {}", date(mtime))
+    }
 }
 
 /// What the user asked for in the grid.
@@ -125,22 +171,21 @@ pub enum GridCommand {
 }
 
 impl PhotoGrid {
-    /// Replaces the photos (any order; shown newest first). The selection of photos still present is kept.
+    /// Replaces the photos (any order; shown newest first). The selection of photos still present is kept, and
+    /// so are the taken times thumbnails brought for them before.
     pub fn set_items(&mut self, mut items: Vec<GridItem>) {
-        let kept: std::collections::HashSet<ThumbKey> = self.selected_items().map(|i| i.key.clone()).collect();
-        items.sort_by(|a, b| b.mtime.cmp(&a.mtime).then_with(|| a.key.path.cmp(&b.key.path)));
-        self.selected = items.iter().map(|i| kept.contains(&i.key)).collect();
-        self.selected_count = self.selected.iter().filter(|s| **s).count();
-        let mut days: Vec<Day> = Vec::new();
-        for (n, item) in items.iter().enumerate() {
-            let label = date(item.mtime);
-            match days.last_mut() {
-                Some(day) if day.label == label => day.end = n + 1,
-                _ => days.push(Day { label, start: n, end: n + 1 }),
+        let kept: HashSet<ThumbKey> = self.selected_items().map(|i| i.key.clone()).collect();
+        for item in &mut items {
+            if let Some(&taken) = self.known_taken.get(&item.key) {
+                item.taken = taken;
             }
         }
+        items.sort_by(newest_first);
+        self.selected = items.iter().map(|i| kept.contains(&i.key)).collect();
+        self.selected_count = self.selected.iter().filter(|s| **s).count();
+        self.days = days_of(&items);
         self.items = items;
-        self.days = days;
+        self.pending_anchor = None;
         self.anchor = None;
         self.preview = None;
         self.visible = 0..0;
@@ -151,6 +196,87 @@ impl PhotoGrid {
     #[must_use]
     pub fn items(&self) -> &[GridItem] {
         &self.items
+    }
+
+    /// The day (`2024-05-31`, local) photo `n` is shown under.
+    #[must_use]
+    pub fn day_of(&self, n: usize) -> Option<&str> {
+        let d = self.days.partition_point(|d| d.end <= n);
+        self.days.get(d).filter(|d| d.start <= n).map(|d| d.label.as_str())
+    }
+
+    /// Takes when photos were taken (seconds since the epoch, from their thumbnails' EXIF): those whose time
+    /// changed move to their day and place. The selection, the last clicked photo and the preview stay on the
+    /// same photos, and the next frame scrolls so that a photo that was on screen (one whose date did not change
+    /// when there is one) is at the same height again. Nothing happens when no time changed.
+    pub fn set_taken(&mut self, updates: impl IntoIterator<Item = (ThumbKey, i64)>) {
+        let mut fresh: HashMap<ThumbKey, i64> = HashMap::new();
+        for (key, taken) in updates {
+            if self.known_taken.get(&key) != Some(&taken) {
+                self.known_taken.insert(key.clone(), taken);
+                fresh.insert(key, taken);
+            }
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        let moved: HashSet<usize> = (0..self.items.len())
+            .filter(|&n| fresh.get(&self.items[n].key).is_some_and(|&t| t != self.items[n].taken))
+            .collect();
+        if moved.is_empty() {
+            return;
+        }
+        if self.pending_anchor.is_none() {
+            self.pending_anchor = self.screen_anchor(&moved);
+        }
+        for &n in &moved {
+            if let Some(&taken) = fresh.get(&self.items[n].key) {
+                self.items[n].taken = taken;
+            }
+        }
+        // Re-sort by a permutation, so that everything that points at photos by index can follow them.
+        let mut order: Vec<usize> = (0..self.items.len()).collect();
+        order.sort_by(|&a, &b| newest_first(&self.items[a], &self.items[b]));
+        let mut new_of_old = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of_old[old] = new;
+        }
+        let mut old_items: Vec<Option<GridItem>> = std::mem::take(&mut self.items).into_iter().map(Some).collect();
+        self.items = order.iter().filter_map(|&old| old_items[old].take()).collect();
+        self.selected = order.iter().map(|&old| self.selected[old]).collect();
+        let follow = |n: &mut Option<usize>| *n = n.and_then(|old| new_of_old.get(old).copied());
+        follow(&mut self.anchor);
+        follow(&mut self.preview);
+        follow(&mut self.scroll_to);
+        self.wanted = self.wanted.iter().filter_map(|&old| new_of_old.get(old).copied()).collect();
+        self.days = days_of(&self.items);
+        // What is on screen is worked out again in the next frame.
+        self.visible = 0..0;
+    }
+
+    /// The photo to keep in place when photos move, and how far below the top of the view its tile is: the first
+    /// photo on screen whose date does not change; when all of them change, the first photo on screen (unless the
+    /// grid is at its top, where it stays).
+    fn screen_anchor(&self, moved: &HashSet<usize>) -> Option<(ThumbKey, f32)> {
+        if self.width <= 0.0 {
+            return None;
+        }
+        let (rows, _) = self.layout(self.width);
+        let (top, bottom) = (self.offset, self.offset + self.view_height);
+        let first = rows.partition_point(|r| r.y + r.height() <= top);
+        let on_screen = rows.iter().skip(first).take_while(|r| r.y < bottom).flat_map(|row| {
+            let tile_y = row.y + if row.dated { HEADER } else { 0.0 };
+            row.items().map(move |n| (n, tile_y))
+        });
+        let mut first_seen = None;
+        for (n, tile_y) in on_screen {
+            if !moved.contains(&n) {
+                return Some((self.items[n].key.clone(), tile_y - top));
+            }
+            first_seen.get_or_insert((n, tile_y));
+        }
+        let (n, tile_y) = first_seen.filter(|_| top > 0.0)?;
+        Some((self.items[n].key.clone(), tile_y - top))
     }
 
     /// Changes the badges (after a backup, or when the backup folder changes).
@@ -326,7 +452,18 @@ impl PhotoGrid {
         let width = (ui.available_width() - 16.0).max(CELL);
         let columns = (((width + GAP) / (CELL + GAP)).floor() as usize).max(1);
         let (rows, height) = self.layout(width);
+        self.width = width;
+        self.view_height = ui.available_height();
         let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+        if let Some((key, below_top)) = self.pending_anchor.take()
+            && let Some(n) = self.items.iter().position(|i| i.key == key)
+            && let Some(row) = rows.get(rows.partition_point(|r| r.items().end <= n))
+        {
+            // The anchored photo's tile is as far below the top of the view as before the photos moved.
+            let tile_y = row.y + if row.dated { HEADER } else { 0.0 };
+            self.offset = (tile_y - below_top).max(0.0);
+            scroll = scroll.vertical_scroll_offset(self.offset);
+        }
         if let Some(n) = self.scroll_to.take()
             && let Some(row) = rows.iter().find(|r| r.items().contains(&n))
         {
@@ -486,7 +623,7 @@ impl PhotoGrid {
                     painter.text(
                         rect.center(),
                         egui::Align2::CENTER_CENTER,
-                        format!("{kind}\n{}", date(item.mtime)),
+                        format!("{kind}\n{}", date(item.taken)),
                         egui::FontId::proportional(12.0),
                         visuals.text_color(),
                     );
@@ -546,7 +683,7 @@ impl PhotoGrid {
         let response = response.on_hover_text(format!(
             "{}\n{}, {}",
             item.name,
-            crate::human::date_time(item.mtime),
+            when(item.taken, item.mtime),
             human_bytes(item.size)
         ));
         if response.double_clicked() {
@@ -690,3 +827,6 @@ impl Textures {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

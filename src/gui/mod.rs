@@ -271,6 +271,7 @@ struct PreviewView {
     name: String,
     size: u64,
     mtime: i64,
+    taken: i64,
     texture: Option<egui::TextureHandle>,
     kind: Option<&'static str>,
     dimensions: Option<(u32, u32)>,
@@ -893,6 +894,7 @@ impl App {
             name: item.name.clone(),
             size: item.size,
             mtime: item.mtime,
+            taken: item.taken,
             texture: None,
             kind: PictureKind::of(item.name.as_bytes()).placeholder().and_then(|p| match p {
                 crate::thumbnails::Thumbnail::Placeholder { kind } => Some(kind),
@@ -942,12 +944,31 @@ impl App {
         self.watch_close();
     }
 
-    /// Thumbnails: takes the finished ones, asks for what the grid on screen wants.
+    /// Thumbnails: takes the finished ones (their photos' EXIF dates go to their grid, once a frame), asks for
+    /// what the grid on screen wants.
     fn feed_thumbnails(&mut self) {
-        for service in [&self.phone_thumbs, &self.backup_thumbs].into_iter().flatten() {
-            for (key, result) in service.finished() {
-                self.textures.insert(&self.ctx, key, result);
+        let (mut phone_taken, mut backup_taken) = (Vec::new(), Vec::new());
+        for (service, taken) in [(&self.phone_thumbs, &mut phone_taken), (&self.backup_thumbs, &mut backup_taken)] {
+            for result in service.iter().flat_map(ThumbnailService::finished) {
+                // A date without a zone is read on this thread's clock (the computer's zone).
+                if let Some(secs) = result.taken.and_then(crate::thumbnails::Taken::seconds) {
+                    taken.push((result.key.clone(), secs));
+                }
+                self.textures.insert(&self.ctx, result.key, result.thumb);
             }
+        }
+        if let Some(preview) = self.preview.as_mut()
+            && let Some((_, secs)) = phone_taken.iter().chain(&backup_taken).find(|(k, _)| *k == preview.key)
+        {
+            preview.taken = *secs;
+        }
+        if !phone_taken.is_empty()
+            && let Some(backup) = self.backup.as_mut()
+        {
+            backup.grid.set_taken(phone_taken);
+        }
+        if !backup_taken.is_empty() {
+            self.restore.grid.set_taken(backup_taken);
         }
         let (grid, service) = match self.screen {
             Screen::Backup => (self.backup.as_mut().map(|b| &mut b.grid), self.phone_thumbs.as_ref()),
@@ -1608,7 +1629,7 @@ fn preview_ui(ctx: &egui::Context, preview: &PreviewView) -> bool {
         }
         ui.label(egui::RichText::new(&preview.name).strong());
         let mut details =
-            format!("{}, {}", crate::human::date_time(preview.mtime), crate::human::human_bytes(preview.size));
+            format!("{}, {}", grid::when(preview.taken, preview.mtime), crate::human::human_bytes(preview.size));
         if let Some((w, h)) = preview.dimensions {
             let _ = write!(details, ", {w} × {h} pixels");
         }

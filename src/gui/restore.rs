@@ -127,6 +127,7 @@ impl RestoreView {
                     name: name.to_string(),
                     size: entry.size,
                     mtime: entry.mtime,
+                    taken: entry.mtime,
                     video,
                     group,
                     badge: Badge::None,

@@ -115,7 +115,9 @@ fn folder(name: &str, photos: usize, videos: usize, bytes: u64) -> crate::scan::
     }
 }
 
+/// The screen's dates are shown in UTC on this test's thread.
 fn backup_view(folders: Vec<(crate::scan::Folder, bool)>) -> BackupView {
+    crate::human::set_thread_time_zone(Some(jiff::tz::TimeZone::UTC));
     let mut view = BackupView { phone: "Pixel 7".into(), folders, ..BackupView::default() };
     view.refresh_grid();
     view
@@ -329,6 +331,7 @@ fn a_running_backup_shows_progress_and_a_cancel_button() {
 
 /// A grid of the pictures `files` (name, bytes), all of one day, thumbnails made by the engine as for a phone.
 fn snapshot_grid(name: &str, files: &[(String, Vec<u8>)]) {
+    crate::human::set_thread_time_zone(Some(jiff::tz::TimeZone::UTC));
     let mut grid = PhotoGrid::default();
     let mut pending = Vec::new();
     let items = files
@@ -349,6 +352,7 @@ fn snapshot_grid(name: &str, files: &[(String, Vec<u8>)]) {
                 name: file.clone(),
                 size: bytes.len() as u64,
                 mtime: 1_700_000_000 + n as i64 * 60,
+                taken: 1_700_000_000 + n as i64 * 60,
                 video: false,
                 group: 0,
                 badge: if n % 2 == 0 { Badge::New } else { Badge::BackedUp },

@@ -6,13 +6,16 @@
 //! photo has no embedded thumbnail is the whole file needed: [`from_file`] decodes a JPEG downscaled in the
 //! decoder (the DCT scales to 1/2, 1/4 or 1/8 on decode, so a 12 MP photo never exists at full size in memory),
 //! and a PNG (screenshots) decoded and scaled. HEIC and videos get a [`Thumbnail::Placeholder`] saying what
-//! they are. EXIF orientation is applied to every thumbnail, embedded or decoded.
+//! they are. EXIF orientation is applied to every thumbnail, embedded or decoded. The same head says when a JPEG
+//! was taken ([`taken`]: EXIF `DateTimeOriginal`), which the grid groups by.
 
 mod heads;
 mod service;
 
 pub use heads::{HEAD_BYTES, read_heads};
 pub use service::{ThumbKey, ThumbResult, ThumbnailService, cache_path, cache_size, prune_cache, read_local};
+
+use jiff::civil::DateTime;
 
 use image::{DynamicImage, RgbaImage, metadata::Orientation};
 use std::io::Cursor;
@@ -97,6 +100,82 @@ fn orientation_of(exif: &exif::Exif) -> u8 {
         .and_then(|v| u8::try_from(v).ok())
         .filter(|v| (1..=8).contains(v))
         .unwrap_or(1)
+}
+
+/// When a photo was taken, as its EXIF says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// An instant, seconds since 1970: `DateTimeOriginal` less its `OffsetTimeOriginal`.
+    At(i64),
+    /// The camera's clock without a zone (no `OffsetTimeOriginal`): read on the computer's local clock, so that
+    /// its day is the one the camera wrote.
+    Clock(DateTime),
+}
+
+impl Taken {
+    /// Seconds since 1970; a [`Taken::Clock`] reading in this thread's zone ([`crate::human::time_zone`]).
+    #[must_use]
+    pub fn seconds(self) -> Option<i64> {
+        match self {
+            Self::At(secs) => Some(secs),
+            Self::Clock(clock) => crate::human::local_to_secs(clock),
+        }
+    }
+
+    /// A line for the disk cache: `at 1717171717` or `clock 2024-05-31T23:30:00`.
+    #[must_use]
+    pub fn to_line(self) -> String {
+        match self {
+            Self::At(secs) => format!("at {secs}"),
+            Self::Clock(clock) => format!("clock {clock}"),
+        }
+    }
+
+    /// The reverse of [`Taken::to_line`]; `None` for anything else.
+    #[must_use]
+    pub fn from_line(line: &str) -> Option<Self> {
+        match line.split_once(' ')? {
+            ("at", secs) => secs.parse().ok().map(Self::At),
+            ("clock", clock) => clock.parse().ok().map(Self::Clock),
+            _ => None,
+        }
+    }
+}
+
+/// When the JPEG that starts with `head` was taken: EXIF `DateTimeOriginal`, with `OffsetTimeOriginal` when
+/// present. `None` without EXIF, without that tag, or for a blank or impossible date (`0000:00:00 00:00:00`).
+#[must_use]
+pub fn taken(head: &[u8]) -> Option<Taken> {
+    taken_of(&exif_of(head)?)
+}
+
+fn taken_of(exif: &exif::Exif) -> Option<Taken> {
+    let ascii = |tag| match &exif.get_field(tag, exif::In::PRIMARY)?.value {
+        exif::Value::Ascii(values) => values.first().map(Vec::as_slice),
+        _ => None,
+    };
+    let mut stamp = exif::DateTime::from_ascii(ascii(exif::Tag::DateTimeOriginal)?).ok()?;
+    let clock = jiff::civil::DateTime::new(
+        i16::try_from(stamp.year).ok()?,
+        i8::try_from(stamp.month).ok()?,
+        i8::try_from(stamp.day).ok()?,
+        i8::try_from(stamp.hour).ok()?,
+        i8::try_from(stamp.minute).ok()?,
+        // A leap second (60) is the last second of its minute.
+        i8::try_from(stamp.second.min(59)).ok()?,
+        0,
+    )
+    .ok()?;
+    if stamp.year == 0 {
+        return None;
+    }
+    let offset = ascii(exif::Tag::OffsetTimeOriginal)
+        .and_then(|text| stamp.parse_offset(text).ok().and(stamp.offset))
+        .and_then(|minutes| jiff::tz::Offset::from_seconds(i32::from(minutes) * 60).ok());
+    match offset {
+        Some(offset) => offset.to_timestamp(clock).ok().map(|t| Taken::At(t.as_second())),
+        None => Some(Taken::Clock(clock)),
+    }
 }
 
 /// Turns `image` upright for EXIF orientation `orientation` and fits it in `max` pixels.

@@ -5,9 +5,10 @@
 //! viewport), withdraws what scrolled away ([`ThumbnailService::retain`]), and drains finished thumbnails from
 //! a bounded channel; the `wake` callback given at start (egui's `request_repaint`) is called after each is
 //! sent, never while a lock is held. Workers take the most urgent requests in groups, so the heads of a
-//! screenful of photos come in one shell command.
+//! screenful of photos come in one shell command. Each thumbnail comes with when the photo was taken (EXIF, read
+//! from the same head or file), and the disk cache keeps that too.
 
-use super::{HEAD_BYTES, ThumbError, Thumbnail, encode, from_file, from_head, read_heads};
+use super::{HEAD_BYTES, Taken, ThumbError, Thumbnail, encode, from_file, from_head, read_heads, taken};
 use crate::device::Device;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -35,8 +36,19 @@ pub struct ThumbKey {
     pub mtime: i64,
 }
 
-/// A finished thumbnail, or why there is none.
-pub type ThumbResult = (ThumbKey, Result<Thumbnail, ThumbError>);
+/// A finished thumbnail, or why there is none, with when the photo was taken.
+#[derive(Debug)]
+pub struct ThumbResult {
+    /// Which picture.
+    pub key: ThumbKey,
+    /// Its thumbnail, or why there is none.
+    pub thumb: Result<Thumbnail, ThumbError>,
+    /// When it was taken, when its EXIF says (JPEGs; `None` for HEIC, videos, PNGs and photos without a date).
+    pub taken: Option<Taken>,
+}
+
+/// What a cached thumbnail's JPEG comment starts with; the rest is [`Taken::to_line`] or `none`.
+const TAKEN_COMMENT: &[u8] = b"phonebak taken: ";
 
 /// What the workers share.
 struct Queue {
@@ -88,10 +100,13 @@ pub struct ThumbnailService {
     workers: Vec<JoinHandle<()>>,
 }
 
-/// Where a thumbnail of `key` from phone `serial` is cached below `dir`.
+/// Where a thumbnail of `key` from phone `serial` is cached below `dir`. (Version 2 of the names: a cached
+/// thumbnail carries when its photo was taken; the older ones, which do not, are never looked up again and
+/// pruned in time.)
 #[must_use]
 pub fn cache_path(dir: &std::path::Path, serial: &str, key: &ThumbKey) -> PathBuf {
     let mut hasher = Sha256::new();
+    hasher.update(b"phonebak thumbnail v2\0");
     hasher.update(serial.as_bytes());
     hasher.update([0]);
     hasher.update(&key.path);
@@ -340,8 +355,8 @@ impl Worker {
         self.shared.ready.notify_all();
     }
 
-    fn send(&self, result: ThumbResult) -> bool {
-        let sent = self.tx.send(result).is_ok();
+    fn send(&self, key: ThumbKey, thumb: Result<Thumbnail, ThumbError>, taken: Option<Taken>) -> bool {
+        let sent = self.tx.send(ThumbResult { key, thumb, taken }).is_ok();
         (self.wake)();
         sent
     }
@@ -350,14 +365,16 @@ impl Worker {
         while let Some(work) = self.take() {
             let group = match work {
                 Work::Whole(key) => {
-                    let result = match self.cached(&key) {
-                        Some(thumb) => Ok(thumb),
-                        None => self.decode_whole_file(&key),
+                    let (result, taken) = if let Some((thumb, taken)) = self.cached(&key) {
+                        (Ok(thumb), taken)
+                    } else {
+                        let (result, taken) = self.decode_whole_file(&key);
+                        if let Ok(thumb) = &result {
+                            self.store(&key, thumb, taken);
+                        }
+                        (result, taken)
                     };
-                    if let Ok(thumb) = &result {
-                        self.store(&key, thumb);
-                    }
-                    if !self.send((key, result)) {
+                    if !self.send(key, result, taken) {
                         return;
                     }
                     continue;
@@ -367,8 +384,8 @@ impl Worker {
             let mut from_phone = Vec::new();
             for (key, priority) in group {
                 match self.cached(&key) {
-                    Some(thumb) => {
-                        if !self.send((key, Ok(thumb))) {
+                    Some((thumb, taken)) => {
+                        if !self.send(key, Ok(thumb), taken) {
                             return;
                         }
                     }
@@ -381,20 +398,24 @@ impl Worker {
         }
     }
 
-    fn cached(&self, key: &ThumbKey) -> Option<Thumbnail> {
+    /// The cached thumbnail of `key` and when its photo was taken; a file without the comment saying when is
+    /// not trusted (a miss).
+    fn cached(&self, key: &ThumbKey) -> Option<(Thumbnail, Option<Taken>)> {
         let path = cache_path(self.cache_dir.as_deref()?, &self.serial, key);
         let bytes = std::fs::read(&path).ok()?;
+        let taken = cached_taken(&bytes)?;
         // A hit counts as a use, for `prune_cache`.
         let _ =
             std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
         let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).ok()?;
-        Some(Thumbnail::Image(image.into_rgba8()))
+        Some((Thumbnail::Image(image.into_rgba8()), taken))
     }
 
-    fn store(&self, key: &ThumbKey, thumb: &Thumbnail) {
+    fn store(&self, key: &ThumbKey, thumb: &Thumbnail, taken: Option<Taken>) {
         let (Some(dir), Thumbnail::Image(image)) = (self.cache_dir.as_deref(), thumb) else { return };
         let path = cache_path(dir, &self.serial, key);
         let Ok(bytes) = encode(image) else { return };
+        let bytes = with_taken_comment(&bytes, taken);
         if let Some(parent) = path.parent()
             && std::fs::create_dir_all(parent).is_ok()
         {
@@ -414,7 +435,7 @@ impl Worker {
         for (key, priority) in keys {
             match super::PictureKind::of(&key.path).placeholder() {
                 Some(placeholder) => {
-                    if !self.send((key, Ok(placeholder))) {
+                    if !self.send(key, Ok(placeholder), None) {
                         return false;
                     }
                 }
@@ -431,11 +452,11 @@ impl Worker {
         };
         let mut whole = Vec::new();
         for ((key, priority), head) in photos.into_iter().zip(heads) {
-            match head.as_deref().and_then(from_head) {
-                Some(image) => {
+            match head.as_deref().and_then(|h| from_head(h).map(|image| (image, taken(h)))) {
+                Some((image, taken)) => {
                     let thumb = Thumbnail::Image(image);
-                    self.store(&key, &thumb);
-                    if !self.send((key, Ok(thumb))) {
+                    self.store(&key, &thumb, taken);
+                    if !self.send(key, Ok(thumb), taken) {
                         return false;
                     }
                 }
@@ -446,18 +467,60 @@ impl Worker {
         true
     }
 
-    fn decode_whole_file(&self, key: &ThumbKey) -> Result<Thumbnail, ThumbError> {
-        let Some(device) = &self.device else {
-            let bytes = read_local(&key.path, self.vault.as_deref())
-                .map_err(|e| ThumbError::Undecodable(format!("the file cannot be read: {e}")))?;
-            return from_file(&key.path, &bytes);
+    /// The thumbnail of a whole file, and when the photo was taken (from the same bytes, even when the picture
+    /// itself cannot be decoded).
+    fn decode_whole_file(&self, key: &ThumbKey) -> (Result<Thumbnail, ThumbError>, Option<Taken>) {
+        let bytes = match &self.device {
+            None => read_local(&key.path, self.vault.as_deref())
+                .map_err(|e| ThumbError::Undecodable(format!("the file cannot be read: {e}"))),
+            Some(device) => {
+                let mut bytes = Vec::with_capacity(usize::try_from(key.size).unwrap_or(0).min(64 << 20));
+                device
+                    .pull(&key.path, &mut bytes, &mut |_| Ok(()))
+                    .map(|_| bytes)
+                    .map_err(|e| ThumbError::Undecodable(format!("the phone did not give the file: {e}")))
+            }
         };
-        let mut bytes = Vec::with_capacity(usize::try_from(key.size).unwrap_or(0).min(64 << 20));
-        device
-            .pull(&key.path, &mut bytes, &mut |_| Ok(()))
-            .map_err(|e| ThumbError::Undecodable(format!("the phone did not give the file: {e}")))?;
-        from_file(&key.path, &bytes)
+        match bytes {
+            Ok(bytes) => (from_file(&key.path, &bytes), taken_from_file(&key.path, &bytes)),
+            Err(e) => (Err(e), None),
+        }
     }
+}
+
+/// When the photo in `bytes` (a whole file named `name`) was taken: JPEGs only (HEIC and videos: not yet).
+fn taken_from_file(name: &[u8], bytes: &[u8]) -> Option<Taken> {
+    let jpeg = super::PictureKind::of(name) == super::PictureKind::Jpeg || bytes.starts_with(&[0xFF, 0xD8]);
+    if jpeg { taken(&bytes[..bytes.len().min(HEAD_BYTES)]) } else { None }
+}
+
+/// A cached thumbnail's JPEG with a comment (COM segment) right after its SOI saying when the photo was taken.
+fn with_taken_comment(jpeg: &[u8], taken: Option<Taken>) -> Vec<u8> {
+    let line = taken.map_or_else(|| "none".to_string(), Taken::to_line);
+    let mut text = TAKEN_COMMENT.to_vec();
+    text.extend_from_slice(line.as_bytes());
+    let len = u16::try_from(text.len() + 2).unwrap_or(u16::MAX);
+    let mut out = Vec::with_capacity(jpeg.len() + text.len() + 4);
+    out.extend_from_slice(jpeg.get(..2).unwrap_or_default());
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&text);
+    out.extend_from_slice(jpeg.get(2..).unwrap_or_default());
+    out
+}
+
+/// What the comment of a cached thumbnail says: `Some(None)` for "no date", `None` when there is no such
+/// comment (a file this version did not write).
+#[allow(clippy::option_option)] // Three cases: not written by this version, no date, a date.
+fn cached_taken(jpeg: &[u8]) -> Option<Option<Taken>> {
+    let header = jpeg.get(..6)?;
+    if header[..4] != [0xFF, 0xD8, 0xFF, 0xFE] {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([header[4], header[5]]));
+    let text = jpeg.get(6..(4 + len).max(6))?.strip_prefix(TAKEN_COMMENT)?;
+    let line = std::str::from_utf8(text).ok()?;
+    if line == "none" { Some(None) } else { Taken::from_line(line).map(Some) }
 }
 
 /// A file on this computer, decrypted with `vault` when given.
@@ -512,5 +575,33 @@ mod tests {
         let left: Vec<bool> = (0..4).map(|n| cache_path(dir.path(), "S", &key(n)).exists()).collect();
         assert_eq!(left, [false, false, true, true], "the oldest two go");
         assert_eq!(prune_cache(dir.path(), 2500), 0);
+    }
+
+    #[test]
+    fn a_cached_thumbnail_keeps_when_its_photo_was_taken_and_still_decodes() {
+        let jpeg = encode(&image::RgbaImage::from_pixel(8, 6, image::Rgba([200, 10, 10, 255]))).expect("jpeg");
+        let clock = jiff::civil::date(2021, 3, 4).at(10, 15, 0, 0);
+        for taken in [Some(Taken::At(1_614_852_900)), Some(Taken::Clock(clock)), None] {
+            let cached = with_taken_comment(&jpeg, taken);
+            assert_eq!(cached_taken(&cached), Some(taken));
+            let image = image::load_from_memory_with_format(&cached, image::ImageFormat::Jpeg).expect("decodes");
+            assert_eq!((image.width(), image.height()), (8, 6));
+        }
+        assert_eq!(cached_taken(&jpeg), None, "a thumbnail without the comment is not trusted");
+        assert_eq!(cached_taken(b"\xff\xd8\xff\xfe\x00"), None, "cut short");
+    }
+
+    #[test]
+    fn cache_names_changed_with_the_dates_so_old_thumbnails_are_not_found() {
+        let key = ThumbKey { path: b"/sdcard/DCIM/a.jpg".to_vec(), size: 1, mtime: 1 };
+        let mut hasher = Sha256::new();
+        hasher.update(b"S");
+        hasher.update([0]);
+        hasher.update(&key.path);
+        hasher.update(key.size.to_le_bytes());
+        hasher.update(key.mtime.to_le_bytes());
+        let old = crate::backup::manifest::hex(&hasher.finalize()[..16]);
+        let new = cache_path(std::path::Path::new("/c"), "S", &key);
+        assert!(!new.to_string_lossy().contains(&old), "{} is the name of version 1", new.display());
     }
 }

@@ -207,3 +207,164 @@ fn damaged_real_photos_never_panic() {
         let _ = from_file(entry.file_name().as_encoded_bytes(), &bytes);
     }
 }
+
+/// A JPEG whose EXIF holds `DateTimeOriginal` = `date` (`YYYY:MM:DD HH:MM:SS`) and, when given,
+/// `OffsetTimeOriginal` = `offset` (`+09:00`), with `thumb` embedded in IFD1 when given.
+pub(crate) fn dated_photo(date: &str, offset: Option<&str>, thumb: Option<&[u8]>) -> Vec<u8> {
+    let ascii = |text: &str| {
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.push(0);
+        bytes
+    };
+    let mut fields = vec![(0x9003u16, ascii(date))];
+    if let Some(offset) = offset {
+        fields.push((0x9011, ascii(offset)));
+    }
+    let ifd0_at = 8u32;
+    let ifd0_len = 2 + 12 + 4;
+    let exif_at = ifd0_at + ifd0_len;
+    let exif_len = 2 + 12 * fields.len() as u32 + 4;
+    let data_len: u32 = fields.iter().map(|(_, d)| d.len().div_ceil(2) as u32 * 2).sum();
+    let ifd1_at = exif_at + exif_len + data_len;
+    let thumb_at = ifd1_at + 2 + 2 * 12 + 4;
+    let mut tiff = b"II\x2a\x00\x08\x00\x00\x00".to_vec();
+    tiff.extend(ifd(&[(0x8769, 4, exif_at)], if thumb.is_some() { ifd1_at } else { 0 }));
+    tiff.extend_from_slice(&(fields.len() as u16).to_le_bytes());
+    let mut data_at = exif_at + exif_len;
+    let mut values = Vec::new();
+    for (tag, bytes) in &fields {
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&2u16.to_le_bytes());
+        tiff.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        tiff.extend_from_slice(&data_at.to_le_bytes());
+        values.extend_from_slice(bytes);
+        if bytes.len() % 2 == 1 {
+            values.push(0);
+        }
+        data_at += bytes.len().div_ceil(2) as u32 * 2;
+    }
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend(values);
+    if let Some(thumb) = thumb {
+        tiff.extend(ifd(&[(0x0201, 4, thumb_at), (0x0202, 4, thumb.len() as u32)], 0));
+        tiff.extend_from_slice(thumb);
+    }
+    let body = jpeg(&upright_picture(64, 48));
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&body[2..]);
+    out
+}
+
+fn utc(text: &str) -> i64 {
+    text.parse::<jiff::Timestamp>().expect("a timestamp").as_second()
+}
+
+#[test]
+fn the_taken_time_with_an_offset_is_an_instant_whatever_the_local_zone() {
+    let photo = dated_photo("2021:03:04 10:15:00", Some("+09:00"), None);
+    assert_eq!(taken(&photo), Some(Taken::At(utc("2021-03-04T01:15:00Z"))));
+    let west = dated_photo("2021:03:04 10:15:00", Some("-05:30"), None);
+    assert_eq!(taken(&west).and_then(Taken::seconds), Some(utc("2021-03-04T15:45:00Z")));
+    let local = crate::human::with_time_zone(jiff::tz::TimeZone::fixed(jiff::tz::offset(-8)), || {
+        taken(&photo).and_then(Taken::seconds)
+    });
+    assert_eq!(local, Some(utc("2021-03-04T01:15:00Z")), "the computer's zone does not move an instant");
+}
+
+#[test]
+fn the_taken_time_without_an_offset_is_read_on_the_local_clock() {
+    let photo = dated_photo("2021:03:04 23:30:00", None, None);
+    let clock = jiff::civil::date(2021, 3, 4).at(23, 30, 0, 0);
+    assert_eq!(taken(&photo), Some(Taken::Clock(clock)));
+    let in_zone = |hours: i8| {
+        crate::human::with_time_zone(jiff::tz::TimeZone::fixed(jiff::tz::offset(hours)), || {
+            let secs = taken(&photo).and_then(Taken::seconds).expect("a time");
+            (secs, crate::human::date_time(secs))
+        })
+    };
+    assert_eq!(in_zone(0), (utc("2021-03-04T23:30:00Z"), "2021-03-04 23:30".to_string()));
+    // Nine hours east, the same clock reading is an earlier instant, and the day shown is still the camera's.
+    assert_eq!(in_zone(9), (utc("2021-03-04T14:30:00Z"), "2021-03-04 23:30".to_string()));
+}
+
+#[test]
+fn a_blank_zero_or_impossible_taken_date_gives_none() {
+    for bad in
+        ["0000:00:00 00:00:00", "                   ", "2021:13:04 10:15:00", "2021:02:30 10:15:00", "2021-03-04"]
+    {
+        assert_eq!(taken(&dated_photo(bad, None, None)), None, "{bad:?}");
+    }
+    // A bad offset is no offset: the clock reading stays.
+    let unsigned = dated_photo("2021:03:04 10:15:00", Some("09:00"), None);
+    assert_eq!(taken(&unsigned), Some(Taken::Clock(jiff::civil::date(2021, 3, 4).at(10, 15, 0, 0))));
+    assert_eq!(taken(&photo(&upright_picture(32, 24), 1, None)), None, "EXIF without a date");
+    assert_eq!(taken(b"\xff\xd8\xff\xd9"), None, "no EXIF at all");
+}
+
+#[test]
+fn the_taken_time_is_read_from_a_head_cut_at_64_kib() {
+    let thumb = jpeg(&upright_picture(40, 30));
+    let mut photo = dated_photo("2019:07:01 08:00:00", Some("+02:00"), Some(&thumb));
+    photo.extend(std::iter::repeat_n(0u8, 200_000));
+    let head = &photo[..HEAD_BYTES];
+    assert!(from_head(head).is_some(), "the embedded thumbnail");
+    assert_eq!(taken(head), Some(Taken::At(utc("2019-07-01T06:00:00Z"))));
+}
+
+#[test]
+fn taken_times_round_trip_through_their_cache_line() {
+    for t in [Taken::At(-5), Taken::At(1_614_852_900), Taken::Clock(jiff::civil::date(2021, 3, 4).at(10, 15, 7, 0))] {
+        assert_eq!(Taken::from_line(&t.to_line()), Some(t), "{}", t.to_line());
+    }
+    assert_eq!(Taken::from_line("at soon"), None);
+    assert_eq!(Taken::from_line("later 5"), None);
+}
+
+#[test]
+fn the_pool_reports_when_each_photo_was_taken_and_its_disk_cache_keeps_it() {
+    let dir = tempfile::tempdir().expect("photos");
+    let thumb = jpeg(&upright_picture(40, 30));
+    let files = [
+        (
+            "embedded.jpg",
+            dated_photo("2021:03:04 10:15:00", Some("+01:00"), Some(&thumb)),
+            Some(Taken::At(utc("2021-03-04T09:15:00Z"))),
+        ),
+        (
+            "whole.jpg",
+            dated_photo("2020:01:02 03:04:05", None, None),
+            Some(Taken::Clock(jiff::civil::date(2020, 1, 2).at(3, 4, 5, 0))),
+        ),
+        ("undated.jpg", photo(&upright_picture(32, 24), 1, None), None),
+    ];
+    let mut keys = Vec::new();
+    for (name, bytes, _) in &files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        keys.push(ThumbKey { path: local_key_path(&path), size: bytes.len() as u64, mtime: 1 });
+    }
+    let cache = tempfile::tempdir().expect("cache");
+    let wake: std::sync::Arc<dyn Fn() + Send + Sync> = std::sync::Arc::new(|| {});
+    for round in ["made", "cached"] {
+        let service = ThumbnailService::start_local("L", Some(cache.path()), 1, &wake).expect("start");
+        service.request_many(keys.iter().cloned().map(|k| (k, 0)));
+        let mut got = std::collections::HashMap::new();
+        while got.len() < keys.len() {
+            let r = service.next_finished(std::time::Duration::from_secs(20)).expect("a thumbnail");
+            assert!(matches!(r.thumb, Ok(Thumbnail::Image(_))), "{round}: {:?}", r.thumb);
+            got.insert(r.key, r.taken);
+        }
+        for ((name, _, want), key) in files.iter().zip(&keys) {
+            assert_eq!(got.get(key), Some(want), "{round}: {name}");
+        }
+        if round == "made" {
+            // The second round must come from the cache: the photos are gone.
+            for key in &keys {
+                std::fs::remove_file(local_path(&key.path)).expect("remove");
+            }
+        }
+    }
+}

@@ -516,3 +516,135 @@ fn an_encrypted_backup_from_the_app_asks_the_password_twice_and_its_restore_unlo
     assert!(outcome.headline.starts_with("Restored 4 files"), "{outcome:?}");
     assert_eq!(tree(empty_dir.path()), tree(source_dir.path()), "the photos, byte-exact and dated");
 }
+
+/// The day (`YYYY-MM-DD`, UTC) of a time.
+fn utc_day(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs).expect("a time").to_zoned(jiff::tz::TimeZone::UTC).date().to_string()
+}
+
+/// Each photo tile drawn with the day header right above it (the first tile of each day on a row; a day that
+/// goes on over more rows has no header on its later rows): (file name, day).
+fn tiles_under_headers(harness: &Harness<'_, App>) -> Vec<(String, String)> {
+    let headers: Vec<(String, egui::Rect)> = harness
+        .query_all_by_role(Role::Button)
+        .filter_map(|n| {
+            let label = n.accesskit_node().label()?;
+            let day = label.strip_prefix("Select ").or_else(|| label.strip_prefix("Unselect "))?.to_string();
+            Some((day, n.rect()))
+        })
+        .filter(|(day, _)| day.len() == 10 && day.as_bytes()[4] == b'-')
+        .collect();
+    harness
+        .query_all_by_role(Role::ListBoxOption)
+        .filter_map(|tile| {
+            let rect = tile.rect();
+            let (day, _) = headers.iter().find(|(_, h)| {
+                h.min.x <= rect.center().x
+                    && rect.center().x <= h.max.x.max(h.min.x + 112.0)
+                    && h.max.y <= rect.min.y + 0.5
+                    && rect.min.y - h.max.y < 10.0
+            })?;
+            Some((tile.accesskit_node().label()?, day.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn photos_copied_onto_a_phone_land_on_the_day_their_exif_says_once_their_thumbnails_arrive() {
+    // The grid's days are local: on this thread, UTC (the sample phone's clock).
+    phonebak::human::set_thread_time_zone(Some(jiff::tz::TimeZone::UTC));
+    let server = AdbServer::start();
+    let adb = adb_of(&server);
+    let phone = phonebak::virtual_phone::VirtualPhone::start(Config {
+        storage: phonebak::virtual_phone::StorageSource::Sample(phonebak::virtual_phone::sample::SampleOptions {
+            photos: 12,
+            seed: 7,
+            huge_video: false,
+        }),
+        model: "Copied Phone".to_string(),
+        serial: "COPY0001".to_string(),
+        ..Config::default()
+    })
+    .expect("sample phone");
+    let storage = &phone.phone().storage;
+    // Names this window's fonts cannot draw (an emoji) are the hostile-name tests' business, not this one's.
+    std::fs::remove_dir_all(storage.root().join("Pictures/Hostile")).expect("no hostile names");
+    // A transfer app copied the whole camera folder on 2025-03-01: every file is dated that day, a minute apart.
+    let camera = storage.root().join("DCIM/Camera");
+    let mut files: Vec<std::path::PathBuf> =
+        std::fs::read_dir(&camera).expect("camera").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    let copy_day = 1_740_823_200; // 2025-03-01 10:00 UTC
+    let mut expected = std::collections::HashMap::new();
+    let mut heads = Vec::new();
+    for (n, host) in files.iter().enumerate() {
+        let mut head = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(storage.open_read(host).expect("open"), phonebak::thumbnails::HEAD_BYTES as u64),
+            &mut head,
+        )
+        .expect("head");
+        let mtime = copy_day + n as u64 * 60;
+        storage.set_times(host, std::time::UNIX_EPOCH + Duration::from_secs(mtime), None).expect("date the copy");
+        let name = host.file_name().expect("name").to_string_lossy().into_owned();
+        let jpeg = phonebak::thumbnails::PictureKind::of(name.as_bytes()) == phonebak::thumbnails::PictureKind::Jpeg;
+        let taken = if jpeg { crate::thumbnails::exif_taken_utc(&head) } else { None };
+        expected.insert(name, taken.map_or_else(|| "2025-03-01".to_string(), utc_day));
+        heads.push(head);
+    }
+    let moved = expected.values().filter(|d| *d != "2025-03-01").count();
+    assert!(moved >= 12, "only {moved} photos have an EXIF day other than the copy's");
+    // The shared real photos are in the sample's camera folder when they are beside the project.
+    let mobile = phonebak::virtual_phone::sample::fixtures_dir().join("mobile");
+    if let Ok(entries) = std::fs::read_dir(&mobile) {
+        for fixture in entries.map(|e| e.expect("entry").path()).filter(|p| p.extension().is_some_and(|e| e == "jpg")) {
+            let bytes = std::fs::read(&fixture).expect("fixture");
+            let head = &bytes[..bytes.len().min(phonebak::thumbnails::HEAD_BYTES)];
+            assert!(heads.iter().any(|h| h.as_slice() == head), "{} is not on the phone", fixture.display());
+        }
+    } else {
+        eprintln!("the shared fixtures are not beside the project: only generated photos");
+    }
+    server.connect(&phone, "device");
+
+    let app = App::new(egui::Context::default(), Options::with_adb(AdbSource::Fixed(adb.clone()))).expect("app");
+    let mut harness = Harness::builder().with_size(egui::vec2(1600.0, 1400.0)).build_ui_state(
+        |ui, app: &mut App| {
+            app.logic(ui.ctx());
+            app.draw(ui);
+        },
+        app,
+    );
+    open_phone(&mut harness, "Copied Phone");
+    tick_only(&mut harness, "Camera");
+    let wrong = |h: &Harness<'_, App>| -> Vec<String> {
+        let grid = &h.state().backup_view().expect("the backup screen").grid;
+        grid.items()
+            .iter()
+            .enumerate()
+            .filter(|(n, i)| expected.get(&i.name).is_none_or(|day| grid.day_of(*n) != Some(day.as_str())))
+            .map(|(n, i)| format!("{} under {:?}", i.name, grid.day_of(n)))
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !wrong(&harness).is_empty() {
+        assert!(Instant::now() < deadline, "not on their EXIF day: {:?}", wrong(&harness));
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(3);
+    // Every photo and video of the folder is in the grid (hidden ones, `.trashed-*` and `.pending-*`, are not).
+    let mut shown: Vec<String> =
+        harness.state().backup_view().expect("backup").grid.items().iter().map(|i| i.name.clone()).collect();
+    let mut visible: Vec<String> = expected.keys().filter(|n| !n.starts_with('.')).cloned().collect();
+    shown.sort();
+    visible.sort();
+    assert_eq!(shown, visible);
+    // What is drawn says the same: each photo under its EXIF day's header.
+    let drawn = tiles_under_headers(&harness);
+    let days: std::collections::HashSet<&String> = expected.values().collect();
+    assert!(drawn.len() >= days.len(), "{} tiles under headers for {} days: {drawn:?}", drawn.len(), days.len());
+    for (name, day) in &drawn {
+        assert_eq!(Some(day), expected.get(name), "{name} is drawn under {day}");
+    }
+}

@@ -127,6 +127,7 @@ fn android_9_scans_through_the_media_scanner_broadcast_not_content_call() {
 /// YYYYMMDDHHMMSS of a time in seconds since the epoch, in UTC (the virtual phone's time zone).
 fn utc_stamp(secs: u64) -> String {
     let rem = secs % 86_400;
-    let day = phonebak::human::date(secs as i64).replace('-', "");
+    let day = phonebak::human::with_time_zone(jiff::tz::TimeZone::UTC, || phonebak::human::date(secs as i64));
+    let day = day.replace('-', "");
     format!("{day}{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }

@@ -4,7 +4,7 @@
 use crate::util::{AdbServer, HOSTILE_NAMES, device_of, noise, phone_with_dir, write_file};
 use phonebak::backup::CancelToken;
 use phonebak::scan::{ScanOptions, scan};
-use phonebak::thumbnails::{self, HEAD_BYTES, PictureKind, ThumbKey, Thumbnail, ThumbnailService};
+use phonebak::thumbnails::{self, HEAD_BYTES, PictureKind, ThumbKey, ThumbResult, Thumbnail, ThumbnailService};
 use phonebak::virtual_phone::sample::SampleOptions;
 use phonebak::virtual_phone::{Config, StorageSource, VirtualPhone};
 use std::os::unix::ffi::OsStrExt;
@@ -106,7 +106,48 @@ fn quiet() -> Arc<dyn Fn() + Send + Sync> {
     Arc::new(|| {})
 }
 
-fn collect(service: &ThumbnailService, count: usize) -> Vec<phonebak::thumbnails::ThumbResult> {
+/// When a JPEG was taken by its EXIF, worked out here independently of phonebak: `DateTimeOriginal` read as
+/// UTC, less `OffsetTimeOriginal` when there is one.
+pub(crate) fn exif_taken_utc(head: &[u8]) -> Option<i64> {
+    let exif = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(head)).ok()?;
+    let ascii = |tag| match &exif.get_field(tag, exif::In::PRIMARY)?.value {
+        exif::Value::Ascii(v) => v.first().and_then(|t| String::from_utf8(t.clone()).ok()),
+        _ => None,
+    };
+    let text = ascii(exif::Tag::DateTimeOriginal)?;
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i8>().ok();
+    let year = text.get(0..4)?.parse::<i16>().ok()?;
+    let clock =
+        jiff::civil::DateTime::new(year, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?, 0).ok()?;
+    let utc = jiff::tz::TimeZone::UTC.to_timestamp(clock).ok()?.as_second();
+    let offset = ascii(exif::Tag::OffsetTimeOriginal).and_then(|o| {
+        let minutes = o.get(1..3)?.parse::<i64>().ok()? * 60 + o.get(4..6)?.parse::<i64>().ok()?;
+        Some(if o.starts_with('-') { -minutes } else { minutes })
+    });
+    Some(utc - offset.unwrap_or(0) * 60)
+}
+
+/// Every thumbnail says when its photo was taken, as its EXIF says (photos without an offset read on a UTC clock
+/// here); HEIC and videos say nothing. Most sample photos' EXIF date is their file's date.
+fn assert_taken_is_the_exif_date(device: &phonebak::device::Device, results: &[ThumbResult]) {
+    let paths: Vec<&[u8]> = results.iter().map(|r| r.key.path.as_slice()).collect();
+    let heads = thumbnails::read_heads(device, &paths, HEAD_BYTES).expect("heads");
+    let mut dated = 0;
+    for (r, head) in results.iter().zip(heads) {
+        let name = String::from_utf8_lossy(&r.key.path).into_owned();
+        let want = if PictureKind::of(&r.key.path) == PictureKind::Jpeg {
+            head.as_deref().and_then(exif_taken_utc)
+        } else {
+            None
+        };
+        let got = r.taken.and_then(|t| phonebak::human::with_time_zone(jiff::tz::TimeZone::UTC, || t.seconds()));
+        assert_eq!(got, want, "{name}: {:?}", r.taken);
+        dated += usize::from(got == Some(r.key.mtime));
+    }
+    assert!(dated > 10, "only {dated} photos dated as their files");
+}
+
+fn collect(service: &ThumbnailService, count: usize) -> Vec<ThumbResult> {
     let mut got = Vec::new();
     while got.len() < count {
         let Some(result) = service.next_finished(Duration::from_secs(30)) else {
@@ -136,12 +177,13 @@ fn the_pool_serves_the_most_urgent_first_and_the_disk_cache_after_reconnecting()
     // The most urgent group's heads come in first; its photos without an embedded thumbnail (their whole file
     // is needed) may come after the heads of the next rows.
     let urgent: std::collections::HashSet<&ThumbKey> = keys.iter().rev().take(24).collect();
-    let leading = got.iter().take_while(|(k, _)| urgent.contains(k)).count();
-    let whole: usize = got.iter().filter(|(k, _)| urgent.contains(k)).skip(leading).count();
+    let leading = got.iter().take_while(|r| urgent.contains(&r.key)).count();
+    let whole: usize = got.iter().filter(|r| urgent.contains(&r.key)).skip(leading).count();
     assert!(leading >= 18, "only {leading} of the first arrivals were the most urgent ones");
     assert_eq!(leading + whole, 24, "an urgent thumbnail went missing");
-    for (key, result) in &got {
-        match result {
+    assert_taken_is_the_exif_date(&device, &got);
+    for ThumbResult { key, thumb, .. } in &got {
+        match thumb {
             Ok(Thumbnail::Image(image)) => assert!(image.width().max(image.height()) <= thumbnails::THUMB_SIZE),
             Ok(Thumbnail::Placeholder { kind }) => {
                 assert!(PictureKind::of(&key.path).placeholder().is_some(), "{kind} for a picture we can decode");
@@ -163,7 +205,8 @@ fn the_pool_serves_the_most_urgent_first_and_the_disk_cache_after_reconnecting()
     service.request_many(keys.iter().cloned().map(|k| (k, 0)));
     let again = collect(&service, keys.len());
     let after = phone.stats();
-    let images = again.iter().filter(|(_, r)| matches!(r, Ok(Thumbnail::Image(_)))).count();
+    let images = again.iter().filter(|r| matches!(r.thumb, Ok(Thumbnail::Image(_)))).count();
+    assert_taken_is_the_exif_date(&device, &again);
     let placeholders = keys.iter().filter(|k| PictureKind::of(&k.path).placeholder().is_some()).count();
     assert_eq!(images + placeholders, keys.len());
     assert_eq!(after.bytes_to_host - before.bytes_to_host, 0, "the cached thumbnails were read from the phone again");
@@ -183,8 +226,8 @@ fn withdrawn_requests_are_not_made() {
     service.retain(|k| wanted.contains(k));
     assert!(service.waiting() <= 10);
     let mut got = Vec::new();
-    while let Some((key, _)) = service.next_finished(Duration::from_secs(3)) {
-        got.push(key);
+    while let Some(result) = service.next_finished(Duration::from_secs(3)) {
+        got.push(result.key);
     }
     // At most the group a worker had already taken, plus what was still wanted.
     assert!(got.len() <= 24 + 10, "{} thumbnails made after withdrawing", got.len());

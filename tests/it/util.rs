@@ -259,6 +259,8 @@ pub fn phonebak<S: AsRef<std::ffi::OsStr>>(server: &AdbServer, args: &[S]) -> Ou
         .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
         .env("XDG_DATA_HOME", data.path())
         .env_remove("ANDROID_SERIAL")
+        // Text output and --since/--until are in local time: the tests' dates are UTC.
+        .env("TZ", "UTC")
         .output()
         .expect("run phonebak")
 }
