@@ -83,6 +83,20 @@ pub struct Progress {
     pub bytes_total: u64,
 }
 
+impl std::fmt::Display for Progress {
+    /// "3 of 12 files, 4.5 MB of 18.0 MB".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} files, {} of {}",
+            self.files_done,
+            self.files_total,
+            crate::human::human_bytes(self.bytes_done),
+            crate::human::human_bytes(self.bytes_total)
+        )
+    }
+}
+
 /// The agent's status, shared between its threads.
 #[derive(Debug, Clone, Default)]
 pub struct Shared(Arc<Mutex<AgentStatus>>);

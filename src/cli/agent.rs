@@ -113,14 +113,7 @@ fn show_status(runtime_dir: &std::path::Path, json: bool) -> anyhow::Result<Exit
         };
         let _ = write!(text, "{name}: {}", phone.state.describe());
         if let Some(p) = &phone.progress {
-            let _ = write!(
-                text,
-                ", {} of {} files, {} of {}",
-                p.files_done,
-                p.files_total,
-                crate::human::human_bytes(p.bytes_done),
-                crate::human::human_bytes(p.bytes_total)
-            );
+            let _ = write!(text, ", {p}");
         }
         if let Some(folder) = &phone.backup_folder {
             let _ = write!(text, ", into {}", folder.display());

@@ -1136,14 +1136,7 @@ impl App {
                     view.agent_job = now.map(|p| {
                         let mut text = "The automatic backup is copying this phone".to_string();
                         if let Some(progress) = p.progress {
-                            let _ = write!(
-                                text,
-                                ": {} of {} files, {} of {}",
-                                progress.files_done,
-                                progress.files_total,
-                                crate::human::human_bytes(progress.bytes_done),
-                                crate::human::human_bytes(progress.bytes_total)
-                            );
+                            let _ = write!(text, ": {progress}");
                         }
                         text
                     });

@@ -2,8 +2,8 @@
 //! disk, and phones that are not ready (unauthorized, offline, none at all).
 
 use crate::util::{
-    AdbServer, HOSTILE_NAMES, Tmpfs, device_of, mtime_of, noise, phone_with_dir, phonebak, replug, said, text, tree,
-    write_file,
+    AdbServer, HOSTILE_NAMES, device_of, mtime_of, noise, phone_with_dir, phonebak, replug, said, text, tmpfs_or_skip,
+    tree, write_file,
 };
 use phonebak::backup::{self, BackupError, CancelToken, Manifest, NoProgress};
 use phonebak::device::Device;
@@ -217,13 +217,7 @@ impl backup::Progress for FillsTheDisk {
 
 #[test]
 fn a_backup_disk_that_fills_up_during_the_backup_stops_it_with_disk_full_and_keeps_the_previous_backup_intact() {
-    let disk = match Tmpfs::mount(24 << 20) {
-        Ok(disk) => disk,
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-    };
+    let Some(disk) = tmpfs_or_skip(24 << 20) else { return };
     let server = AdbServer::start();
     let (storage, phone) = phone_with_dir(Config::default());
     for i in 0..3u64 {
@@ -258,13 +252,7 @@ fn a_backup_disk_that_fills_up_during_the_backup_stops_it_with_disk_full_and_kee
 
 #[test]
 fn a_backup_larger_than_the_free_space_is_refused_before_anything_is_copied_with_both_numbers() {
-    let disk = match Tmpfs::mount(24 << 20) {
-        Ok(disk) => disk,
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-    };
+    let Some(disk) = tmpfs_or_skip(24 << 20) else { return };
     let server = AdbServer::start();
     let (storage, phone) = phone_with_dir(Config::default());
     for i in 0..10u64 {

@@ -4,7 +4,7 @@
 //! the same model on the Restore screen.
 
 use crate::gui::{adb_of, app_harness_with, open_phone, step_until};
-use crate::util::{AdbServer, Tmpfs, noise, phone_with_dir, tree, write_file};
+use crate::util::{AdbServer, noise, phone_with_dir, tmpfs_or_skip, tree, write_file};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use phonebak::gui::egui::{self, Role};
@@ -169,13 +169,7 @@ fn a_folder_dialog_that_cannot_open_says_why_and_offers_a_checked_text_field_on_
 
 #[test]
 fn a_backup_larger_than_the_disks_free_space_is_refused_with_both_numbers_and_nothing_is_copied() {
-    let disk = match Tmpfs::mount(24 << 20) {
-        Ok(disk) => disk,
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-    };
+    let Some(disk) = tmpfs_or_skip(24 << 20) else { return };
     let server = AdbServer::start();
     let adb = adb_of(&server);
     let (storage, phone) =

@@ -360,6 +360,17 @@ impl Tmpfs {
     }
 }
 
+/// A small tmpfs for a test, or `None` after printing why the test is skipped (not root, no mount).
+pub fn tmpfs_or_skip(bytes: u64) -> Option<Tmpfs> {
+    match Tmpfs::mount(bytes) {
+        Ok(disk) => Some(disk),
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(&self.0).output();
