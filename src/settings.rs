@@ -41,6 +41,8 @@ pub struct Settings {
     pub thumbnail_cache_mb: u64,
     /// The phones backed up automatically when they connect (by the agent, `phonebak agent`).
     pub automatic: Vec<AutomaticBackup>,
+    /// The phones used over Wi-Fi: the agent connects them again when it starts and every few minutes.
+    pub wifi: Vec<WifiPhone>,
 }
 
 impl Default for Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             new_means: NewMeans::default(),
             thumbnail_cache_mb: 500,
             automatic: Vec::new(),
+            wifi: Vec::new(),
         }
     }
 }
@@ -67,6 +70,25 @@ pub struct AutomaticBackup {
     /// Its gallery folders to back up, by name or path as `phonebak folders` shows them; empty: all of them.
     #[serde(default)]
     pub folders: Vec<String>,
+}
+
+/// A phone switched to Wi-Fi ("Use this phone over Wi-Fi"), to connect again when it is around.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WifiPhone {
+    /// The phone's own serial (`ro.serialno`).
+    pub phone_serial: String,
+    /// Its model, for people.
+    pub model: String,
+    /// Where adb reaches it: `HOST:PORT`.
+    pub address: String,
+}
+
+impl Settings {
+    /// Remembers a phone's Wi-Fi address (replacing an older one of the same phone).
+    pub fn remember_wifi(&mut self, phone: WifiPhone) {
+        self.wifi.retain(|w| w.phone_serial != phone.phone_serial);
+        self.wifi.push(phone);
+    }
 }
 
 /// The settings file cannot be used.

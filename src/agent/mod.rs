@@ -29,6 +29,12 @@ use std::time::Duration;
 /// How often a connected phone is checked for new photos.
 pub const CHECK_EVERY: Duration = Duration::from_secs(300);
 
+/// How often phones used over Wi-Fi that are not connected are looked for (longer after each miss).
+pub const RECONNECT_EVERY: Duration = Duration::from_secs(120);
+
+/// The longest wait between two looks for a Wi-Fi phone that stays away.
+const RECONNECT_AT_MOST: Duration = Duration::from_secs(30 * 60);
+
 /// The agent's places and pace.
 #[derive(Debug, Clone)]
 pub struct AgentOptions {
@@ -40,6 +46,8 @@ pub struct AgentOptions {
     pub runtime_dir: PathBuf,
     /// How often a connected phone is checked for new photos.
     pub check_every: Duration,
+    /// How often the phones used over Wi-Fi are looked for when they are not connected.
+    pub reconnect_every: Duration,
 }
 
 /// Why the agent cannot run.
@@ -67,6 +75,11 @@ struct Agent {
     shared: Shared,
     /// The phone threads, by adb's serial: each one's cancel token.
     phones: Mutex<HashMap<String, CancelToken>>,
+    /// Which connection backs up each phone (by its own serial): a phone connected by USB and over Wi-Fi
+    /// at once is backed up through one of them.
+    owners: Mutex<HashMap<String, String>>,
+    /// The serials adb lists as ready now.
+    ready: Mutex<Vec<String>>,
     notifier: notify::Notifier,
 }
 
@@ -95,8 +108,21 @@ pub fn run(options: AgentOptions, stop: &CancelToken) -> Result<(), AgentError> 
     shared.change(|s| s.pid = std::process::id());
     status::serve(&options.runtime_dir, shared.clone()).map_err(start("open its status socket"))?;
     tracing::info!(settings = %options.settings_path.display(), "automatic backup agent started");
-    let agent =
-        Arc::new(Agent { options, shared, phones: Mutex::new(HashMap::new()), notifier: notify::Notifier::default() });
+    let agent = Arc::new(Agent {
+        options,
+        shared,
+        phones: Mutex::new(HashMap::new()),
+        owners: Mutex::new(HashMap::new()),
+        ready: Mutex::new(Vec::new()),
+        notifier: notify::Notifier::default(),
+    });
+    {
+        let (agent, stop) = (Arc::clone(&agent), stop.clone());
+        std::thread::Builder::new()
+            .name("agent-wifi".to_string())
+            .spawn(move || agent.reconnect_wifi_phones(&stop))
+            .map_err(start("start its Wi-Fi thread"))?;
+    }
     let mut wait = Duration::from_millis(200);
     let mut said_unreachable = false;
     while !stop.is_cancelled() {
@@ -173,6 +199,7 @@ impl Agent {
     /// A new list: phones that are ready get a thread; the threads of phones gone are stopped.
     fn update(self: &Arc<Self>, list: &[DeviceEntry]) {
         let ready: Vec<&str> = list.iter().filter(|d| d.state.is_ready()).map(|d| d.serial.as_str()).collect();
+        *self.ready.lock().unwrap_or_else(PoisonError::into_inner) = ready.iter().map(ToString::to_string).collect();
         let mut phones = self.phones.lock().unwrap_or_else(PoisonError::into_inner);
         phones.retain(|serial, cancel| {
             let keep = ready.contains(&serial.as_str());
@@ -212,17 +239,110 @@ impl Agent {
             p.model = Some(info.model.clone());
         });
         loop {
-            match Settings::load_checked(&self.options.settings_path) {
-                Ok(settings) => match settings.automatic.iter().find(|a| a.phone_serial == info.serial) {
-                    Some(auto) => self.back_up(serial, &device, &info, auto, cancel),
-                    None => self.shared.phone(serial, |p| {
-                        p.state = PhoneState::NotAutomatic;
-                        p.backup_folder = None;
-                    }),
-                },
-                Err(e) => self.failed(serial, "settings", &e.to_string()),
+            let wait = match Settings::load_checked(&self.options.settings_path) {
+                Ok(settings) => self.check(serial, &device, &info, &settings, cancel),
+                Err(e) => {
+                    self.failed(serial, "settings", &e.to_string());
+                    self.options.check_every
+                }
+            };
+            if sleep_unless(cancel, wait) {
+                self.disown(&info.serial, serial);
+                return;
             }
-            if sleep_unless(cancel, self.options.check_every) {
+        }
+    }
+
+    /// One check of a connected phone: back it up when it is marked and this connection is the one that backs
+    /// it up. Returns how long to wait before the next check.
+    fn check(
+        &self,
+        serial: &str,
+        device: &Device,
+        info: &DeviceInfo,
+        settings: &Settings,
+        cancel: &CancelToken,
+    ) -> Duration {
+        let Some(auto) = settings.automatic.iter().find(|a| a.phone_serial == info.serial) else {
+            self.shared.phone(serial, |p| {
+                p.state = PhoneState::NotAutomatic;
+                p.backup_folder = None;
+            });
+            return self.options.check_every;
+        };
+        if let Err(other) = self.own(&info.serial, serial) {
+            self.shared.phone(serial, |p| {
+                p.state = PhoneState::OtherConnection;
+                p.backup_folder = Some(auto.backup_folder.clone());
+                p.last = Some(format!("Backed up through its other connection ({other})."));
+            });
+            // Take over soon when the other connection goes.
+            return self.options.check_every.min(Duration::from_secs(2));
+        }
+        self.back_up(serial, device, info, auto, cancel);
+        self.options.check_every
+    }
+
+    /// Makes connection `adb_serial` the one that backs up phone `phone_serial`, unless another connection of
+    /// the same phone already is (its serial is the error).
+    fn own(&self, phone_serial: &str, adb_serial: &str) -> Result<(), String> {
+        let mut owners = self.owners.lock().unwrap_or_else(PoisonError::into_inner);
+        let ready = self.ready.lock().unwrap_or_else(PoisonError::into_inner);
+        match owners.get(phone_serial) {
+            Some(owner) if owner != adb_serial && ready.contains(owner) => Err(owner.clone()),
+            _ => {
+                owners.insert(phone_serial.to_string(), adb_serial.to_string());
+                Ok(())
+            }
+        }
+    }
+
+    /// Connection `adb_serial` went: phone `phone_serial` may be backed up through another one.
+    fn disown(&self, phone_serial: &str, adb_serial: &str) {
+        let mut owners = self.owners.lock().unwrap_or_else(PoisonError::into_inner);
+        if owners.get(phone_serial).is_some_and(|o| o == adb_serial) {
+            owners.remove(phone_serial);
+        }
+    }
+
+    /// Connects the phones used over Wi-Fi that adb does not list, now and every few minutes; a phone that
+    /// stays away is looked for less and less often, and quietly.
+    fn reconnect_wifi_phones(&self, stop: &CancelToken) {
+        let mut misses: HashMap<String, (u32, std::time::Instant)> = HashMap::new();
+        loop {
+            let wifi = Settings::load_checked(&self.options.settings_path).map(|s| s.wifi).unwrap_or_default();
+            let ready = self.ready.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            let now = std::time::Instant::now();
+            for phone in wifi {
+                if ready.contains(&phone.address) || stop.is_cancelled() {
+                    misses.remove(&phone.address);
+                    continue;
+                }
+                if misses.get(&phone.address).is_some_and(|(_, next)| *next > now) {
+                    continue;
+                }
+                match self.options.adb.connect(&phone.address) {
+                    Ok(_) => {
+                        tracing::info!(address = phone.address, model = phone.model, "connected over Wi-Fi");
+                        misses.remove(&phone.address);
+                    }
+                    Err(e) => {
+                        let entry = misses.entry(phone.address.clone()).or_insert((0, now));
+                        entry.0 = entry.0.saturating_add(1);
+                        let wait = self
+                            .options
+                            .reconnect_every
+                            .saturating_mul(1 << entry.0.min(8))
+                            .min(RECONNECT_AT_MOST.max(self.options.reconnect_every));
+                        entry.1 = now + wait;
+                        tracing::debug!(
+                            address = phone.address,
+                            "Wi-Fi phone not reachable ({e}); next look in {wait:?}"
+                        );
+                    }
+                }
+            }
+            if sleep_unless(stop, self.options.reconnect_every) {
                 return;
             }
         }
@@ -321,6 +441,28 @@ impl Agent {
                 p.progress = None;
             });
             return;
+        }
+        // A phone low on battery and not charging is left alone; if the phone does not say, it is backed up.
+        match device.battery() {
+            Ok(Some(battery)) if battery.too_low_for_automatic() => {
+                let why = format!(
+                    "{} has {} % battery and is not charging: it will be backed up when it charges (or is above {} %).",
+                    info.model,
+                    battery.percent,
+                    crate::device::Battery::LOW_PERCENT
+                );
+                tracing::info!(serial = info.serial, "{why}");
+                self.shared.phone(serial, |p| {
+                    p.state = PhoneState::LowBattery;
+                    p.progress = None;
+                    p.last = Some(why.clone());
+                });
+                self.notifier.problem(serial, "battery", &format!("Not backing up {} now", info.model), &why);
+                return;
+            }
+            Ok(_) => {}
+            Err(e) if cancel.is_cancelled() => return tracing::debug!("phone gone: {e}"),
+            Err(e) => tracing::debug!(serial = info.serial, "no battery state: {e}"),
         }
         tracing::info!(
             serial = info.serial,

@@ -54,6 +54,10 @@ pub enum PhoneState {
     UpToDate,
     /// The last automatic backup could not run or failed (see `last`).
     Failed,
+    /// Low on battery and not charging: backed up once it charges.
+    LowBattery,
+    /// The same phone is connected twice (by USB and over Wi-Fi): backed up through its other connection.
+    OtherConnection,
 }
 
 impl PhoneState {
@@ -66,6 +70,8 @@ impl PhoneState {
             Self::BackingUp => "backing up",
             Self::UpToDate => "backed up",
             Self::Failed => "could not back up",
+            Self::LowBattery => "waiting for the battery to charge",
+            Self::OtherConnection => "backed up through its other connection",
         }
     }
 }

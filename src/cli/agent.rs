@@ -18,6 +18,9 @@ pub struct Args {
     /// How often a connected phone is checked for new photos, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = agent::CHECK_EVERY.as_secs())]
     check_every: u64,
+    /// How often phones used over Wi-Fi are looked for when they are not connected, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = agent::RECONNECT_EVERY.as_secs(), hide = true)]
+    reconnect_every: u64,
     /// Start the agent at every login (writes ~/.config/autostart/phonebak-agent.desktop), then exit. The app
     /// does this when a phone is marked "Back up automatically".
     #[arg(long, conflicts_with = "remove_autostart")]
@@ -77,6 +80,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 },
                 runtime_dir: args.runtime_dir.clone().unwrap_or_else(status::runtime_dir),
                 check_every: Duration::from_secs(args.check_every.max(1)),
+                reconnect_every: Duration::from_secs(args.reconnect_every.max(1)),
             };
             agent::run(options, &stop)?;
             Ok(ExitCode::SUCCESS)

@@ -14,6 +14,7 @@ mod generate;
 mod restore;
 mod verify;
 mod virtual_phone;
+mod wifi;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -56,6 +57,9 @@ enum Command {
     /// Back up the phones marked "Back up automatically" whenever they connect (runs in the background; the
     /// app starts it). `phonebak agent status` shows what it is doing.
     Agent(agent::Args),
+    /// Use a phone over Wi-Fi: switch it from the cable (`on`), pair with wireless debugging (`pair`), and
+    /// the phones remembered (`list`, `forget`).
+    Wifi(wifi::Args),
     /// Run a virtual phone: an adbd on 127.0.0.1 that real `adb` can connect to, for tests and the demo.
     VirtualPhone(virtual_phone::Args),
     /// Print the man pages or shell completions (for packaging).
@@ -91,6 +95,7 @@ pub fn main() -> ExitCode {
         Some(Command::Backup(args)) => backup::run(args),
         Some(Command::Restore(args)) => restore::run(args),
         Some(Command::Verify(args)) => verify::run(args),
+        Some(Command::Wifi(args)) => wifi::run(args),
         Some(Command::VirtualPhone(args)) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),
         Some(Command::Generate(args)) => generate::run(args).map(|()| ExitCode::SUCCESS),
     };

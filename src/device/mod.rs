@@ -19,6 +19,7 @@ mod locate;
 mod shell;
 mod sync;
 pub mod usb;
+mod wifi;
 mod wire;
 
 pub use error::{Cancelled, DeviceError};
@@ -28,6 +29,10 @@ pub use locate::{AdbSearch, install_help, usual_places};
 pub use shell::{ShellOutput, command_line, parse_sha256sum, quote};
 pub use sync::{DirEntry, FileStat, SyncSession, SyncVersions};
 pub use usb::UsbPhone;
+pub use wifi::{
+    Battery, PAIR_UNSUPPORTED, Pairing, WIFI_PORT, WifiError, is_network_serial, parse_battery, parse_wlan_address,
+    switch_to_wifi,
+};
 
 use std::ffi::OsString;
 use std::io::{Read, Write};

@@ -93,6 +93,13 @@ impl Conn {
         self.reader.get_mut().write_all(bytes).map_err(lost)
     }
 
+    /// Reads until the other end closes (a service's whole answer); a broken link ends it too.
+    pub fn read_to_end_lossy(&mut self) -> Vec<u8> {
+        let mut all = Vec::new();
+        let _ = self.reader.read_to_end(&mut all);
+        all
+    }
+
     /// A handle that closes this connection from another thread (a blocked read then returns an error).
     pub fn closer(&self) -> io::Result<TcpStream> {
         self.reader.get_ref().try_clone()

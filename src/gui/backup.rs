@@ -81,6 +81,8 @@ pub struct BackupView {
     pub automatic_error: Option<String>,
     /// The automatic backup agent's progress, while it copies this phone.
     pub agent_job: Option<String>,
+    /// "Use this phone over Wi-Fi", and how switching went.
+    pub wifi: WifiOffer,
     /// What "new" means.
     pub new_means: NewMeans,
     /// The backup folder is encrypted.
@@ -95,6 +97,24 @@ pub struct BackupView {
     pub job: Option<Job>,
     /// How the last backup ended.
     pub outcome: Option<Outcome>,
+}
+
+/// "Use this phone over Wi-Fi" on a phone's screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum WifiOffer {
+    /// Not offered (the phone is not read yet).
+    #[default]
+    Hidden,
+    /// A phone on the cable: offered.
+    Offered,
+    /// Switching now.
+    Switching,
+    /// Switched (what to know).
+    Switched(String),
+    /// Could not switch (why, what to do).
+    Failed(String),
+    /// The phone is connected over the network already.
+    OverNetwork,
 }
 
 impl BackupView {
@@ -215,6 +235,8 @@ pub enum BackupCommand {
     UseTypedFolder(String),
     /// Back this phone up automatically when it connects (or not).
     SetAutomatic(bool),
+    /// Switch this phone from the cable to Wi-Fi.
+    UseWifi,
     /// A folder was ticked or unticked.
     FoldersChanged,
     /// Copy the new photos.
@@ -337,6 +359,9 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
         }
+        if let Some(c) = wifi_ui(ui, &view.wifi) {
+            command = Some(c);
+        }
         if let Some(job) = &view.job
             && job_ui(ui, job)
         {
@@ -416,6 +441,38 @@ fn folders_ui(ui: &mut egui::Ui, view: &mut BackupView) -> Option<BackupCommand>
         let (photos, videos, bytes) = view.ticked();
         ui.label(format!("Chosen: {photos} photos and {videos} videos, {}", human_bytes(bytes)));
         ui.weak("Click a photo to select it; ctrl-click adds one, shift-click a run. Double-click shows it large.");
+    }
+    command
+}
+
+/// "Use this phone over Wi-Fi", or how switching went.
+fn wifi_ui(ui: &mut egui::Ui, offer: &WifiOffer) -> Option<BackupCommand> {
+    let mut command = None;
+    match offer {
+        WifiOffer::Hidden => {}
+        WifiOffer::Offered => {
+            ui.horizontal(|ui| {
+                if ui.button("Use this phone over Wi-Fi").clicked() {
+                    command = Some(BackupCommand::UseWifi);
+                }
+                ui.weak("(on the same network as this computer; then the cable can go)");
+            });
+        }
+        WifiOffer::Switching => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Switching the phone to Wi-Fi…");
+            });
+        }
+        WifiOffer::Switched(said) => {
+            ui.label(said);
+        }
+        WifiOffer::Failed(why) => {
+            ui.colored_label(ui.visuals().error_fg_color, why);
+        }
+        WifiOffer::OverNetwork => {
+            ui.weak("Connected over Wi-Fi.");
+        }
     }
     command
 }

@@ -25,7 +25,7 @@ pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};
 pub use password::{PasswordCommand, PasswordFor, PasswordPrompt, password_ui};
 pub use restore::{RestoreCommand, RestoreTarget, RestoreView, restore_ui};
-pub use settings::{SettingsCommand, settings_ui};
+pub use settings::{PairForm, SettingsCommand, settings_ui};
 
 use crate::backup::{BackupReport, Manifest};
 use crate::device::{Adb, DeviceEntry, DeviceInfo, UsbPhone};
@@ -92,6 +92,10 @@ enum Event {
     Agent(Option<crate::agent::status::AgentStatus>),
     /// Turning automatic backup on or off finished (or why not).
     AutomaticSet(Result<String, String>),
+    /// The open phone was switched to Wi-Fi (adb's serial on the cable, the phone remembered), or why not.
+    WifiSwitched(String, Result<crate::settings::WifiPhone, String>),
+    /// Pairing with wireless debugging ended: what adb said, or why not.
+    Paired(Result<String, String>),
     /// A backup or restore moved on.
     Progress(JobKind, ProgressState),
     /// A backup ended.
@@ -315,6 +319,8 @@ pub struct App {
     vaults: HashMap<PathBuf, Arc<crate::vault::Vault>>,
     /// The password dialog.
     password: Option<PasswordPrompt>,
+    /// The Settings screen's pairing with wireless debugging.
+    pair: settings::PairForm,
     /// The typed backup folder on the Settings screen, when the dialog could not open there.
     settings_entry: Option<FolderEntry>,
     /// What each ready phone is, by adb's serial (asked once per phone).
@@ -383,6 +389,7 @@ impl App {
             open_when_ready: None,
             vaults: HashMap::new(),
             password: None,
+            pair: settings::PairForm::default(),
             settings_entry: None,
             phone_facts: HashMap::new(),
             settings_problem,
@@ -757,6 +764,71 @@ impl App {
         });
     }
 
+    /// Switches the open phone from the cable to Wi-Fi, on a thread (adbd restarts: a few seconds).
+    fn use_wifi(&mut self) {
+        let Some(view) = &mut self.backup else { return };
+        if view.wifi != backup::WifiOffer::Offered && !matches!(view.wifi, backup::WifiOffer::Failed(_)) {
+            return;
+        }
+        view.wifi = backup::WifiOffer::Switching;
+        let (serial, model, phone_serial) = (view.serial.clone(), view.phone.clone(), view.phone_serial.clone());
+        let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
+        Self::spawn("wifi", move || {
+            let result = source.get().and_then(|adb| {
+                let device = adb.device(&serial).map_err(|e| e.to_string())?;
+                let address =
+                    crate::device::switch_to_wifi(&adb, &device, Duration::from_secs(15)).map_err(|e| e.to_string())?;
+                Ok(crate::settings::WifiPhone { phone_serial, model, address })
+            });
+            let _ = tx.send(Event::WifiSwitched(serial, result));
+            ctx.request_repaint();
+        });
+    }
+
+    /// Pairs with a phone's wireless debugging, on a thread.
+    fn pair(&mut self) {
+        if self.pair.busy {
+            return;
+        }
+        let (address, code) = (self.pair.address.trim().to_string(), self.pair.code.trim().to_string());
+        if address.is_empty() || code.is_empty() {
+            self.pair.said = Some(Err(
+                "Type the address and the six-digit code the phone shows under \"Pair device with pairing code\"."
+                    .to_string(),
+            ));
+            return;
+        }
+        self.pair.busy = true;
+        self.pair.said = None;
+        let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
+        Self::spawn("pair", move || {
+            let result = source.get().and_then(|adb| match adb.pair(&address, &code) {
+                Ok(crate::device::Pairing::Paired(said)) => Ok(format!(
+                    "{said}. Now connect it with the address under \"Wireless debugging\" (IP address & Port)."
+                )),
+                Ok(crate::device::Pairing::Unsupported { guidance }) => Err(guidance),
+                Err(e) => Err(e.to_string()),
+            });
+            let _ = tx.send(Event::Paired(result));
+            ctx.request_repaint();
+        });
+    }
+
+    /// Stops backing up a phone automatically (from the Settings screen); the last one off removes the agent's
+    /// autostart entry.
+    fn stop_automatic(&mut self, phone_serial: &str) {
+        self.settings.automatic.retain(|a| a.phone_serial != phone_serial);
+        self.save_settings();
+        if let Some(view) = self.backup.as_mut().filter(|v| v.phone_serial == phone_serial) {
+            view.automatic = Some(false);
+        }
+        if let (true, Some(places)) = (self.settings.automatic.is_empty(), self.options.agent.clone())
+            && let Err(e) = crate::agent::autostart::remove_at(&places.autostart)
+        {
+            tracing::warn!("could not remove {}: {e}", places.autostart.display());
+        }
+    }
+
     /// Asks each ready phone not asked yet what it is (its own serial, model, free space), on threads.
     fn ask_phone_facts(&mut self) {
         let ready: Vec<String> =
@@ -1044,6 +1116,11 @@ impl App {
                                 .agent
                                 .as_ref()
                                 .map(|_| self.settings.automatic.iter().any(|a| a.phone_serial == phone_serial));
+                            view.wifi = if crate::device::is_network_serial(&view.serial) {
+                                backup::WifiOffer::OverNetwork
+                            } else {
+                                backup::WifiOffer::Offered
+                            };
                             view.phone_serial = phone_serial;
                             view.refresh_grid();
                             self.start_phone_thumbnails();
@@ -1146,6 +1223,28 @@ impl App {
                     }
                 }
                 self.agent = status;
+            }
+            Event::WifiSwitched(serial, result) => {
+                let said = match result {
+                    Ok(phone) => {
+                        let said = format!(
+                            "{} is connected over Wi-Fi at {}: you can unplug the cable. phonebak connects it again \
+                             when it is on this network, until the phone restarts.",
+                            phone.model, phone.address
+                        );
+                        self.settings.remember_wifi(phone);
+                        self.save_settings();
+                        backup::WifiOffer::Switched(said)
+                    }
+                    Err(e) => backup::WifiOffer::Failed(e),
+                };
+                if let Some(view) = self.backup.as_mut().filter(|v| v.serial == serial) {
+                    view.wifi = said;
+                }
+            }
+            Event::Paired(result) => {
+                self.pair.busy = false;
+                self.pair.said = Some(result);
             }
             Event::AutomaticSet(result) => {
                 if let Some(view) = &mut self.backup {
@@ -1325,6 +1424,27 @@ impl App {
                 SettingsCommand::ChooseBackupFolder => self.choose_folder(Purpose::BackupFolder),
                 SettingsCommand::UseTypedFolder(text) => self.check_typed_folder(Purpose::BackupFolder, text),
                 SettingsCommand::ClearCache => self.prune_cache(Some(0)),
+                SettingsCommand::StopAutomatic(phone_serial) => self.stop_automatic(&phone_serial),
+                SettingsCommand::ForgetWifi(phone_serial) => {
+                    let gone: Vec<String> = self
+                        .settings
+                        .wifi
+                        .iter()
+                        .filter(|w| w.phone_serial == phone_serial)
+                        .map(|w| w.address.clone())
+                        .collect();
+                    self.settings.wifi.retain(|w| w.phone_serial != phone_serial);
+                    self.save_settings();
+                    let source = self.options.adb.clone();
+                    Self::spawn("wifi-forget", move || {
+                        if let Ok(adb) = source.get() {
+                            for address in gone {
+                                let _ = adb.disconnect(&address);
+                            }
+                        }
+                    });
+                }
+                SettingsCommand::Pair => self.pair(),
                 SettingsCommand::Close => self.screen = self.return_to,
             },
             Command::Show(screen) => {
@@ -1415,6 +1535,7 @@ impl App {
             }
             BackupCommand::ChooseFolder => self.choose_folder(Purpose::BackupFolder),
             BackupCommand::SetAutomatic(on) => self.set_automatic(on),
+            BackupCommand::UseWifi => self.use_wifi(),
             BackupCommand::UseTypedFolder(text) => self.check_typed_folder(Purpose::BackupFolder, text),
             BackupCommand::FoldersChanged => {
                 if let Some(view) = &mut self.backup {
@@ -1530,7 +1651,8 @@ impl App {
             Screen::Settings => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     let default = self.options.default_backup_folder.as_deref();
-                    if let Some(command) = settings_ui(ui, &mut self.settings, default, self.cache_used) {
+                    if let Some(command) = settings_ui(ui, &mut self.settings, default, self.cache_used, &mut self.pair)
+                    {
                         commands.push(Command::Settings(command));
                     }
                     if let Some(entry) = &mut self.settings_entry

@@ -433,7 +433,7 @@ fn the_log_view_shows_what_was_logged_and_closes() {
 fn settings_change_what_new_means_and_ask_for_the_folder_dialog() {
     let mut harness = Harness::new_ui_state(
         |ui, state: &mut (Settings, Vec<SettingsCommand>)| {
-            if let Some(c) = settings_ui(ui, &mut state.0, None, Some(12_000_000)) {
+            if let Some(c) = settings_ui(ui, &mut state.0, None, Some(12_000_000), &mut PairForm::default()) {
                 state.1.push(c);
             }
         },
@@ -453,4 +453,54 @@ fn settings_change_what_new_means_and_ask_for_the_folder_dialog() {
         harness.state().1,
         [SettingsCommand::Changed, SettingsCommand::ChooseBackupFolder, SettingsCommand::ClearCache]
     );
+}
+
+#[test]
+fn settings_list_the_automatic_and_wifi_phones_with_stop_and_forget_and_pairing_takes_the_typed_address() {
+    let settings = Settings {
+        automatic: vec![crate::settings::AutomaticBackup {
+            phone_serial: "1A2B3C".into(),
+            model: "Pixel 7".into(),
+            backup_folder: PathBuf::from("/media/usb/Photos"),
+            folders: vec!["Camera".into(), "Screenshots".into()],
+        }],
+        wifi: vec![crate::settings::WifiPhone {
+            phone_serial: "9Z8Y7X".into(),
+            model: "Galaxy S23".into(),
+            address: "192.168.1.23:5555".into(),
+        }],
+        ..Settings::default()
+    };
+    let mut harness = Harness::new_ui_state(
+        |ui, state: &mut (Settings, PairForm, Vec<SettingsCommand>)| {
+            if let Some(c) = settings_ui(ui, &mut state.0, None, None, &mut state.1) {
+                state.2.push(c);
+            }
+        },
+        (settings, PairForm::default(), Vec::new()),
+    );
+    harness.run();
+    assert!(shows(&harness, "Pixel 7 (1A2B3C): Camera, Screenshots, into /media/usb/Photos"));
+    assert!(shows(&harness, "Galaxy S23 (9Z8Y7X) at 192.168.1.23:5555"));
+    harness.get_by_role_and_label(Role::Button, "Stop backing up Pixel 7 automatically").click();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Forget Galaxy S23").click();
+    harness.run();
+    harness.state_mut().1.address = "192.168.1.23:37099".into();
+    harness.state_mut().1.code = "482913".into();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Pair").click();
+    harness.run();
+    assert_eq!(
+        harness.state().2,
+        [
+            SettingsCommand::StopAutomatic("1A2B3C".into()),
+            SettingsCommand::ForgetWifi("9Z8Y7X".into()),
+            SettingsCommand::Pair
+        ]
+    );
+    // What adb said is shown, a refusal as an error.
+    harness.state_mut().1.said = Some(Err(crate::device::PAIR_UNSUPPORTED.to_string()));
+    harness.run();
+    assert!(shows(&harness, crate::device::PAIR_UNSUPPORTED));
 }

@@ -5,7 +5,7 @@
 
 use crate::util::{AdbServer, noise, phone_with_dir, said, text, tree, write_file};
 use phonebak::agent::status::{self, AgentStatus, PhoneState, PhoneStatus};
-use phonebak::settings::{AutomaticBackup, Settings};
+use phonebak::settings::{AutomaticBackup, Settings, WifiPhone};
 use phonebak::virtual_phone::{Config, LinkModel, VirtualPhone};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -62,12 +62,15 @@ impl AgentHome {
 
     /// Starts `phonebak agent --check-every 1` and waits until it answers on its socket.
     fn start(&self, server: &AdbServer) -> Agent {
-        let child = self
-            .command(server, &["agent", "--check-every", "1"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the agent");
+        self.start_with(server, &[])
+    }
+
+    /// Starts `phonebak agent --check-every 1 MORE...` and waits until it answers on its socket.
+    fn start_with(&self, server: &AdbServer, more: &[&str]) -> Agent {
+        let mut args = vec!["agent", "--check-every", "1"];
+        args.extend_from_slice(more);
+        let child =
+            self.command(server, &args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start the agent");
         let mut agent = Agent { child, runtime: self.runtime() };
         agent.wait_for("the agent to answer", Duration::from_secs(10), |s| s.tracking);
         agent
@@ -485,4 +488,114 @@ fn notifications_on_a_private_session_bus_tell_a_backup_starting_and_ending_and_
     assert_eq!(said.matches("string \"phonebak could not back up Pixel 5\"").count(), 1, "{said}");
     assert!(said.contains("is not there. Connect its disk"), "{said}");
     assert!(said.contains("string \"phonebak\""), "the app name: {said}");
+}
+
+#[test]
+fn a_phone_low_on_battery_and_not_charging_waits_and_is_backed_up_once_it_charges() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = tempfile::tempdir().expect("backup folder");
+    home.mark(&[("BATT0001", "Pixel 7", dest.path())]);
+    let (storage, phone_) = phone_with("Pixel 7", "BATT0001", 3, 10_000, LinkModel::Unlimited);
+    server.connect(&phone_, "device");
+    // What Android's own shell offers to fake a battery: 9 %, unplugged.
+    for args in [&["shell", "dumpsys", "battery", "set", "level", "9"][..], &["shell", "dumpsys", "battery", "unplug"]]
+    {
+        let out = server.on(&phone_, args);
+        assert!(out.status.success(), "{args:?}: {}", said(&out));
+    }
+    let mut agent = home.start(&server);
+    let status = agent.wait_for("the low battery to be seen", Duration::from_secs(10), |s| {
+        phone(s, "BATT0001").is_some_and(|p| p.state == PhoneState::LowBattery)
+    });
+    let last = phone(&status, "BATT0001").and_then(|p| p.last.clone()).unwrap_or_default();
+    assert!(last.contains("9 % battery and is not charging"), "{last}");
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(!dest.path().join("Pixel 7 (BATT0001)").exists(), "a phone low on battery was backed up");
+    // Plugged in again: the next check backs it up.
+    let out = server.on(&phone_, &["shell", "dumpsys", "battery", "reset"]);
+    assert!(out.status.success(), "{}", said(&out));
+    agent.wait_for("the backup once it charges", Duration::from_secs(30), |s| {
+        phone(s, "BATT0001").is_some_and(|p| p.runs == 1)
+    });
+    assert_backed_up(dest.path(), "Pixel 7", "BATT0001", storage.path());
+}
+
+#[test]
+fn wifi_on_switches_the_phone_to_tcp_and_the_agent_connects_it_again_and_backs_it_up_once_over_both_links() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = tempfile::tempdir().expect("backup folder");
+    home.mark(&[("WIFI0001", "Pixel 7", dest.path())]);
+    let (storage, phone_) = phone_with("Pixel 7", "WIFI0001", 6, 50_000, LinkModel::Unlimited);
+    server.connect(&phone_, "device");
+    let usb = phone_.addr().to_string();
+
+    let out = home.command(&server, &["wifi", "on", "--device", &usb]).output().expect("phonebak wifi on");
+    assert!(out.status.success(), "{}", said(&out));
+    let shown = text(&out.stdout);
+    let address = shown
+        .split("is connected over Wi-Fi at ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next().map(|ip| format!("{ip}:5555")))
+        .unwrap_or_else(|| panic!("no address in {shown:?}"));
+    assert!(address.starts_with("127.") && address != "127.0.0.1:5555", "{address}");
+    let settings = Settings::load_checked(&home.settings_path()).expect("settings");
+    assert_eq!(
+        settings.wifi,
+        vec![WifiPhone { phone_serial: "WIFI0001".into(), model: "Pixel 7".into(), address: address.clone() }]
+    );
+    // One phone behind two adb serials.
+    let out = server.adb(&["-s", &address, "shell", "getprop", "ro.serialno"]);
+    assert_eq!(text(&out.stdout).trim(), "WIFI0001", "{}", said(&out));
+
+    // Out of range: adb loses it. The agent looks for it and connects it again.
+    let out = server.adb(&["disconnect", &address]);
+    assert!(out.status.success(), "{}", said(&out));
+    let mut agent = home.start_with(&server, &["--reconnect-every", "1"]);
+    // The cable again too (adbd restarted when it switched; adb may have connected it again by itself).
+    let out = server.adb(&["connect", &usb]);
+    assert!(text(&out.stdout).contains("connected to"), "{}", said(&out));
+    let status = agent.wait_for("both links, one backup", Duration::from_secs(30), |s| {
+        let (over_usb, over_wifi) =
+            (s.phones.iter().find(|p| p.adb_serial == usb), s.phones.iter().find(|p| p.adb_serial == address));
+        over_usb.zip(over_wifi).is_some_and(|(a, b)| {
+            let states = [a.state, b.state];
+            states.contains(&PhoneState::OtherConnection) && a.runs + b.runs == 1
+        })
+    });
+    assert!(status.phones.iter().all(|p| p.phone_serial.as_deref() == Some("WIFI0001")), "{status:#?}");
+    assert_backed_up(dest.path(), "Pixel 7", "WIFI0001", storage.path());
+
+    // The cable goes; new photos come over Wi-Fi only, and nothing is copied twice.
+    let out = server.adb(&["disconnect", &usb]);
+    assert!(out.status.success(), "{}", said(&out));
+    for i in 0..2u64 {
+        write_file(
+            &storage.path().join(format!("DCIM/Camera/IMG_wifi_{i}.jpg")),
+            &noise(20_000, i + 50),
+            1_720_000_000,
+        );
+    }
+    agent.wait_for("the new photos over Wi-Fi", Duration::from_secs(30), |s| {
+        s.phones
+            .iter()
+            .any(|p| p.adb_serial == address && p.last.as_deref().is_some_and(|l| l.starts_with("2 photos and videos")))
+    });
+    assert_backed_up(dest.path(), "Pixel 7", "WIFI0001", storage.path());
+}
+
+#[test]
+fn pairing_says_what_to_install_when_the_adb_server_cannot_pair() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let version = text(&server.adb(&["version"]).stdout);
+    let out = home.command(&server, &["wifi", "pair", "127.0.0.1:9", "123456"]).output().expect("phonebak wifi pair");
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    // Debian's adb is 29.x (1.0.41): it has no pairing service. A newer adb tries and finds nothing there.
+    if version.contains("Version 29.") || !version.contains("Version ") {
+        assert!(said(&out).contains("platform-tools 30 or newer"), "{}", said(&out));
+    } else {
+        assert!(said(&out).contains("check the pairing code"), "{}", said(&out));
+    }
 }
