@@ -15,7 +15,7 @@ use super::storage::Location;
 use super::{AuthMode, Config, Fault, LinkModel, Phone, PullPoint, shell, sync};
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -25,6 +25,10 @@ use std::time::{Duration, Instant};
 /// Features every modern adbd advertises; the v2 sync ones are dropped by the `sync-v1` fault.
 const FEATURES: &str = "shell_v2,cmd,stat_v2,ls_v2,fixed_push_mkdir,sendrecv_v2";
 const FEATURES_SYNC_V1: &str = "shell_v2,cmd,fixed_push_mkdir";
+
+/// How long adbd is away when it restarts for `tcpip:`/`usb:` (init starts it again): the original endpoint
+/// refuses connections meanwhile, as the USB gadget does while adbd is down.
+const RESTART_OFFLINE: Duration = Duration::from_millis(300);
 
 /// A listening virtual phone.
 pub struct Server {
@@ -57,6 +61,24 @@ struct Shared {
     /// Keys the user allowed ("Always allow from this computer").
     allowed_keys: Mutex<Vec<Vec<u8>>>,
     rng: Mutex<u64>,
+    /// adbd's TCP mode (`adb tcpip PORT`): the listener on the Wi-Fi address, while on.
+    tcpip: Mutex<Option<TcpEndpoint>>,
+}
+
+/// adbd listening on the phone's Wi-Fi address after `tcpip:PORT`.
+struct TcpEndpoint {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl TcpEndpoint {
+    fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +113,7 @@ impl Server {
             listener: Mutex::new(None),
             allowed_keys: Mutex::default(),
             rng: Mutex::new(config.seed ^ 0x9e37_79b9_7f4a_7c15),
+            tcpip: Mutex::new(None),
         });
         let accept_shared = Arc::clone(&shared);
         let accept = std::thread::Builder::new()
@@ -102,6 +125,11 @@ impl Server {
     /// The listening address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where adbd listens over Wi-Fi since `tcpip:PORT`, if it does.
+    pub fn tcpip_addr(&self) -> Option<SocketAddr> {
+        lock(&self.shared.tcpip).as_ref().map(|endpoint| endpoint.addr)
     }
 
     /// Applies a fault from now on.
@@ -141,6 +169,10 @@ impl Server {
     /// Stops accepting and cuts every connection.
     pub fn stop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        let tcp = lock(&self.shared.tcpip).take();
+        if let Some(endpoint) = tcp {
+            endpoint.stop();
+        }
         self.shared.cut_all();
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
@@ -178,6 +210,36 @@ impl Shared {
         *lock(&self.offline_until) = Some(Instant::now() + offline);
         *lock(&self.listener) = None;
         left as usize
+    }
+
+    /// adbd restarts (`tcpip:`/`usb:` set `service.adb.tcp.port` and init restarts it): every connection
+    /// drops, the original endpoint is away for [`RESTART_OFFLINE`], and adbd comes back listening on TCP
+    /// `tcp_port` of every address it has (the Wi-Fi one; `None` or no Wi-Fi: USB only).
+    fn restart_adbd(self: &Arc<Self>, tcp_port: Option<u16>) {
+        let old = lock(&self.tcpip).take();
+        if let Some(endpoint) = old {
+            endpoint.stop();
+        }
+        *lock(&self.offline_until) = Some(Instant::now() + RESTART_OFFLINE);
+        *lock(&self.listener) = None;
+        self.cut_all();
+        let (Some(port), Some(ip)) = (tcp_port, self.phone.wlan0) else { return };
+        if let Err(e) = self.listen_tcp(ip, port) {
+            tracing_warn(&format!("adbd could not listen on {ip}:{port}: {e}"));
+        }
+    }
+
+    fn listen_tcp(self: &Arc<Self>, ip: Ipv4Addr, port: u16) -> io::Result<()> {
+        let listener = TcpListener::bind((ip, port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (shared, flag) = (Arc::clone(self), Arc::clone(&stop));
+        let accept = std::thread::Builder::new()
+            .name(format!("vphone-tcpip-{port}"))
+            .spawn(move || tcp_accept_loop(&shared, &listener, &flag))?;
+        *lock(&self.tcpip) = Some(TcpEndpoint { addr, stop, accept: Some(accept) });
+        Ok(())
     }
 
     fn features(&self) -> &'static str {
@@ -228,19 +290,34 @@ fn accept_loop(shared: &Arc<Shared>, listener: TcpListener, addr: SocketAddr) {
             }
         };
         match accepted {
-            Ok((stream, _)) => {
-                let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-                let conn_shared = Arc::clone(shared);
-                let spawned = std::thread::Builder::new()
-                    .name(format!("vphone-conn-{id}"))
-                    .spawn(move || serve_connection(&conn_shared, id, stream));
-                if spawned.is_err() {
-                    tracing_warn("could not start a connection thread");
-                }
-            }
+            Ok((stream, _)) => spawn_connection(shared, stream),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(2)),
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
+    }
+}
+
+/// adbd's TCP endpoint: the same phone behind it, so its connections share the storage, the counters and
+/// the faults of the original endpoint.
+fn tcp_accept_loop(shared: &Arc<Shared>, listener: &TcpListener, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) && !shared.stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, _)) => spawn_connection(shared, stream),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(2)),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream) {
+    let _ = stream.set_nonblocking(false);
+    let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let conn_shared = Arc::clone(shared);
+    let spawned = std::thread::Builder::new()
+        .name(format!("vphone-conn-{id}"))
+        .spawn(move || serve_connection(&conn_shared, id, stream));
+    if spawned.is_err() {
+        tracing_warn("could not start a connection thread");
     }
 }
 
@@ -435,6 +512,27 @@ enum Service {
     Shell { command: Vec<u8>, v2: bool },
     /// `sync:`.
     Sync,
+    /// `tcpip:PORT` (`Some`, the port as adbd's `sscanf("%d")` reads it) or `usb:` (`None`): adbd restarts.
+    Restart(Option<i32>),
+}
+
+/// C's `sscanf(text, "%d")`: blanks, a sign and at least one digit; `None` when nothing matches.
+fn scan_int(text: &[u8]) -> Option<i32> {
+    let text = text.strip_suffix(b"\0").unwrap_or(text);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    let text = &text[start..];
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let len = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    if len == 0 {
+        return None;
+    }
+    let magnitude = digits[..len].iter().fold(0i64, |n, d| (n * 10 + i64::from(d - b'0')).min(1 << 40));
+    let value = if negative { -magnitude } else { magnitude };
+    Some(i32::try_from(value).unwrap_or(if negative { i32::MIN } else { i32::MAX }))
 }
 
 fn parse_service(name: &[u8]) -> Option<(Service, &'static str)> {
@@ -444,6 +542,12 @@ fn parse_service(name: &[u8]) -> Option<(Service, &'static str)> {
     }
     if name == b"sync:" {
         return Some((Service::Sync, "sync"));
+    }
+    if let Some(port) = name.strip_prefix(b"tcpip:") {
+        return Some((Service::Restart(Some(scan_int(port)?)), "tcpip"));
+    }
+    if name.starts_with(b"usb:") {
+        return Some((Service::Restart(None), "usb"));
     }
     let rest = name.strip_prefix(b"shell")?;
     let colon = rest.iter().position(|&b| b == b':')?;
@@ -505,6 +609,7 @@ fn run_service(conn: &Arc<Conn>, service: Service, mut io: StreamIo, output: &Ar
             let v2 = !conn.shared.sync_v1_only();
             let _ = sync::serve(phone, &mut io, &mut out, v2);
         }
+        Service::Restart(port) => restart_service(conn, port, output),
         Service::Shell { command, v2: false } => {
             let mut out = QueueWriter(Arc::clone(output));
             let mut err = QueueWriter(Arc::clone(output));
@@ -535,6 +640,34 @@ fn run_service(conn: &Arc<Conn>, service: Service, mut io: StreamIo, output: &Ar
                 let _ = output.write_all(&shell_packet(3, &[(status & 0xff) as u8]));
             }
         }
+    }
+}
+
+/// adbd's `restart_tcp_service`/`restart_usb_service` (AOSP `daemon/restart_service.cpp`): the answer, then
+/// the restart once the answer has left, as init restarts adbd after it wrote it.
+fn restart_service(conn: &Arc<Conn>, port: Option<i32>, output: &Arc<OutputQueue>) {
+    let (answer, tcp_port) = match port {
+        Some(port) if port <= 0 => (format!("invalid port {port}\n"), None),
+        Some(port) => (format!("restarting in TCP mode port: {port}\n"), Some(u16::try_from(port).ok())),
+        None => ("restarting in USB mode\n".to_string(), Some(None)),
+    };
+    if output.write_all(answer.as_bytes()).is_err() {
+        return;
+    }
+    let Some(tcp_port) = tcp_port else { return };
+    let shared = Arc::clone(&conn.shared);
+    let output = Arc::clone(output);
+    let spawned = std::thread::Builder::new().name("vphone-adbd-restart".to_string()).spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !output.finished_and_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // The answer is taken off the queue just before it is written to the host: give it time to arrive.
+        std::thread::sleep(Duration::from_millis(50));
+        shared.restart_adbd(tcp_port);
+    });
+    if spawned.is_err() {
+        tracing_warn("could not restart adbd");
     }
 }
 
@@ -828,6 +961,11 @@ mod tests {
         assert!(matches!(parse_service(b"shell,v2,TERM=xterm,pty:"), Some((Service::Shell { v2: true, .. }, _))));
         assert!(matches!(parse_service(b"exec:cat /sdcard/a"), Some((Service::Shell { v2: false, .. }, "exec"))));
         assert!(matches!(parse_service(b"sync:\0"), Some((Service::Sync, "sync"))));
+        assert!(matches!(parse_service(b"tcpip:5555\0"), Some((Service::Restart(Some(5555)), "tcpip"))));
+        assert!(matches!(parse_service(b"tcpip: -3"), Some((Service::Restart(Some(-3)), "tcpip"))));
+        assert!(matches!(parse_service(b"tcpip:5555abc"), Some((Service::Restart(Some(5555)), "tcpip"))));
+        assert!(parse_service(b"tcpip:abc").is_none());
+        assert!(matches!(parse_service(b"usb:"), Some((Service::Restart(None), "usb"))));
         assert!(parse_service(b"reboot:").is_none());
         assert!(parse_service(b"shell,bogus:ls").is_none());
     }
