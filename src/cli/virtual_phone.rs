@@ -1,7 +1,8 @@
 //! `phonebak virtual-phone`: serves a virtual phone until Ctrl-C.
 
 use crate::virtual_phone::{
-    AndroidVersion, AuthMode, BatterySetting, Config, Fault, LinkModel, StorageSource, VirtualPhone, sample::SampleOptions,
+    AndroidVersion, AuthMode, BatterySetting, Config, Fault, LinkModel, StorageSource, VirtualPhone,
+    sample::SampleOptions,
 };
 use anyhow::Context;
 use std::path::PathBuf;

@@ -241,12 +241,7 @@ impl Battery {
 
 /// `dumpsys [SERVICE [ARGS...]]`: the battery service, and `Can't find service` for any other (exit status 0,
 /// as dumpsys does).
-pub fn dumpsys_command(
-    phone: &super::Phone,
-    args: &[Vec<u8>],
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> i32 {
+pub fn dumpsys_command(phone: &super::Phone, args: &[Vec<u8>], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let args: Vec<String> = args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
     let Some(service) = args.first() else {
         let _ = stderr.write_all(b"dumpsys: dumping every service is not supported by the virtual phone\n");

@@ -136,8 +136,22 @@ pub fn ip_command(phone: &super::Phone, args: &[Vec<u8>], stdout: &mut dyn Write
     };
     if !matches(object, "address") {
         const OBJECTS: [&str; 16] = [
-            "addrlabel", "link", "route", "rule", "neighbor", "neighbour", "ntable", "tunnel", "tuntap", "maddress",
-            "mroute", "monitor", "netns", "netconf", "token", "help",
+            "addrlabel",
+            "link",
+            "route",
+            "rule",
+            "neighbor",
+            "neighbour",
+            "ntable",
+            "tunnel",
+            "tuntap",
+            "maddress",
+            "mroute",
+            "monitor",
+            "netns",
+            "netconf",
+            "token",
+            "help",
         ];
         if OBJECTS.iter().any(|o| matches(object, o)) {
             return fail(&unsupported(&format!("ip {object}")), 2);
@@ -148,7 +162,9 @@ pub fn ip_command(phone: &super::Phone, args: &[Vec<u8>], stdout: &mut dyn Write
     if let Some(cmd) = rest.next_if(|a| ["show", "list", "lst"].iter().any(|full| matches(a, full))) {
         let _ = cmd;
     } else if let Some(cmd) = rest.peek()
-        && ["add", "change", "replace", "delete", "flush", "save", "restore", "showdump", "help"].iter().any(|f| matches(cmd, f))
+        && ["add", "change", "replace", "delete", "flush", "save", "restore", "showdump", "help"]
+            .iter()
+            .any(|f| matches(cmd, f))
     {
         return fail(&unsupported(&format!("ip address {cmd}")), 2);
     }

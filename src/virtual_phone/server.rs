@@ -51,8 +51,9 @@ struct Shared {
     /// Set when the host sent something since the phone last spoke: the phone's next packet ends a wait.
     host_spoke: AtomicBool,
     faults: Mutex<TransportFaults>,
-    /// Live connections, so that a cable pull or a stop can cut them.
-    conns: Mutex<HashMap<u64, TcpStream>>,
+    /// Live connections, so that a cable pull (USB ones), a restart or a stop (all) can cut them; `true` for
+    /// those over USB.
+    conns: Mutex<HashMap<u64, (TcpStream, bool)>>,
     next_conn: AtomicU64,
     offline_until: Mutex<Option<Instant>>,
     /// The listening socket while the phone is plugged in; closed the moment the cable goes, so that nothing
@@ -191,9 +192,19 @@ impl Shared {
     }
 
     fn cut_all(&self) {
-        for (_, conn) in lock(&self.conns).drain() {
+        for (_, (conn, _)) in lock(&self.conns).drain() {
             let _ = conn.shutdown(Shutdown::Both);
         }
+    }
+
+    /// A pulled cable: the connections over USB drop, those over Wi-Fi stay.
+    fn cut_usb(&self) {
+        lock(&self.conns).retain(|_, (conn, usb)| {
+            if *usb {
+                let _ = conn.shutdown(Shutdown::Both);
+            }
+            !*usb
+        });
     }
 
     /// Counts `len` bytes against a pending cable pull; returns how many of them make it through before the
@@ -216,9 +227,12 @@ impl Shared {
     /// drops, the original endpoint is away for [`RESTART_OFFLINE`], and adbd comes back listening on TCP
     /// `tcp_port` of every address it has (the Wi-Fi one; `None` or no Wi-Fi: USB only).
     fn restart_adbd(self: &Arc<Self>, tcp_port: Option<u16>) {
-        let old = lock(&self.tcpip).take();
-        if let Some(endpoint) = old {
-            endpoint.stop();
+        {
+            // Closed before anyone can see it gone, so that no connection gets in after `tcpip_addr` says none.
+            let mut tcpip = lock(&self.tcpip);
+            if let Some(endpoint) = tcpip.take() {
+                endpoint.stop();
+            }
         }
         *lock(&self.offline_until) = Some(Instant::now() + RESTART_OFFLINE);
         *lock(&self.listener) = None;
@@ -264,7 +278,7 @@ fn accept_loop(shared: &Arc<Shared>, listener: TcpListener, addr: SocketAddr) {
         // A pulled cable: the phone is gone (connections refused) until it comes back.
         let offline = *lock(&shared.offline_until);
         if let Some(until) = offline {
-            shared.cut_all();
+            shared.cut_usb();
             *lock(&shared.listener) = None;
             if Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(5));
@@ -290,7 +304,7 @@ fn accept_loop(shared: &Arc<Shared>, listener: TcpListener, addr: SocketAddr) {
             }
         };
         match accepted {
-            Ok((stream, _)) => spawn_connection(shared, stream),
+            Ok((stream, _)) => spawn_connection(shared, stream, true),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(2)),
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
@@ -302,20 +316,20 @@ fn accept_loop(shared: &Arc<Shared>, listener: TcpListener, addr: SocketAddr) {
 fn tcp_accept_loop(shared: &Arc<Shared>, listener: &TcpListener, stop: &AtomicBool) {
     while !stop.load(Ordering::SeqCst) && !shared.stop.load(Ordering::SeqCst) {
         match listener.accept() {
-            Ok((stream, _)) => spawn_connection(shared, stream),
+            Ok((stream, _)) => spawn_connection(shared, stream, false),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(2)),
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
     }
 }
 
-fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream) {
+fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, usb: bool) {
     let _ = stream.set_nonblocking(false);
     let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
     let conn_shared = Arc::clone(shared);
     let spawned = std::thread::Builder::new()
         .name(format!("vphone-conn-{id}"))
-        .spawn(move || serve_connection(&conn_shared, id, stream));
+        .spawn(move || serve_connection(&conn_shared, id, stream, usb));
     if spawned.is_err() {
         tracing_warn("could not start a connection thread");
     }
@@ -332,6 +346,8 @@ struct Conn {
     max_payload: AtomicU32,
     online: AtomicBool,
     closed: AtomicBool,
+    /// Over the USB endpoint (the cable's faults apply), not adbd's TCP one.
+    usb: bool,
 }
 
 impl Conn {
@@ -349,7 +365,7 @@ impl Conn {
             shared.phone.stats.host_waited();
         }
         lock(&shared.tx).pace(bytes.len(), extra);
-        let through = shared.cross_cable(bytes.len());
+        let through = if self.usb { shared.cross_cable(bytes.len()) } else { bytes.len() };
         let tiny = lock(&shared.faults).tiny_writes;
         let result = match tiny {
             Some(n) => bytes[..through].chunks(n).try_for_each(|c| writer.write_all(c).and_then(|()| writer.flush())),
@@ -357,7 +373,7 @@ impl Conn {
         };
         if through < bytes.len() {
             self.closed.store(true, Ordering::SeqCst);
-            shared.cut_all();
+            shared.cut_usb();
             return Err(io::Error::new(io::ErrorKind::ConnectionReset, "cable pulled"));
         }
         if result.is_err() {
@@ -395,11 +411,11 @@ struct StreamEntry {
     acks: mpsc::Sender<()>,
 }
 
-fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
+fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream, usb: bool) {
     let _ = stream.set_nodelay(true);
     let Ok(write_half) = stream.try_clone() else { return };
     let Ok(registered) = stream.try_clone() else { return };
-    lock(&shared.conns).insert(id, registered);
+    lock(&shared.conns).insert(id, (registered, usb));
     shared.phone.stats.connected();
     let conn = Arc::new(Conn {
         shared: Arc::clone(shared),
@@ -407,6 +423,7 @@ fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
         max_payload: AtomicU32::new(MAX_PAYLOAD),
         online: AtomicBool::new(false),
         closed: AtomicBool::new(false),
+        usb,
     });
     let streams: Streams = Arc::default();
     let mut next_local = 1u32;
@@ -415,7 +432,7 @@ fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
     while let Ok(packet) = Packet::read_from(&mut reader) {
         let len = 24 + packet.data.len();
         lock(&shared.rx).pace(len, Duration::ZERO);
-        if shared.cross_cable(len) < len {
+        if usb && shared.cross_cable(len) < len {
             break;
         }
         shared.phone.stats.received(len as u64);
@@ -468,7 +485,7 @@ fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
         entry.input.close();
         entry.output.host_closed();
     }
-    if let Some(s) = lock(&shared.conns).remove(&id) {
+    if let Some((s, _)) = lock(&shared.conns).remove(&id) {
         let _ = s.shutdown(Shutdown::Both);
     }
 }
@@ -588,6 +605,7 @@ fn open_stream(conn: &Arc<Conn>, packet: &Packet, streams: &Streams, next_local:
     let pump_streams = Arc::clone(streams);
     let pump = std::thread::Builder::new().name(format!("vphone-pump-{local_id}")).spawn(move || {
         pump(&pump_conn, &pump_output, &ack_rx, local_id, remote_id);
+        pump_output.mark_delivered();
         lock(&pump_streams).remove(&local_id);
     });
     if pump.is_err() {
@@ -658,12 +676,9 @@ fn restart_service(conn: &Arc<Conn>, port: Option<i32>, output: &Arc<OutputQueue
     let shared = Arc::clone(&conn.shared);
     let output = Arc::clone(output);
     let spawned = std::thread::Builder::new().name("vphone-adbd-restart".to_string()).spawn(move || {
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while !output.finished_and_empty() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        // The answer is taken off the queue just before it is written to the host: give it time to arrive.
-        std::thread::sleep(Duration::from_millis(50));
+        // The answer and the stream's close are written to the host before adbd goes.
+        output.wait_delivered(Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(20));
         shared.restart_adbd(tcp_port);
     });
     if spawned.is_err() {
@@ -736,6 +751,8 @@ struct OutputState {
     len: usize,
     finished: bool,
     host_closed: bool,
+    /// The pump is done: everything was sent and the stream closed, or the host went away.
+    delivered: bool,
 }
 
 impl OutputQueue {
@@ -799,6 +816,24 @@ impl OutputQueue {
     fn finished_and_empty(&self) -> bool {
         let state = lock(&self.state);
         state.finished && state.len == 0
+    }
+
+    fn mark_delivered(&self) {
+        lock(&self.state).delivered = true;
+        self.cond.notify_all();
+    }
+
+    /// Waits (up to `limit`) until the pump is done with this stream.
+    fn wait_delivered(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        let mut state = lock(&self.state);
+        while !state.delivered {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            state = self.cond.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
     }
 
     fn finish(&self) {

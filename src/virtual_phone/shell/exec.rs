@@ -2,8 +2,8 @@
 //! and command dispatch (mksh built-ins, then `content`/`am`, toybox's `printf`, then toybox).
 
 use super::super::Phone;
-use super::super::{battery, media_store, net};
 use super::super::storage::{Location, strerror};
+use super::super::{battery, media_store, net};
 use super::builtins::{self, Kind, SH};
 use super::parse::{AndOr, Conn, Line, Pipeline, RedirKind, Simple};
 use super::{Ctx, Io, expand, fsys, toybox};
