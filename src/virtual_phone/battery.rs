@@ -57,6 +57,7 @@ impl FromStr for BatterySetting {
 
 /// One reading of the battery (`HealthInfo`, the fields `dumpsys battery` prints).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools, reason = "Android's HealthInfo has a flag per charger")]
 struct HealthInfo {
     ac: bool,
     usb: bool,
@@ -141,13 +142,16 @@ impl Battery {
 
     /// `dumpsys battery` (or `-a`): the service's state.
     fn dump(&self, sdk: u32) -> String {
+        use std::fmt::Write as _;
         let state = self.lock();
         let info = state.shown.as_ref().unwrap_or(&state.real);
         let mut text = String::from("Current Battery Service state:\n");
         if state.shown.is_some() {
             text.push_str("  (UPDATES STOPPED -- use 'reset' to restart)\n");
         }
-        let mut line = |name: &str, value: &dyn std::fmt::Display| text.push_str(&format!("  {name}: {value}\n"));
+        let mut line = |name: &str, value: &dyn std::fmt::Display| {
+            let _ = writeln!(text, "  {name}: {value}");
+        };
         line("AC powered", &info.ac);
         line("USB powered", &info.usb);
         line("Wireless powered", &info.wireless);

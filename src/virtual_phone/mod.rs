@@ -6,6 +6,15 @@
 //! can be told to fail in the ways real phones and cables fail. Real `adb` accepts it as a device
 //! (`adb connect 127.0.0.1:PORT`).
 //!
+//! It also has what an automatic backup asks a phone before it starts: a battery (`dumpsys battery`, set
+//! from [`Config::battery`], [`VirtualPhone::set_battery`] or the shell's `dumpsys battery set`), and Wi-Fi.
+//! The Wi-Fi address is a loopback address of its own, 127.A.B.C ([`VirtualPhone::wlan0_addr`], printed by
+//! `ip addr`), because Linux lets any 127/8 address be bound: after `adb tcpip 5555` (adbd's `tcpip:`
+//! service) every connection drops as adbd restarts, and the phone listens on that address too, so
+//! `adb connect 127.A.B.C:5555` shows the same phone under a second serial, as a phone on the desk's Wi-Fi
+//! does. Debian's adb 1.0.41 reconnects the original serial by itself about 10 s after the drop. A cable
+//! pull cuts only the USB endpoint's connections; the Wi-Fi ones share its link model and counters.
+//!
 //! This module depends on nothing else in the crate: it stands for the phone, and the rest of phonebak
 //! must talk to it only through ADB.
 

@@ -79,13 +79,14 @@ fn interfaces(wlan0: Option<Ipv4Addr>) -> Vec<Interface> {
 }
 
 fn print_interface(text: &mut String, iface: &Interface, family: Family) {
-    text.push_str(&format!("{}: {}: {}\n", iface.index, iface.name, iface.header));
+    use std::fmt::Write as _;
+    let _ = writeln!(text, "{}: {}: {}", iface.index, iface.name, iface.header);
     if matches!(family, Family::All | Family::Link) {
-        text.push_str(&format!("    {}\n", iface.link));
+        let _ = writeln!(text, "    {}", iface.link);
     }
     for (shown, line) in [(Family::Inet, &iface.inet), (Family::Inet6, &iface.inet6)] {
         if family == Family::All || family == shown {
-            text.push_str(&format!("    {line}\n       valid_lft forever preferred_lft forever\n"));
+            let _ = writeln!(text, "    {line}\n       valid_lft forever preferred_lft forever");
         }
     }
 }

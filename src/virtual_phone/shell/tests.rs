@@ -456,7 +456,7 @@ fn ip_addr_lists_lo_then_wlan0_with_link_and_inet6_lines() {
     assert!(lines[10].starts_with("    inet6 fe80::") && lines[10].ends_with("/64 scope link "), "{out}");
     assert_eq!(lines.len(), 12, "{out}");
     assert_eq!(f.sh("ip a"), (out.clone(), String::new(), 0));
-    assert_eq!(f.sh("ip addr show wlan0").0, out.lines().skip(6).map(|l| format!("{l}\n")).collect::<String>());
+    assert_eq!(f.sh("ip addr show wlan0").0, out.split_inclusive('\n').skip(6).collect::<String>());
 }
 
 #[test]
