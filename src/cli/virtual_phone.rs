@@ -1,7 +1,8 @@
 //! `phonebak virtual-phone`: serves a virtual phone until Ctrl-C.
 
 use crate::virtual_phone::{
-    AndroidVersion, AuthMode, Config, Fault, LinkModel, StorageSource, VirtualPhone, sample::SampleOptions,
+    AndroidVersion, AuthMode, BatterySetting, Config, Fault, LinkModel, StorageSource, VirtualPhone,
+    sample::SampleOptions,
 };
 use anyhow::Context;
 use std::path::PathBuf;
@@ -45,6 +46,12 @@ pub struct Args {
     /// read-only, vanish:PATH, unreadable:PATH, sync-v1, tiny-writes[:BYTES], slow:MS. Repeatable.
     #[arg(long, value_name = "SPEC")]
     fault: Vec<Fault>,
+    /// The battery: LEVEL[,charging|discharging], e.g. 87 (charging over USB) or 10,discharging.
+    #[arg(long, default_value = "87", value_name = "LEVEL[,STATE]")]
+    battery: BatterySetting,
+    /// No Wi-Fi: `wlan0` does not exist, and `adb tcpip` leaves nothing to connect to.
+    #[arg(long)]
+    no_wifi: bool,
 }
 
 fn parse_auth(text: &str) -> Result<AuthMode, String> {
@@ -78,6 +85,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         seed: args.seed,
         auth: args.auth,
         faults: args.fault.clone(),
+        battery: args.battery,
+        wifi: !args.no_wifi,
         ..Config::default()
     };
     let phone = VirtualPhone::start(config).context("could not start the virtual phone")?;
@@ -92,6 +101,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         "serial": phone.serial(),
         "model": args.model,
         "storage": phone.phone().storage.root(),
+        "wlan0": phone.wlan0_addr().map(|ip| ip.to_string()),
         "connect": format!("adb connect {}", phone.addr()),
     });
     println!("{ready}");

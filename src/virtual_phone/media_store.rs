@@ -2233,6 +2233,8 @@ mod tests {
             props: Props::new("Pixel 7", "VIRT0001", android),
             android,
             stats: Stats::default(),
+            battery: crate::virtual_phone::Battery::default(),
+            wlan0: None,
         };
         (dir, phone)
     }

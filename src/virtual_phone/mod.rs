@@ -6,12 +6,23 @@
 //! can be told to fail in the ways real phones and cables fail. Real `adb` accepts it as a device
 //! (`adb connect 127.0.0.1:PORT`).
 //!
+//! It also has what an automatic backup asks a phone before it starts: a battery (`dumpsys battery`, set
+//! from [`Config::battery`], [`VirtualPhone::set_battery`] or the shell's `dumpsys battery set`), and Wi-Fi.
+//! The Wi-Fi address is a loopback address of its own, 127.A.B.C ([`VirtualPhone::wlan0_addr`], printed by
+//! `ip addr`), because Linux lets any 127/8 address be bound: after `adb tcpip 5555` (adbd's `tcpip:`
+//! service) every connection drops as adbd restarts, and the phone listens on that address too, so
+//! `adb connect 127.A.B.C:5555` shows the same phone under a second serial, as a phone on the desk's Wi-Fi
+//! does. Debian's adb 1.0.41 reconnects the original serial by itself about 10 s after the drop. A cable
+//! pull cuts only the USB endpoint's connections; the Wi-Fi ones share its link model and counters.
+//!
 //! This module depends on nothing else in the crate: it stands for the phone, and the rest of phonebak
 //! must talk to it only through ADB.
 
+pub mod battery;
 mod fault;
 mod link;
 pub mod media_store;
+pub mod net;
 mod packet;
 mod props;
 pub mod sample;
@@ -21,13 +32,14 @@ mod stats;
 pub mod storage;
 mod sync;
 
+pub use battery::{Battery, BatterySetting};
 pub use fault::{Fault, PullPoint, parse_bytes};
 pub use link::LinkModel;
 pub use props::{AndroidVersion, Props};
 pub use stats::{Stats, StatsSnapshot};
 
 use media_store::MediaStore;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,6 +91,11 @@ pub struct Config {
     pub faults: Vec<Fault>,
     /// The storage size it reports.
     pub capacity_bytes: u64,
+    /// The battery's charge and charger when it starts.
+    pub battery: BatterySetting,
+    /// Whether it is on Wi-Fi: `wlan0` has an address (see [`net::wlan0_address`]) that `adb tcpip` makes
+    /// adbd listen on. Without, `wlan0` does not exist.
+    pub wifi: bool,
 }
 
 impl Default for Config {
@@ -94,6 +111,8 @@ impl Default for Config {
             auth: AuthMode::None,
             faults: Vec::new(),
             capacity_bytes: 128 << 30,
+            battery: BatterySetting::default(),
+            wifi: true,
         }
     }
 }
@@ -111,6 +130,10 @@ pub struct Phone {
     pub android: AndroidVersion,
     /// Traffic counters.
     pub stats: Stats,
+    /// The battery service.
+    pub battery: Battery,
+    /// `wlan0`'s address, when on Wi-Fi.
+    pub wlan0: Option<Ipv4Addr>,
 }
 
 /// A running virtual phone.
@@ -139,6 +162,8 @@ impl VirtualPhone {
             props: Props::new(&config.model, &config.serial, config.android),
             android: config.android,
             stats: Stats::default(),
+            battery: Battery::new(config.battery),
+            wlan0: config.wifi.then(|| net::wlan0_address(&config.serial)),
         });
         match &config.storage {
             StorageSource::Sample(options) => {
@@ -176,6 +201,26 @@ impl VirtualPhone {
     #[must_use]
     pub fn phone(&self) -> &Arc<Phone> {
         &self.phone
+    }
+
+    /// The phone's Wi-Fi address (`ip -f inet addr show wlan0` prints it), or `None` without Wi-Fi. After
+    /// `adb tcpip PORT`, adbd listens on it: `adb connect ADDR:PORT`.
+    #[must_use]
+    pub fn wlan0_addr(&self) -> Option<Ipv4Addr> {
+        self.phone.wlan0
+    }
+
+    /// Where adbd listens over Wi-Fi since `adb tcpip PORT` (`None` in USB mode, the start, or after `adb usb`).
+    #[must_use]
+    pub fn tcpip_addr(&self) -> Option<SocketAddr> {
+        self.server.tcpip_addr()
+    }
+
+    /// The battery now reports `level` percent and, when `charging`, a USB charger (status charging, or full
+    /// at 100); otherwise no charger and status discharging. A shell override (`dumpsys battery set ...`)
+    /// stays shown until `dumpsys battery reset`, as on a real phone.
+    pub fn set_battery(&self, level: u8, charging: bool) {
+        self.phone.battery.set(BatterySetting { level: level.min(100), charging });
     }
 
     /// Makes the phone show `fault` from now on.

@@ -15,7 +15,7 @@ use super::storage::Location;
 use super::{AuthMode, Config, Fault, LinkModel, Phone, PullPoint, shell, sync};
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -25,6 +25,10 @@ use std::time::{Duration, Instant};
 /// Features every modern adbd advertises; the v2 sync ones are dropped by the `sync-v1` fault.
 const FEATURES: &str = "shell_v2,cmd,stat_v2,ls_v2,fixed_push_mkdir,sendrecv_v2";
 const FEATURES_SYNC_V1: &str = "shell_v2,cmd,fixed_push_mkdir";
+
+/// How long adbd is away when it restarts for `tcpip:`/`usb:` (init starts it again): the original endpoint
+/// refuses connections meanwhile, as the USB gadget does while adbd is down.
+const RESTART_OFFLINE: Duration = Duration::from_millis(300);
 
 /// A listening virtual phone.
 pub struct Server {
@@ -47,8 +51,9 @@ struct Shared {
     /// Set when the host sent something since the phone last spoke: the phone's next packet ends a wait.
     host_spoke: AtomicBool,
     faults: Mutex<TransportFaults>,
-    /// Live connections, so that a cable pull or a stop can cut them.
-    conns: Mutex<HashMap<u64, TcpStream>>,
+    /// Live connections, so that a cable pull (USB ones), a restart or a stop (all) can cut them; `true` for
+    /// those over USB.
+    conns: Mutex<HashMap<u64, (TcpStream, bool)>>,
     next_conn: AtomicU64,
     offline_until: Mutex<Option<Instant>>,
     /// The listening socket while the phone is plugged in; closed the moment the cable goes, so that nothing
@@ -57,6 +62,24 @@ struct Shared {
     /// Keys the user allowed ("Always allow from this computer").
     allowed_keys: Mutex<Vec<Vec<u8>>>,
     rng: Mutex<u64>,
+    /// adbd's TCP mode (`adb tcpip PORT`): the listener on the Wi-Fi address, while on.
+    tcpip: Mutex<Option<TcpEndpoint>>,
+}
+
+/// adbd listening on the phone's Wi-Fi address after `tcpip:PORT`.
+struct TcpEndpoint {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl TcpEndpoint {
+    fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +114,7 @@ impl Server {
             listener: Mutex::new(None),
             allowed_keys: Mutex::default(),
             rng: Mutex::new(config.seed ^ 0x9e37_79b9_7f4a_7c15),
+            tcpip: Mutex::new(None),
         });
         let accept_shared = Arc::clone(&shared);
         let accept = std::thread::Builder::new()
@@ -102,6 +126,11 @@ impl Server {
     /// The listening address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where adbd listens over Wi-Fi since `tcpip:PORT`, if it does.
+    pub fn tcpip_addr(&self) -> Option<SocketAddr> {
+        lock(&self.shared.tcpip).as_ref().map(|endpoint| endpoint.addr)
     }
 
     /// Applies a fault from now on.
@@ -141,6 +170,10 @@ impl Server {
     /// Stops accepting and cuts every connection.
     pub fn stop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        let tcp = lock(&self.shared.tcpip).take();
+        if let Some(endpoint) = tcp {
+            endpoint.stop();
+        }
         self.shared.cut_all();
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
@@ -159,9 +192,19 @@ impl Shared {
     }
 
     fn cut_all(&self) {
-        for (_, conn) in lock(&self.conns).drain() {
+        for (_, (conn, _)) in lock(&self.conns).drain() {
             let _ = conn.shutdown(Shutdown::Both);
         }
+    }
+
+    /// A pulled cable: the connections over USB drop, those over Wi-Fi stay.
+    fn cut_usb(&self) {
+        lock(&self.conns).retain(|_, (conn, usb)| {
+            if *usb {
+                let _ = conn.shutdown(Shutdown::Both);
+            }
+            !*usb
+        });
     }
 
     /// Counts `len` bytes against a pending cable pull; returns how many of them make it through before the
@@ -178,6 +221,44 @@ impl Shared {
         *lock(&self.offline_until) = Some(Instant::now() + offline);
         *lock(&self.listener) = None;
         left as usize
+    }
+
+    /// adbd restarts (`tcpip:`/`usb:` set `service.adb.tcp.port` and init restarts it): every connection
+    /// drops, the original endpoint is away for [`RESTART_OFFLINE`], and adbd comes back listening on TCP
+    /// `tcp_port` of every address it has (the Wi-Fi one; `None` or no Wi-Fi: USB only).
+    ///
+    /// What the host sees (measured with Debian's adb 1.0.41): `adb tcpip` prints the answer and returns at
+    /// once; the original `127.0.0.1:PORT` serial turns `offline` within ~0.2 s and the adb server
+    /// reconnects it by itself about 10 s later (10.3-10.7 s measured), with no `adb connect`; after
+    /// `usb:` the Wi-Fi serial stays `offline` (refused) until `adb disconnect`.
+    fn restart_adbd(self: &Arc<Self>, tcp_port: Option<u16>) {
+        {
+            // Closed before anyone can see it gone, so that no connection gets in after `tcpip_addr` says none.
+            let mut tcpip = lock(&self.tcpip);
+            if let Some(endpoint) = tcpip.take() {
+                endpoint.stop();
+            }
+        }
+        *lock(&self.offline_until) = Some(Instant::now() + RESTART_OFFLINE);
+        *lock(&self.listener) = None;
+        self.cut_all();
+        let (Some(port), Some(ip)) = (tcp_port, self.phone.wlan0) else { return };
+        if let Err(e) = self.listen_tcp(ip, port) {
+            tracing_warn(&format!("adbd could not listen on {ip}:{port}: {e}"));
+        }
+    }
+
+    fn listen_tcp(self: &Arc<Self>, ip: Ipv4Addr, port: u16) -> io::Result<()> {
+        let listener = TcpListener::bind((ip, port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (shared, flag) = (Arc::clone(self), Arc::clone(&stop));
+        let accept = std::thread::Builder::new()
+            .name(format!("vphone-tcpip-{port}"))
+            .spawn(move || tcp_accept_loop(&shared, &listener, &flag))?;
+        *lock(&self.tcpip) = Some(TcpEndpoint { addr, stop, accept: Some(accept) });
+        Ok(())
     }
 
     fn features(&self) -> &'static str {
@@ -202,7 +283,7 @@ fn accept_loop(shared: &Arc<Shared>, listener: TcpListener, addr: SocketAddr) {
         // A pulled cable: the phone is gone (connections refused) until it comes back.
         let offline = *lock(&shared.offline_until);
         if let Some(until) = offline {
-            shared.cut_all();
+            shared.cut_usb();
             *lock(&shared.listener) = None;
             if Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(5));
@@ -228,19 +309,34 @@ fn accept_loop(shared: &Arc<Shared>, listener: TcpListener, addr: SocketAddr) {
             }
         };
         match accepted {
-            Ok((stream, _)) => {
-                let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-                let conn_shared = Arc::clone(shared);
-                let spawned = std::thread::Builder::new()
-                    .name(format!("vphone-conn-{id}"))
-                    .spawn(move || serve_connection(&conn_shared, id, stream));
-                if spawned.is_err() {
-                    tracing_warn("could not start a connection thread");
-                }
-            }
+            Ok((stream, _)) => spawn_connection(shared, stream, true),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(2)),
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
+    }
+}
+
+/// adbd's TCP endpoint: the same phone behind it, so its connections share the storage, the counters and
+/// the faults of the original endpoint.
+fn tcp_accept_loop(shared: &Arc<Shared>, listener: &TcpListener, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) && !shared.stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, _)) => spawn_connection(shared, stream, false),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(2)),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, usb: bool) {
+    let _ = stream.set_nonblocking(false);
+    let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let conn_shared = Arc::clone(shared);
+    let spawned = std::thread::Builder::new()
+        .name(format!("vphone-conn-{id}"))
+        .spawn(move || serve_connection(&conn_shared, id, stream, usb));
+    if spawned.is_err() {
+        tracing_warn("could not start a connection thread");
     }
 }
 
@@ -255,6 +351,8 @@ struct Conn {
     max_payload: AtomicU32,
     online: AtomicBool,
     closed: AtomicBool,
+    /// Over the USB endpoint (the cable's faults apply), not adbd's TCP one.
+    usb: bool,
 }
 
 impl Conn {
@@ -272,7 +370,7 @@ impl Conn {
             shared.phone.stats.host_waited();
         }
         lock(&shared.tx).pace(bytes.len(), extra);
-        let through = shared.cross_cable(bytes.len());
+        let through = if self.usb { shared.cross_cable(bytes.len()) } else { bytes.len() };
         let tiny = lock(&shared.faults).tiny_writes;
         let result = match tiny {
             Some(n) => bytes[..through].chunks(n).try_for_each(|c| writer.write_all(c).and_then(|()| writer.flush())),
@@ -280,7 +378,7 @@ impl Conn {
         };
         if through < bytes.len() {
             self.closed.store(true, Ordering::SeqCst);
-            shared.cut_all();
+            shared.cut_usb();
             return Err(io::Error::new(io::ErrorKind::ConnectionReset, "cable pulled"));
         }
         if result.is_err() {
@@ -318,11 +416,11 @@ struct StreamEntry {
     acks: mpsc::Sender<()>,
 }
 
-fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
+fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream, usb: bool) {
     let _ = stream.set_nodelay(true);
     let Ok(write_half) = stream.try_clone() else { return };
     let Ok(registered) = stream.try_clone() else { return };
-    lock(&shared.conns).insert(id, registered);
+    lock(&shared.conns).insert(id, (registered, usb));
     shared.phone.stats.connected();
     let conn = Arc::new(Conn {
         shared: Arc::clone(shared),
@@ -330,6 +428,7 @@ fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
         max_payload: AtomicU32::new(MAX_PAYLOAD),
         online: AtomicBool::new(false),
         closed: AtomicBool::new(false),
+        usb,
     });
     let streams: Streams = Arc::default();
     let mut next_local = 1u32;
@@ -338,7 +437,7 @@ fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
     while let Ok(packet) = Packet::read_from(&mut reader) {
         let len = 24 + packet.data.len();
         lock(&shared.rx).pace(len, Duration::ZERO);
-        if shared.cross_cable(len) < len {
+        if usb && shared.cross_cable(len) < len {
             break;
         }
         shared.phone.stats.received(len as u64);
@@ -391,7 +490,7 @@ fn serve_connection(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
         entry.input.close();
         entry.output.host_closed();
     }
-    if let Some(s) = lock(&shared.conns).remove(&id) {
+    if let Some((s, _)) = lock(&shared.conns).remove(&id) {
         let _ = s.shutdown(Shutdown::Both);
     }
 }
@@ -435,6 +534,27 @@ enum Service {
     Shell { command: Vec<u8>, v2: bool },
     /// `sync:`.
     Sync,
+    /// `tcpip:PORT` (`Some`, the port as adbd's `sscanf("%d")` reads it) or `usb:` (`None`): adbd restarts.
+    Restart(Option<i32>),
+}
+
+/// C's `sscanf(text, "%d")`: blanks, a sign and at least one digit; `None` when nothing matches.
+fn scan_int(text: &[u8]) -> Option<i32> {
+    let text = text.strip_suffix(b"\0").unwrap_or(text);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    let text = &text[start..];
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let len = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    if len == 0 {
+        return None;
+    }
+    let magnitude = digits[..len].iter().fold(0i64, |n, d| (n * 10 + i64::from(d - b'0')).min(1 << 40));
+    let value = if negative { -magnitude } else { magnitude };
+    Some(i32::try_from(value).unwrap_or(if negative { i32::MIN } else { i32::MAX }))
 }
 
 fn parse_service(name: &[u8]) -> Option<(Service, &'static str)> {
@@ -444,6 +564,12 @@ fn parse_service(name: &[u8]) -> Option<(Service, &'static str)> {
     }
     if name == b"sync:" {
         return Some((Service::Sync, "sync"));
+    }
+    if let Some(port) = name.strip_prefix(b"tcpip:") {
+        return Some((Service::Restart(Some(scan_int(port)?)), "tcpip"));
+    }
+    if name.starts_with(b"usb:") {
+        return Some((Service::Restart(None), "usb"));
     }
     let rest = name.strip_prefix(b"shell")?;
     let colon = rest.iter().position(|&b| b == b':')?;
@@ -484,6 +610,7 @@ fn open_stream(conn: &Arc<Conn>, packet: &Packet, streams: &Streams, next_local:
     let pump_streams = Arc::clone(streams);
     let pump = std::thread::Builder::new().name(format!("vphone-pump-{local_id}")).spawn(move || {
         pump(&pump_conn, &pump_output, &ack_rx, local_id, remote_id);
+        pump_output.mark_delivered();
         lock(&pump_streams).remove(&local_id);
     });
     if pump.is_err() {
@@ -505,6 +632,7 @@ fn run_service(conn: &Arc<Conn>, service: Service, mut io: StreamIo, output: &Ar
             let v2 = !conn.shared.sync_v1_only();
             let _ = sync::serve(phone, &mut io, &mut out, v2);
         }
+        Service::Restart(port) => restart_service(conn, port, output),
         Service::Shell { command, v2: false } => {
             let mut out = QueueWriter(Arc::clone(output));
             let mut err = QueueWriter(Arc::clone(output));
@@ -535,6 +663,31 @@ fn run_service(conn: &Arc<Conn>, service: Service, mut io: StreamIo, output: &Ar
                 let _ = output.write_all(&shell_packet(3, &[(status & 0xff) as u8]));
             }
         }
+    }
+}
+
+/// adbd's `restart_tcp_service`/`restart_usb_service` (AOSP `daemon/restart_service.cpp`): the answer, then
+/// the restart once the answer has left, as init restarts adbd after it wrote it.
+fn restart_service(conn: &Arc<Conn>, port: Option<i32>, output: &Arc<OutputQueue>) {
+    let (answer, tcp_port) = match port {
+        Some(port) if port <= 0 => (format!("invalid port {port}\n"), None),
+        Some(port) => (format!("restarting in TCP mode port: {port}\n"), Some(u16::try_from(port).ok())),
+        None => ("restarting in USB mode\n".to_string(), Some(None)),
+    };
+    if output.write_all(answer.as_bytes()).is_err() {
+        return;
+    }
+    let Some(tcp_port) = tcp_port else { return };
+    let shared = Arc::clone(&conn.shared);
+    let output = Arc::clone(output);
+    let spawned = std::thread::Builder::new().name("vphone-adbd-restart".to_string()).spawn(move || {
+        // The answer and the stream's close are written to the host before adbd goes.
+        output.wait_delivered(Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(20));
+        shared.restart_adbd(tcp_port);
+    });
+    if spawned.is_err() {
+        tracing_warn("could not restart adbd");
     }
 }
 
@@ -603,6 +756,8 @@ struct OutputState {
     len: usize,
     finished: bool,
     host_closed: bool,
+    /// The pump is done: everything was sent and the stream closed, or the host went away.
+    delivered: bool,
 }
 
 impl OutputQueue {
@@ -666,6 +821,24 @@ impl OutputQueue {
     fn finished_and_empty(&self) -> bool {
         let state = lock(&self.state);
         state.finished && state.len == 0
+    }
+
+    fn mark_delivered(&self) {
+        lock(&self.state).delivered = true;
+        self.cond.notify_all();
+    }
+
+    /// Waits (up to `limit`) until the pump is done with this stream.
+    fn wait_delivered(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        let mut state = lock(&self.state);
+        while !state.delivered {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            state = self.cond.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
     }
 
     fn finish(&self) {
@@ -828,6 +1001,11 @@ mod tests {
         assert!(matches!(parse_service(b"shell,v2,TERM=xterm,pty:"), Some((Service::Shell { v2: true, .. }, _))));
         assert!(matches!(parse_service(b"exec:cat /sdcard/a"), Some((Service::Shell { v2: false, .. }, "exec"))));
         assert!(matches!(parse_service(b"sync:\0"), Some((Service::Sync, "sync"))));
+        assert!(matches!(parse_service(b"tcpip:5555\0"), Some((Service::Restart(Some(5555)), "tcpip"))));
+        assert!(matches!(parse_service(b"tcpip: -3"), Some((Service::Restart(Some(-3)), "tcpip"))));
+        assert!(matches!(parse_service(b"tcpip:5555abc"), Some((Service::Restart(Some(5555)), "tcpip"))));
+        assert!(parse_service(b"tcpip:abc").is_none());
+        assert!(matches!(parse_service(b"usb:"), Some((Service::Restart(None), "usb"))));
         assert!(parse_service(b"reboot:").is_none());
         assert!(parse_service(b"shell,bogus:ls").is_none());
     }

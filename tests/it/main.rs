@@ -18,3 +18,4 @@ mod scan;
 mod thumbnails;
 mod toybox_conformance;
 mod util;
+mod wifi_battery;

@@ -317,3 +317,61 @@ fn unknown_services_are_refused_with_clse() {
     let m = c.recv();
     assert_eq!((m.cmd, m.arg0, m.arg1), (CLSE, 0, 5));
 }
+
+#[test]
+fn tcpip_with_a_port_below_1_answers_invalid_port_and_keeps_the_connection() {
+    let (_dir, phone) = phone_with_dir(Config::default());
+    let mut c = Client::connect(phone.addr());
+    c.open(1, "tcpip:0");
+    assert_eq!(c.read_stream(1), b"invalid port 0\n");
+    c.open(2, "shell,v2,raw:true");
+    c.read_stream(2);
+    assert_eq!(phone.tcpip_addr(), None);
+    assert_eq!(phone.stats().streams.get("tcpip"), Some(&1));
+}
+
+#[test]
+fn tcpip_without_a_number_is_refused_with_clse() {
+    let (_dir, phone) = phone_with_dir(Config::default());
+    let mut c = Client::connect(phone.addr());
+    c.send(OPEN, 5, 0, b"tcpip:wifi\0");
+    let m = c.recv();
+    assert_eq!((m.cmd, m.arg0, m.arg1), (CLSE, 0, 5));
+}
+
+#[test]
+fn tcpip_answers_then_drops_every_connection_and_listens_on_the_wifi_address() {
+    let (_dir, phone) = phone_with_dir(Config::default());
+    let wlan0 = phone.wlan0_addr().expect("on Wi-Fi by default");
+    let mut c = Client::connect(phone.addr());
+    c.open(1, "tcpip:5555");
+    assert_eq!(c.read_stream(1), b"restarting in TCP mode port: 5555\n");
+    // The connection drops: the next read sees the end (or a reset).
+    let mut rest = Vec::new();
+    assert!(matches!(c.tcp.read_to_end(&mut rest), Ok(0) | Err(_)), "connection still open");
+    let wifi = std::net::SocketAddr::from((wlan0, 5555));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while phone.tcpip_addr() != Some(wifi) {
+        assert!(std::time::Instant::now() < deadline, "adbd never listened on {wifi}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut w = Client::connect(wifi);
+    assert!(w.banner.starts_with("device::"), "{}", w.banner);
+    w.open(1, "usb:");
+    assert_eq!(w.read_stream(1), b"restarting in USB mode\n");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while phone.tcpip_addr().is_some() || TcpStream::connect(wifi).is_ok() {
+        assert!(std::time::Instant::now() < deadline, "adbd still listens on {wifi} after usb:");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let back = std::time::Instant::now() + Duration::from_secs(5);
+    let usb = loop {
+        if let Ok(tcp) = TcpStream::connect(phone.addr()) {
+            break tcp;
+        }
+        assert!(std::time::Instant::now() < back, "the original endpoint never came back");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(usb);
+    assert_eq!(phone.stats().streams.get("usb"), Some(&1));
+}

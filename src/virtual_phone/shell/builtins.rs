@@ -85,7 +85,7 @@ const KEYWORDS: [&str; 20] = [
 ];
 
 /// The phone's external utilities outside toybox.
-const EXTRA_EXTERNALS: [&str; 4] = ["content", "am", "printf", "sh"];
+const EXTRA_EXTERNALS: [&str; 6] = ["content", "am", "dumpsys", "ip", "printf", "sh"];
 
 /// True when `/system/bin/NAME` exists on the virtual phone.
 pub(super) fn is_external(name: &[u8]) -> bool {

@@ -2,8 +2,8 @@
 //! and command dispatch (mksh built-ins, then `content`/`am`, toybox's `printf`, then toybox).
 
 use super::super::Phone;
-use super::super::media_store;
 use super::super::storage::{Location, strerror};
+use super::super::{battery, media_store, net};
 use super::builtins::{self, Kind, SH};
 use super::parse::{AndOr, Conn, Line, Pipeline, RedirKind, Simple};
 use super::{Ctx, Io, expand, fsys, toybox};
@@ -451,6 +451,8 @@ fn run_external(sh: &mut Shell<'_>, argv: &[Vec<u8>], io: &mut Io<'_>, phone: &P
     match name {
         b"content" => Ok(media_store::content_command(phone, &argv[1..], io.stdout, io.stderr)),
         b"am" => Ok(media_store::am_command(phone, &argv[1..], io.stdout, io.stderr)),
+        b"dumpsys" => Ok(battery::dumpsys_command(phone, &argv[1..], io.stdout, io.stderr)),
+        b"ip" => Ok(net::ip_command(phone, &argv[1..], io.stdout, io.stderr)),
         b"printf" => builtins::printf(sh, argv, io),
         b"sh" => {
             builtins::say_unsupported(io, "running another shell");

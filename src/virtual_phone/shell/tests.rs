@@ -413,3 +413,96 @@ fn a_closed_stdout_ends_the_script() {
     assert_eq!(status, 141);
     assert!(!f.root().join("after").exists());
 }
+
+fn phone_with(config: Config) -> (tempfile::TempDir, VirtualPhone) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vp = VirtualPhone::start(Config { storage: StorageSource::Dir(dir.path().to_path_buf()), ..config })
+        .expect("virtual phone");
+    (dir, vp)
+}
+
+fn sh_on(vp: &VirtualPhone, script: &str) -> (String, String, i32) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let status = run(vp.phone(), script.as_bytes(), &mut out, &mut err);
+    (String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned(), status)
+}
+
+#[test]
+fn ip_inet_addr_show_wlan0_prints_iproute2s_three_lines() {
+    let f = Fixture::new();
+    let addr = f.vp.wlan0_addr().expect("on Wi-Fi");
+    let expected = format!(
+        "30: wlan0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP group default qlen 3000\n    inet \
+         {addr}/8 brd 127.255.255.255 scope global wlan0\n       valid_lft forever preferred_lft forever\n"
+    );
+    assert_eq!(f.sh("ip -f inet addr show wlan0"), ok(&expected));
+    assert_eq!(f.sh("ip -4 addr show dev wlan0"), ok(&expected));
+    assert_eq!(f.sh("ip -4 a s wlan0"), ok(&expected));
+}
+
+#[test]
+fn ip_addr_lists_lo_then_wlan0_with_link_and_inet6_lines() {
+    let f = Fixture::new();
+    let (out, err, status) = f.sh("ip addr");
+    assert_eq!((err.as_str(), status), ("", 0));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000");
+    assert_eq!(lines[1], "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00");
+    assert_eq!(lines[2], "    inet 127.0.0.1/8 scope host lo");
+    assert_eq!(lines[4], "    inet6 ::1/128 scope host ");
+    assert!(lines[6].starts_with("30: wlan0: "), "{out}");
+    assert!(lines[7].starts_with("    link/ether 02:") && lines[7].ends_with(" brd ff:ff:ff:ff:ff:ff"), "{out}");
+    assert!(lines[10].starts_with("    inet6 fe80::") && lines[10].ends_with("/64 scope link "), "{out}");
+    assert_eq!(lines.len(), 12, "{out}");
+    assert_eq!(f.sh("ip a"), (out.clone(), String::new(), 0));
+    assert_eq!(f.sh("ip addr show wlan0").0, out.split_inclusive('\n').skip(6).collect::<String>());
+}
+
+#[test]
+fn ip_answers_bad_arguments_as_iproute2_does() {
+    let f = Fixture::new();
+    assert_eq!(f.sh("ip addr show wlan9"), (String::new(), "Device \"wlan9\" does not exist.\n".into(), 1));
+    assert_eq!(f.sh("ip frob"), (String::new(), "Object \"frob\" is unknown, try \"ip help\".\n".into(), 1));
+    assert_eq!(
+        f.sh("ip addr show dev"),
+        (String::new(), "Command line is not complete. Try option \"help\"\n".into(), 255)
+    );
+    assert_eq!(f.sh("ip -z addr"), (String::new(), "Option \"-z\" is unknown, try \"ip -help\".\n".into(), 255));
+    assert_eq!(f.sh("ip route").2, 2);
+    assert_eq!(f.sh("command -v ip dumpsys"), ok("/system/bin/ip\n/system/bin/dumpsys\n"));
+}
+
+#[test]
+fn without_wifi_wlan0_does_not_exist() {
+    let (_dir, vp) = phone_with(Config { wifi: false, ..Config::default() });
+    assert_eq!(vp.wlan0_addr(), None);
+    assert_eq!(
+        sh_on(&vp, "ip -f inet addr show wlan0"),
+        (String::new(), "Device \"wlan0\" does not exist.\n".into(), 1)
+    );
+    let (out, _, status) = sh_on(&vp, "ip addr");
+    assert_eq!(status, 0);
+    assert!(out.starts_with("1: lo: ") && !out.contains("wlan0"), "{out}");
+}
+
+#[test]
+fn dumpsys_battery_set_prints_nothing_and_shows_in_the_dump() {
+    let f = Fixture::new();
+    assert_eq!(f.sh("dumpsys battery set level 42 && dumpsys battery set usb 0 && dumpsys battery set ac 1"), ok(""));
+    let (out, _, _) = f.sh("dumpsys battery");
+    assert!(
+        out.starts_with("Current Battery Service state:\n  (UPDATES STOPPED -- use 'reset' to restart)\n"),
+        "{out}"
+    );
+    assert!(out.contains("  AC powered: true\n  USB powered: false\n") && out.contains("  level: 42\n"), "{out}");
+    assert_eq!(f.sh("dumpsys battery set status 5; dumpsys battery get status"), ok("5\n"));
+    assert_eq!(f.sh("dumpsys battery set level many"), ok("Bad value: many\n"));
+    assert_eq!(f.sh("dumpsys battery reset; dumpsys battery get level"), ok("87\n"));
+}
+
+#[test]
+fn dumpsys_of_an_unknown_service_says_it_cannot_find_it() {
+    let f = Fixture::new();
+    assert_eq!(f.sh("dumpsys wifi_p2p_nope"), (String::new(), "Can't find service: wifi_p2p_nope\n".into(), 0));
+}

@@ -19,6 +19,8 @@ fn phone(dir: &Path) -> Phone {
         props: Props::new("Pixel 7", "VIRT0001", ANDROID),
         android: ANDROID,
         stats: Stats::default(),
+        battery: crate::virtual_phone::Battery::default(),
+        wlan0: None,
     }
 }
 
