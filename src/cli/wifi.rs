@@ -57,9 +57,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let mut settings = Settings::load_checked(&path)?;
             let adb = Adb::find()?;
             let phone = pick_device(device.as_deref())?;
-            if device::is_network_serial(phone.serial()) {
-                bail!("{} is already used over the network; connect it by USB to switch it to Wi-Fi.", phone.serial());
-            }
             let info = phone.info()?;
             let address = device::switch_to_wifi(&adb, &phone, Duration::from_secs(15))?;
             settings.remember_wifi(WifiPhone {

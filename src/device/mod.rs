@@ -30,8 +30,7 @@ pub use shell::{ShellOutput, command_line, parse_sha256sum, quote};
 pub use sync::{DirEntry, FileStat, SyncSession, SyncVersions};
 pub use usb::UsbPhone;
 pub use wifi::{
-    Battery, PAIR_UNSUPPORTED, Pairing, WIFI_PORT, WifiError, is_network_serial, parse_battery, parse_wlan_address,
-    switch_to_wifi,
+    Battery, PAIR_UNSUPPORTED, Pairing, WIFI_PORT, WifiError, parse_battery, parse_wlan_address, switch_to_wifi,
 };
 
 use std::ffi::OsString;

@@ -39,7 +39,7 @@ impl Battery {
 pub fn parse_battery(text: &str) -> Option<Battery> {
     let mut level = None;
     let mut scale = 100u32;
-    let mut plugged = false;
+    let mut plugged = None;
     let mut status = None;
     for line in text.lines() {
         let Some((key, value)) = line.trim().split_once(':') else { continue };
@@ -47,15 +47,19 @@ pub fn parse_battery(text: &str) -> Option<Battery> {
         match key.trim() {
             "level" => level = value.parse::<u32>().ok(),
             "scale" => scale = value.parse::<u32>().ok().filter(|s| *s > 0).unwrap_or(100),
-            "AC powered" | "USB powered" | "Wireless powered" | "Dock powered" => plugged |= value == "true",
+            "AC powered" | "USB powered" | "Wireless powered" | "Dock powered" => {
+                plugged = Some(plugged.unwrap_or(false) || value == "true");
+            }
             "status" => status = value.parse::<u32>().ok(),
             _ => {}
         }
     }
     let level = level?;
     let percent = u8::try_from((level.saturating_mul(100) / scale).min(100)).unwrap_or(100);
-    // BatteryManager: 2 = charging, 5 = full.
-    let charging = plugged || matches!(status, Some(2 | 5));
+    // Plugged in to a power source is what counts (`dumpsys battery unplug` clears the sources and leaves
+    // `status` as it was, and apps go by the sources); only without them, BatteryManager's 2 = charging,
+    // 5 = full.
+    let charging = plugged.unwrap_or(matches!(status, Some(2 | 5)));
     Some(Battery { percent, charging })
 }
 
@@ -68,14 +72,6 @@ pub fn parse_wlan_address(text: &str) -> Option<Ipv4Addr> {
         let addr = rest.split(['/', ' ']).next()?;
         addr.parse::<Ipv4Addr>().ok().filter(|a| !a.is_unspecified())
     })
-}
-
-/// Whether an adb serial names a phone reached over the network (`HOST:PORT`, or an mDNS name of wireless
-/// debugging) rather than by USB.
-#[must_use]
-pub fn is_network_serial(serial: &str) -> bool {
-    serial.contains("._adb-tls-connect._tcp")
-        || serial.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
 }
 
 impl Device {
@@ -130,7 +126,7 @@ pub enum WifiError {
     Device(#[from] DeviceError),
 }
 
-/// Switches a phone connected by USB to Wi-Fi: reads its address, turns on adbd's TCP port, and connects
+/// Switches a phone connected by USB (or by another address) to Wi-Fi: reads its address, turns on adbd's TCP port, and connects
 /// adb to it, trying for up to `patience` while adbd restarts. Returns `HOST:PORT` (the phone's adb serial
 /// over Wi-Fi).
 ///
@@ -139,6 +135,12 @@ pub enum WifiError {
 /// connect to it in time; device errors otherwise.
 pub fn switch_to_wifi(adb: &Adb, device: &Device, patience: Duration) -> Result<String, WifiError> {
     let ip = device.wifi_address()?.ok_or(WifiError::NoWifi)?;
+    // Reached over Wi-Fi already (adb's serial is its Wi-Fi address): nothing to switch.
+    if let Some((host, port)) = device.serial().rsplit_once(':')
+        && host == ip.to_string()
+    {
+        return Ok(format!("{host}:{port}"));
+    }
     let address = format!("{ip}:{WIFI_PORT}");
     device.listen_on_tcp(WIFI_PORT)?;
     let started = Instant::now();
@@ -221,9 +223,15 @@ mod tests {
         assert_eq!(parse_battery(&low), Some(Battery { percent: 9, charging: false }));
         assert!(parse_battery(&low).is_some_and(Battery::too_low_for_automatic));
         assert!(!parse_battery(&unplugged).is_some_and(Battery::too_low_for_automatic));
-        // Charging without a source named (status 2) counts as charging.
-        let low_charging = low.replace("status: 3", "status: 2");
-        assert!(!parse_battery(&low_charging).is_some_and(Battery::too_low_for_automatic));
+        // Unplugged with `dumpsys battery unplug`: the status still says charging, the sources do not.
+        let unplugged_status_kept = low.replace("status: 3", "status: 2");
+        assert!(parse_battery(&unplugged_status_kept).is_some_and(Battery::too_low_for_automatic));
+        // A phone that names no source: its status tells.
+        let no_sources = low.lines().filter(|l| !l.contains("powered")).collect::<Vec<_>>().join("\n");
+        assert!(parse_battery(&no_sources).is_some_and(Battery::too_low_for_automatic));
+        assert!(
+            !parse_battery(&no_sources.replace("status: 3", "status: 2")).is_some_and(Battery::too_low_for_automatic)
+        );
         assert_eq!(parse_battery("Can't find service: battery\n"), None);
     }
 
@@ -234,13 +242,5 @@ mod tests {
         assert_eq!(parse_wlan_address(text), Some(Ipv4Addr::new(192, 168, 1, 23)));
         assert_eq!(parse_wlan_address("Device \"wlan0\" does not exist.\n"), None);
         assert_eq!(parse_wlan_address(""), None);
-    }
-
-    #[test]
-    fn network_serials_are_told_from_usb_serials() {
-        assert!(is_network_serial("192.168.1.23:5555"));
-        assert!(is_network_serial("adb-1A2B3C-xyz._adb-tls-connect._tcp"));
-        assert!(!is_network_serial("1A2B3C4D5E"));
-        assert!(!is_network_serial("emulator-5554"));
     }
 }

@@ -1116,7 +1116,9 @@ impl App {
                                 .agent
                                 .as_ref()
                                 .map(|_| self.settings.automatic.iter().any(|a| a.phone_serial == phone_serial));
-                            view.wifi = if crate::device::is_network_serial(&view.serial) {
+                            // Wireless debugging's mDNS serials are over Wi-Fi already; a HOST:PORT one may be a
+                            // phone reached through a forwarded port: switching finds out.
+                            view.wifi = if view.serial.contains("._adb-tls-connect._tcp") {
                                 backup::WifiOffer::OverNetwork
                             } else {
                                 backup::WifiOffer::Offered

@@ -6,7 +6,7 @@
 use crate::util::{AdbServer, noise, phone_with_dir, said, text, tree, write_file};
 use phonebak::agent::status::{self, AgentStatus, PhoneState, PhoneStatus};
 use phonebak::settings::{AutomaticBackup, Settings, WifiPhone};
-use phonebak::virtual_phone::{Config, LinkModel, VirtualPhone};
+use phonebak::virtual_phone::{Config, Fault, LinkModel, PullPoint, VirtualPhone};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -553,9 +553,8 @@ fn wifi_on_switches_the_phone_to_tcp_and_the_agent_connects_it_again_and_backs_i
     let out = server.adb(&["disconnect", &address]);
     assert!(out.status.success(), "{}", said(&out));
     let mut agent = home.start_with(&server, &["--reconnect-every", "1"]);
-    // The cable again too (adbd restarted when it switched; adb may have connected it again by itself).
-    let out = server.adb(&["connect", &usb]);
-    assert!(text(&out.stdout).contains("connected to"), "{}", said(&out));
+    // The cable again too (adbd restarted when it switched; adb connects it again by itself after ~10 s).
+    crate::util::replug(&server, &phone_);
     let status = agent.wait_for("both links, one backup", Duration::from_secs(30), |s| {
         let (over_usb, over_wifi) =
             (s.phones.iter().find(|p| p.adb_serial == usb), s.phones.iter().find(|p| p.adb_serial == address));
@@ -598,4 +597,32 @@ fn pairing_says_what_to_install_when_the_adb_server_cannot_pair() {
     } else {
         assert!(said(&out).contains("check the pairing code"), "{}", said(&out));
     }
+}
+
+#[test]
+fn a_cable_pull_during_an_automatic_backup_leaves_no_half_file_and_the_next_connection_completes_it() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = tempfile::tempdir().expect("backup folder");
+    home.mark(&[("PULL0001", "Pixel 7", dest.path())]);
+    let (storage, phone_) = phone_with("Pixel 7", "PULL0001", 10, 1_000_000, LinkModel::Usb2);
+    // The cable goes after 4.5 of the 10 MB: in the middle of the fifth photo.
+    phone_.inject(Fault::CablePull { at: PullPoint::AfterBytes(4_500_000), offline: Duration::from_millis(500) });
+    server.connect(&phone_, "device");
+    let mut agent = home.start(&server);
+    agent.wait_for("the phone to go", Duration::from_secs(30), |s| phone(s, "PULL0001").is_none());
+    // What is in the backup folder now is whole: every file the manifest lists is there and right.
+    if let Some(manifest) = phonebak::backup::Manifest::load(dest.path(), "PULL0001").expect("manifest") {
+        assert!(manifest.files.len() < 10, "the cable went before the end");
+        let out = home.command(&server, &["verify", dest.path().to_str().expect("utf8")]).output().expect("verify");
+        assert!(out.status.success(), "verify after the pull: {}", said(&out));
+    }
+    let tmp = dest.path().join(".phonebak/tmp");
+    assert_eq!(std::fs::read_dir(&tmp).map_or(0, Iterator::count), 0, "a half file in {}", tmp.display());
+    // Plugged in again: the agent completes it.
+    crate::util::replug(&server, &phone_);
+    agent.wait_for("the backup to complete", Duration::from_secs(60), |s| {
+        phone(s, "PULL0001").is_some_and(|p| p.runs == 1)
+    });
+    assert_backed_up(dest.path(), "Pixel 7", "PULL0001", storage.path());
 }
