@@ -14,6 +14,7 @@ pub mod logbook;
 pub mod progress;
 pub mod restore;
 pub mod scan;
+pub mod secrets;
 pub mod settings;
 pub mod thumbnails;
 pub mod vault;

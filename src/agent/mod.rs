@@ -80,6 +80,8 @@ struct Agent {
     owners: Mutex<HashMap<String, String>>,
     /// The serials adb lists as ready now.
     ready: Mutex<Vec<String>>,
+    /// Encrypted backup folders opened with a remembered password (opening costs a second of scrypt).
+    vaults: Mutex<HashMap<PathBuf, Arc<crate::vault::Vault>>>,
     notifier: notify::Notifier,
 }
 
@@ -114,6 +116,7 @@ pub fn run(options: AgentOptions, stop: &CancelToken) -> Result<(), AgentError> 
         phones: Mutex::new(HashMap::new()),
         owners: Mutex::new(HashMap::new()),
         ready: Mutex::new(Vec::new()),
+        vaults: Mutex::new(HashMap::new()),
         notifier: notify::Notifier::default(),
     });
     {
@@ -251,6 +254,23 @@ impl Agent {
                 return;
             }
         }
+    }
+
+    /// The key of the encrypted folder `dest`, opened with the password remembered in the desktop's keyring
+    /// (once; then kept). The error says why not, for people.
+    fn open_vault(&self, dest: &std::path::Path) -> Result<Arc<crate::vault::Vault>, String> {
+        if let Some(vault) = self.vaults.lock().unwrap_or_else(PoisonError::into_inner).get(dest) {
+            return Ok(Arc::clone(vault));
+        }
+        let password = crate::secrets::recall(dest)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "no password is remembered for it".to_string())?;
+        let vault = crate::vault::Vault::open(dest, &password).map(Arc::new).map_err(|e| match e {
+            crate::vault::VaultError::WrongPassword { .. } => "the remembered password no longer opens it".to_string(),
+            other => other.to_string(),
+        })?;
+        self.vaults.lock().unwrap_or_else(PoisonError::into_inner).insert(dest.to_path_buf(), Arc::clone(&vault));
+        Ok(vault)
     }
 
     /// One check of a connected phone: back it up when it is marked and this connection is the one that backs
@@ -401,17 +421,21 @@ impl Agent {
             );
             return;
         }
-        if crate::vault::is_encrypted(dest) {
-            self.failed(
-                serial,
-                "locked",
-                &format!(
-                    "The backup folder {} is encrypted: open phonebak and unlock it to back up this phone.",
-                    dest.display()
-                ),
-            );
-            return;
-        }
+        let vault = if crate::vault::is_encrypted(dest) {
+            match self.open_vault(dest) {
+                Ok(vault) => Some(vault),
+                Err(why) => {
+                    let said = format!(
+                        "The backup folder {} is encrypted: unlock it in phonebak and tick \"Remember the password \
+                         on this computer\" to back up this phone automatically ({why}).",
+                        dest.display()
+                    );
+                    return self.failed(serial, "locked", &said);
+                }
+            }
+        } else {
+            None
+        };
         let scanned = crate::scan::scan(device, &crate::scan::ScanOptions::default(), &|_| {}, cancel);
         let gallery = match scanned {
             Ok(gallery) => gallery,
@@ -427,11 +451,11 @@ impl Agent {
         } else {
             auto.folders.iter().filter_map(|name| gallery.folder(name)).flat_map(|f| f.files.iter().cloned()).collect()
         };
-        let manifest = match Manifest::load_or_new_in(dest, &info.serial, &info.model, None) {
+        let manifest = match Manifest::load_or_new_in(dest, &info.serial, &info.model, vault.as_deref()) {
             Ok(manifest) => manifest,
             Err(e) => return self.failed(serial, "manifest", &e.to_string()),
         };
-        let plan = backup::plan_in(&files, dest, &manifest, None);
+        let plan = backup::plan_in(&files, dest, &manifest, vault);
         if plan.totals.files_to_copy == 0 {
             self.shared.phone(serial, |p| {
                 if p.state != PhoneState::UpToDate {

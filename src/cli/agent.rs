@@ -46,6 +46,19 @@ enum AgentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remember an encrypted backup folder's password in the desktop's keyring (Secret Service), so the agent
+    /// can back up into it. The password is asked for (or taken from `PHONEBAK_PASSWORD`) and checked first.
+    RememberPassword {
+        /// The encrypted backup folder.
+        #[arg(long, value_name = "DIR")]
+        folder: std::path::PathBuf,
+    },
+    /// Forget the password remembered for an encrypted backup folder.
+    ForgetPassword {
+        /// The encrypted backup folder.
+        #[arg(long, value_name = "DIR")]
+        folder: std::path::PathBuf,
+    },
 }
 
 /// Runs `phonebak agent ...`.
@@ -53,6 +66,32 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match &args.command {
         Some(AgentCommand::Status { json }) => {
             show_status(&args.runtime_dir.clone().unwrap_or_else(status::runtime_dir), *json)
+        }
+        Some(AgentCommand::RememberPassword { folder }) => {
+            if !crate::vault::is_encrypted(folder) {
+                anyhow::bail!(
+                    "{} is not an encrypted backup folder: there is no password to remember.",
+                    folder.display()
+                );
+            }
+            let password = super::common::password(false)?;
+            crate::vault::Vault::open(folder, &password)?;
+            crate::secrets::remember(folder, &password)?;
+            stdout_ok(writeln!(
+                std::io::stdout(),
+                "The password of {} is remembered in this desktop's keyring: the automatic backup can open it.",
+                folder.display()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(AgentCommand::ForgetPassword { folder }) => {
+            let said = if crate::secrets::forget(folder)? {
+                format!("The password of {} is forgotten.", folder.display())
+            } else {
+                format!("No password was remembered for {}.", folder.display())
+            };
+            stdout_ok(writeln!(std::io::stdout(), "{said}"))?;
+            Ok(ExitCode::SUCCESS)
         }
         None if args.install_autostart => {
             let path = agent::autostart::install().context("Could not write the autostart entry")?;
@@ -69,6 +108,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => {
+            one_malloc_arena();
             let stop = super::common::cancel_on_ctrl_c("the backups finished so far are kept")?;
             let options = AgentOptions {
                 adb: Adb::find()?,
@@ -87,6 +127,26 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
 }
+
+/// The agent runs for days and gives each connected phone a thread. glibc's allocator gives threads their own
+/// arenas, which keep what a phone's scan freed: measured, the agent grew from 14.8 to about 20 MB over 40
+/// connections of a 2,000-photo phone, and stayed flat (13.7 MB) with one arena. So the agent starts itself
+/// again with `MALLOC_ARENA_MAX=1` (once: the variable set means it was done, or the person chose a value).
+#[cfg(target_os = "linux")]
+fn one_malloc_arena() {
+    use std::os::unix::process::CommandExt as _;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    let Ok(program) = std::env::current_exe() else { return };
+    let error =
+        std::process::Command::new(program).args(std::env::args_os().skip(1)).env("MALLOC_ARENA_MAX", "1").exec();
+    // Only returns when it could not start: carry on as this process.
+    tracing::warn!("could not restart the agent with one malloc arena: {error}");
+}
+
+#[cfg(not(target_os = "linux"))]
+fn one_malloc_arena() {}
 
 fn show_status(runtime_dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
     let Some(status) = status::query(runtime_dir) else {

@@ -81,7 +81,12 @@ enum Event {
     /// What the backup folder holds of the open phone.
     BackedUp { dest: PathBuf, result: Result<FolderState, String> },
     /// An encrypted backup's key was opened or made (or why not).
-    Unlocked { purpose: PasswordFor, result: Result<Arc<crate::vault::Vault>, String> },
+    /// With "Remember the password on this computer" ticked: whether the keyring took it (or why not).
+    Unlocked {
+        purpose: PasswordFor,
+        result: Result<Arc<crate::vault::Vault>, String>,
+        remembered: Option<Result<(), String>>,
+    },
     /// The folder dialog closed (with a folder, or cancelled), or could not open (why).
     FolderChosen(Purpose, Result<Option<PathBuf>, String>),
     /// A typed folder was checked: ready (with its disk's free space), or why not.
@@ -1354,9 +1359,21 @@ impl App {
                 }
             }
             Event::CacheSize(bytes) => self.cache_used = Some(bytes),
-            Event::Unlocked { purpose, result } => match result {
+            Event::Unlocked { purpose, result, remembered } => match result {
                 Ok(vault) => {
                     self.password = None;
+                    if let (Some(said), Some(view)) = (remembered, &mut self.backup) {
+                        match said {
+                            Ok(()) => {
+                                view.automatic_note = Some(
+                                    "The password is remembered on this computer (in the desktop's keyring): the \
+                                     automatic backup can open this folder."
+                                        .to_string(),
+                                );
+                            }
+                            Err(e) => view.automatic_error = Some(format!("The password was not remembered: {e}")),
+                        }
+                    }
                     match purpose {
                         PasswordFor::Unlock { dir, restore: true } => {
                             self.vaults.insert(dir.clone(), vault);
@@ -1494,14 +1511,19 @@ impl App {
         let password = crate::vault::SecretString::from(std::mem::take(&mut prompt.first));
         prompt.second.clear();
         let purpose = prompt.purpose.clone();
+        let remember = prompt.remember;
         let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
         Self::spawn("vault", move || {
+            let (PasswordFor::Unlock { dir, .. } | PasswordFor::Create { dir }) = &purpose;
             let result = match &purpose {
-                PasswordFor::Unlock { dir, .. } => crate::vault::Vault::open(dir, &password),
-                PasswordFor::Create { dir } => crate::vault::Vault::create(dir, &password),
+                PasswordFor::Unlock { .. } => crate::vault::Vault::open(dir, &password),
+                PasswordFor::Create { .. } => crate::vault::Vault::create(dir, &password),
             };
             let result = result.map(Arc::new).map_err(|e| e.to_string());
-            let _ = tx.send(Event::Unlocked { purpose, result });
+            // Only a password that opened the folder is remembered.
+            let remembered = (remember && result.is_ok())
+                .then(|| crate::secrets::remember(dir, &password).map_err(|e| e.to_string()));
+            let _ = tx.send(Event::Unlocked { purpose, result, remembered });
             ctx.request_repaint();
         });
     }

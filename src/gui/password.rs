@@ -25,13 +25,15 @@ pub struct PasswordPrompt {
     pub error: Option<String>,
     /// The key is being opened or made (scrypt takes about a second).
     pub busy: bool,
+    /// "Remember the password on this computer" is ticked.
+    pub remember: bool,
 }
 
 impl PasswordPrompt {
     /// A new dialog.
     #[must_use]
     pub fn new(purpose: PasswordFor) -> Self {
-        Self { purpose, first: String::new(), second: String::new(), error: None, busy: false }
+        Self { purpose, first: String::new(), second: String::new(), error: None, busy: false, remember: false }
     }
 }
 
@@ -43,6 +45,9 @@ pub enum PasswordCommand {
     /// Close the dialog.
     Cancel,
 }
+
+/// The checkbox that keeps the password in the desktop's keyring.
+pub const REMEMBER: &str = "Remember the password on this computer (for the automatic backup)";
 
 /// Draws the dialog.
 pub fn password_ui(ctx: &egui::Context, prompt: &mut PasswordPrompt) -> Option<PasswordCommand> {
@@ -82,6 +87,7 @@ pub fn password_ui(ctx: &egui::Context, prompt: &mut PasswordPrompt) -> Option<P
                 ui.colored_label(ui.visuals().warn_fg_color, "The two passwords differ.");
             }
         }
+        ui.checkbox(&mut prompt.remember, REMEMBER);
         if let Some(e) = &prompt.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }

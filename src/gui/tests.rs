@@ -504,3 +504,26 @@ fn settings_list_the_automatic_and_wifi_phones_with_stop_and_forget_and_pairing_
     harness.run();
     assert!(shows(&harness, crate::device::PAIR_UNSUPPORTED));
 }
+
+#[test]
+fn the_unlock_prompt_offers_to_remember_the_password_and_carries_the_choice() {
+    let prompt = PasswordPrompt::new(PasswordFor::Unlock { dir: PathBuf::from("/media/usb/Photos"), restore: false });
+    let mut harness = Harness::new_ui_state(
+        |ui, state: &mut (PasswordPrompt, Vec<PasswordCommand>)| {
+            if let Some(c) = password_ui(ui.ctx(), &mut state.0) {
+                state.1.push(c);
+            }
+        },
+        (prompt, Vec::new()),
+    );
+    harness.run_steps(4);
+    assert!(!harness.state().0.remember, "remembering is the person's choice");
+    harness.get_by_role_and_label(Role::CheckBox, password::REMEMBER).click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::PasswordInput, "Password").type_text("the folder's password");
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Unlock").click();
+    harness.run_steps(2);
+    assert!(harness.state().0.remember);
+    assert_eq!(harness.state().1, [PasswordCommand::Submit]);
+}

@@ -626,3 +626,221 @@ fn a_cable_pull_during_an_automatic_backup_leaves_no_half_file_and_the_next_conn
     });
     assert_backed_up(dest.path(), "Pixel 7", "PULL0001", storage.path());
 }
+
+#[test]
+fn the_apps_use_this_phone_over_wifi_switches_the_open_phone_and_remembers_it() {
+    use crate::gui::{adb_of, app_harness_with, open_phone, step_until};
+    use egui_kittest::kittest::Queryable;
+    use phonebak::gui::egui::Role;
+    use phonebak::gui::{AdbSource, Options};
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let (_storage, phone_) = phone_with("Wifi Phone", "APPWIFI1", 3, 10_000, LinkModel::Unlimited);
+    server.connect(&phone_, "device");
+    let mut harness = app_harness_with(Options {
+        settings_path: Some(home.settings_path()),
+        default_backup_folder: Some(home.dir.path().join("Pictures/Phone backups")),
+        ..Options::with_adb(AdbSource::Fixed(adb_of(&server)))
+    });
+    open_phone(&mut harness, "Wifi Phone");
+    step_until(&mut harness, Duration::from_secs(10), "the offer", |h| {
+        h.query_by_label("Use this phone over Wi-Fi").is_some()
+    });
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Use this phone over Wi-Fi").click();
+    step_until(&mut harness, Duration::from_secs(30), "the phone over Wi-Fi", |h| {
+        h.query_by_label_contains("is connected over Wi-Fi at 127.").is_some()
+    });
+    let settings = Settings::load_checked(&home.settings_path()).expect("settings");
+    let [remembered] = &settings.wifi[..] else { panic!("not remembered: {:?}", settings.wifi) };
+    assert_eq!((remembered.phone_serial.as_str(), remembered.model.as_str()), ("APPWIFI1", "Wifi Phone"));
+    let out = server.adb(&["-s", &remembered.address, "shell", "getprop", "ro.serialno"]);
+    assert_eq!(text(&out.stdout).trim(), "APPWIFI1", "{}", said(&out));
+}
+
+/// A private session bus that activates nothing by itself (no service folders), and, when asked, a real
+/// Secret Service on it: gnome-keyring-daemon with a login keyring in a temporary home. All gone when dropped.
+struct PrivateKeyring {
+    address: String,
+    daemon: Child,
+    home: tempfile::TempDir,
+}
+
+impl PrivateKeyring {
+    fn bus_only() -> Result<Self, String> {
+        use std::io::BufRead;
+        let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let config = home.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \
+                 \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n<busconfig><type>session</type>\
+                 <listen>unix:dir={}</listen><auth>EXTERNAL</auth><policy context=\"default\">\
+                 <allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/>\
+                 <allow receive_sender=\"*\"/></policy></busconfig>\n",
+                home.path().display()
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        let mut daemon = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("dbus-daemon cannot run ({e}); install the dbus-daemon package"))?;
+        let mut address = String::new();
+        std::io::BufReader::new(daemon.stdout.take().expect("stdout"))
+            .read_line(&mut address)
+            .map_err(|e| e.to_string())?;
+        Ok(Self { address: address.trim().to_string(), daemon, home })
+    }
+
+    fn with_keyring() -> Result<Self, String> {
+        let bus = Self::bus_only()?;
+        let keyring = |args: &[&str], input: &[u8]| -> Result<(), String> {
+            let mut child = bus
+                .command("gnome-keyring-daemon")
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("gnome-keyring-daemon cannot run ({e}); install the gnome-keyring package"))?;
+            std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), input).map_err(|e| e.to_string())?;
+            let status = child.wait().map_err(|e| e.to_string())?;
+            if status.success() { Ok(()) } else { Err(format!("gnome-keyring-daemon {args:?}: {status}")) }
+        };
+        // A login keyring made and unlocked with a password, then its Secret Service component on the bus.
+        keyring(&["--daemonize", "--login"], b"login password")?;
+        keyring(&["--start", "--components=secrets"], b"")?;
+        Ok(bus)
+    }
+
+    /// A command run with this bus and the keyring's home.
+    fn command(&self, program: &str) -> Command {
+        let run = self.home.path().join("run");
+        let _ = std::fs::create_dir_all(&run);
+        let mut cmd = Command::new(program);
+        self.point(&mut cmd);
+        cmd.env("HOME", self.home.path())
+            .env("XDG_DATA_HOME", self.home.path().join("data"))
+            .env("XDG_RUNTIME_DIR", run);
+        cmd
+    }
+
+    /// Points `cmd` at this bus.
+    fn point(&self, cmd: &mut Command) {
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &self.address);
+    }
+
+    /// What `secret-tool lookup application phonebak folder FOLDER` finds.
+    fn lookup(&self, folder: &Path) -> String {
+        let canonical = folder.canonicalize().expect("canonical");
+        let out = self
+            .command("secret-tool")
+            .args(["lookup", "application", "phonebak", "folder"])
+            .arg(&canonical)
+            .output()
+            .expect("secret-tool (libsecret-tools)");
+        text(&out.stdout)
+    }
+}
+
+impl Drop for PrivateKeyring {
+    fn drop(&mut self) {
+        // gnome-keyring-daemon leaves when its bus goes.
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+#[test]
+fn a_remembered_password_lets_the_agent_back_up_into_an_encrypted_folder_and_a_wrong_one_is_never_stored() {
+    let keyring = match PrivateKeyring::with_keyring() {
+        Ok(keyring) => keyring,
+        Err(why) => return eprintln!("skipped: no private Secret Service ({why})"),
+    };
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = tempfile::tempdir().expect("backup folder");
+    let password = "correct horse battery staple";
+    phonebak::vault::Vault::create(dest.path(), &phonebak::vault::SecretString::from(password.to_string()))
+        .expect("an encrypted folder");
+    home.mark(&[("VAULT001", "Pixel 7", dest.path())]);
+    let (storage, phone_) = phone_with("Pixel 7", "VAULT001", 4, 20_000, LinkModel::Unlimited);
+    server.connect(&phone_, "device");
+    let mut cmd = home.command(&server, &["agent", "--check-every", "1"]);
+    keyring.point(&mut cmd);
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("agent");
+    let mut agent = Agent { child, runtime: home.runtime() };
+    // No password remembered: the agent says what to do and copies nothing.
+    let status = agent.wait_for("the locked folder to be told", Duration::from_secs(15), |s| {
+        phone(s, "VAULT001").is_some_and(|p| p.state == PhoneState::Failed)
+    });
+    let last = phone(&status, "VAULT001").and_then(|p| p.last.clone()).unwrap_or_default();
+    assert!(
+        last.contains("Remember the password on this computer") && last.contains("no password is remembered"),
+        "{last}"
+    );
+
+    let remember = |given: &str| {
+        let mut cmd = home.command(&server, &["agent", "remember-password", "--folder"]);
+        cmd.arg(dest.path()).env("PHONEBAK_PASSWORD", given);
+        keyring.point(&mut cmd);
+        cmd.output().expect("remember-password")
+    };
+    // A wrong password is refused and never stored.
+    let out = remember("wrong password");
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("password"), "{}", said(&out));
+    assert_eq!(keyring.lookup(dest.path()), "", "a wrong password was stored");
+    // The right one is stored, and the agent's next check opens the folder and backs up.
+    let out = remember(password);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(text(&out.stdout).contains("is remembered in this desktop's keyring"), "{}", said(&out));
+    assert_eq!(keyring.lookup(dest.path()), password);
+    agent.wait_for("the encrypted backup", Duration::from_secs(30), |s| {
+        phone(s, "VAULT001").is_some_and(|p| p.runs == 1)
+    });
+    let out = home
+        .command(&server, &["verify"])
+        .arg(dest.path())
+        .env("PHONEBAK_PASSWORD", password)
+        .output()
+        .expect("verify");
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(!dest.path().join("Pixel 7 (VAULT001)").exists(), "photos in the clear in an encrypted folder");
+    let _ = storage;
+
+    // Forgotten: gone from the keyring.
+    let mut cmd = home.command(&server, &["agent", "forget-password", "--folder"]);
+    cmd.arg(dest.path());
+    keyring.point(&mut cmd);
+    let out = cmd.output().expect("forget-password");
+    assert!(out.status.success() && text(&out.stdout).contains("is forgotten"), "{}", said(&out));
+    assert_eq!(keyring.lookup(dest.path()), "");
+}
+
+#[test]
+fn without_a_secret_service_remembering_a_password_says_so_plainly() {
+    let server = AdbServer::start();
+    let home = AgentHome::new();
+    let dest = tempfile::tempdir().expect("backup folder");
+    let password = "another good password";
+    phonebak::vault::Vault::create(dest.path(), &phonebak::vault::SecretString::from(password.to_string()))
+        .expect("an encrypted folder");
+    // A session bus with nothing on it, and no session bus at all.
+    let bare = PrivateKeyring::bus_only();
+    for bus in [bare.as_ref().ok(), None] {
+        let mut cmd = home.command(&server, &["agent", "remember-password", "--folder"]);
+        cmd.arg(dest.path()).env("PHONEBAK_PASSWORD", password);
+        if let Some(bus) = bus {
+            bus.point(&mut cmd);
+        }
+        let out = cmd.output().expect("remember-password");
+        assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+        assert!(said(&out).contains("No keyring is available on this desktop"), "{}", said(&out));
+    }
+}
