@@ -34,7 +34,8 @@ enum WifiCommand {
         /// The six-digit code the pairing screen shows (asked for when left out).
         code: Option<String>,
     },
-    /// List the phones remembered for Wi-Fi.
+    /// List the phones remembered for Wi-Fi, and the phones with wireless debugging the adb server sees on
+    /// the network (where it looks: adb 30 and newer).
     List,
     /// Forget a phone remembered for Wi-Fi (by its serial, model or address) and disconnect it.
     Forget {
@@ -104,6 +105,24 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
             for phone in &settings.wifi {
                 stdout_ok(writeln!(out, "{} ({}) at {}", phone.model, phone.phone_serial, phone.address))?;
+            }
+            match Adb::find().and_then(|adb| adb.mdns_services()) {
+                Ok(Some(found)) if found.is_empty() => {
+                    stdout_ok(writeln!(out, "No phone with wireless debugging is seen on this network."))?;
+                }
+                Ok(Some(found)) => {
+                    stdout_ok(writeln!(out, "On this network (wireless debugging):"))?;
+                    for service in found {
+                        let what = if service.is_pairing() { "waiting for a pairing code" } else { "ready to connect" };
+                        stdout_ok(writeln!(out, "  {} at {}: {what}", service.name, service.address))?;
+                    }
+                }
+                Ok(None) => stdout_ok(writeln!(
+                    out,
+                    "This adb does not look for phones on the network (wireless debugging needs platform-tools 30 \
+                     or newer)."
+                ))?,
+                Err(e) => tracing::debug!("no mDNS list: {e}"),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -30,7 +30,8 @@ pub use shell::{ShellOutput, command_line, parse_sha256sum, quote};
 pub use sync::{DirEntry, FileStat, SyncSession, SyncVersions};
 pub use usb::UsbPhone;
 pub use wifi::{
-    Battery, PAIR_UNSUPPORTED, Pairing, WIFI_PORT, WifiError, parse_battery, parse_wlan_address, switch_to_wifi,
+    Battery, MdnsService, PAIR_UNSUPPORTED, Pairing, WIFI_PORT, WifiError, parse_battery, parse_mdns_services,
+    parse_wlan_address, switch_to_wifi,
 };
 
 use std::ffi::OsString;

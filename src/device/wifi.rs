@@ -205,6 +205,57 @@ impl Adb {
     }
 }
 
+/// A phone's adb service found on the network by the adb server's mDNS browsing (wireless debugging).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdnsService {
+    /// Its instance name (`adb-<serial>-<random>`).
+    pub name: String,
+    /// Its kind: `_adb-tls-pairing._tcp` (waiting for a pairing code), `_adb-tls-connect._tcp` (paired, ready
+    /// to connect) or `_adb._tcp`.
+    pub kind: String,
+    /// `HOST:PORT`.
+    pub address: String,
+}
+
+impl MdnsService {
+    /// A phone showing "Pair device with pairing code".
+    #[must_use]
+    pub fn is_pairing(&self) -> bool {
+        self.kind.starts_with("_adb-tls-pairing")
+    }
+}
+
+/// Reads the server's `host:mdns:services` answer: a line per service, `NAME\tKIND\tHOST:PORT`.
+#[must_use]
+pub fn parse_mdns_services(text: &str) -> Vec<MdnsService> {
+    text.lines()
+        .filter_map(|line| {
+            let mut cols = line.split('\t').map(str::trim);
+            let (name, kind, address) = (cols.next()?, cols.next()?, cols.next()?);
+            (!name.is_empty() && kind.starts_with("_adb") && address.contains(':')).then(|| MdnsService {
+                name: name.to_string(),
+                kind: kind.to_string(),
+                address: address.to_string(),
+            })
+        })
+        .collect()
+}
+
+impl Adb {
+    /// The phones' adb services the server found on the network by mDNS (`host:mdns:services`); `None` when
+    /// the server does not browse (adb older than platform-tools 30, like Debian's 29).
+    ///
+    /// # Errors
+    /// The server could not be reached.
+    pub fn mdns_services(&self) -> Result<Option<Vec<MdnsService>>, DeviceError> {
+        match self.query("host:mdns:services") {
+            Ok(answer) => Ok(Some(parse_mdns_services(&String::from_utf8_lossy(&answer)))),
+            Err(DeviceError::Refused { message, .. }) if message.contains("unknown host service") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +284,16 @@ mod tests {
             !parse_battery(&no_sources.replace("status: 3", "status: 2")).is_some_and(Battery::too_low_for_automatic)
         );
         assert_eq!(parse_battery("Can't find service: battery\n"), None);
+    }
+
+    #[test]
+    fn mdns_services_are_read_a_line_each() {
+        let text = "adb-1A2B3C-x1y2z3\t_adb-tls-pairing._tcp\t192.168.1.23:37099\n\
+                    adb-1A2B3C-x1y2z3\t_adb-tls-connect._tcp\t192.168.1.23:41235\nnonsense line\n";
+        let found = parse_mdns_services(text);
+        assert_eq!(found.len(), 2);
+        assert!(found[0].is_pairing() && !found[1].is_pairing());
+        assert_eq!(found[1].address, "192.168.1.23:41235");
     }
 
     #[test]

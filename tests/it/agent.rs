@@ -585,17 +585,26 @@ fn wifi_on_switches_the_phone_to_tcp_and_the_agent_connects_it_again_and_backs_i
 }
 
 #[test]
-fn pairing_says_what_to_install_when_the_adb_server_cannot_pair() {
+fn pairing_and_looking_for_phones_on_the_network_say_what_to_install_when_the_adb_server_cannot() {
     let server = AdbServer::start();
     let home = AgentHome::new();
     let version = text(&server.adb(&["version"]).stdout);
     let out = home.command(&server, &["wifi", "pair", "127.0.0.1:9", "123456"]).output().expect("phonebak wifi pair");
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     // Debian's adb is 29.x (1.0.41): it has no pairing service. A newer adb tries and finds nothing there.
-    if version.contains("Version 29.") || !version.contains("Version ") {
+    let old = version.contains("Version 29.") || !version.contains("Version ");
+    if old {
         assert!(said(&out).contains("platform-tools 30 or newer"), "{}", said(&out));
     } else {
         assert!(said(&out).contains("check the pairing code"), "{}", said(&out));
+    }
+    // The same adb cannot look for phones on the network either (mDNS through the server), and says so.
+    let out = home.command(&server, &["wifi", "list"]).output().expect("phonebak wifi list");
+    assert!(out.status.success(), "{}", said(&out));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("No phone is remembered for Wi-Fi."), "{shown}");
+    if old {
+        assert!(shown.contains("does not look for phones on the network"), "{shown}");
     }
 }
 
