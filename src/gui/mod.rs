@@ -25,7 +25,7 @@ pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};
 pub use password::{PasswordCommand, PasswordFor, PasswordPrompt, password_ui};
 pub use restore::{RestoreCommand, RestoreTarget, RestoreView, restore_ui};
-pub use settings::{PairForm, SettingsCommand, settings_ui};
+pub use settings::{AutomaticChoices, PairForm, SettingsCommand, settings_ui};
 
 use crate::backup::{BackupReport, Manifest};
 use crate::device::{Adb, DeviceEntry, DeviceInfo, UsbPhone};
@@ -326,6 +326,8 @@ pub struct App {
     password: Option<PasswordPrompt>,
     /// The Settings screen's pairing with wireless debugging.
     pair: settings::PairForm,
+    /// What turning automatic backup on or off on the Settings screen said.
+    automatic_said: Option<Result<String, String>>,
     /// The typed backup folder on the Settings screen, when the dialog could not open there.
     settings_entry: Option<FolderEntry>,
     /// What each ready phone is, by adb's serial (asked once per phone).
@@ -395,6 +397,7 @@ impl App {
             vaults: HashMap::new(),
             password: None,
             pair: settings::PairForm::default(),
+            automatic_said: None,
             settings_entry: None,
             phone_facts: HashMap::new(),
             settings_problem,
@@ -815,6 +818,32 @@ impl App {
                 Err(e) => Err(e.to_string()),
             });
             let _ = tx.send(Event::Paired(result));
+            ctx.request_repaint();
+        });
+    }
+
+    /// Backs up a connected phone automatically (from the Settings screen): all its folders, into the backup
+    /// folder; writes the autostart entry and starts the agent as the phone's own screen does.
+    fn start_automatic(&mut self, phone_serial: String, model: String) {
+        let (Some(places), Some(dest)) = (self.options.agent.clone(), self.backup_folder()) else { return };
+        self.settings.automatic.retain(|a| a.phone_serial != phone_serial);
+        self.settings.automatic.push(crate::settings::AutomaticBackup {
+            phone_serial: phone_serial.clone(),
+            model,
+            backup_folder: dest.clone(),
+            folders: Vec::new(),
+        });
+        self.save_settings();
+        if let Some(view) = self.backup.as_mut().filter(|v| v.phone_serial == phone_serial) {
+            view.automatic = Some(true);
+        }
+        self.automatic_said = None;
+        let settings_path = self.options.settings_path.clone();
+        let port = self.options.adb.get().ok().map(|a| a.port());
+        let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        Self::spawn("automatic", move || {
+            let result = turn_automatic_on(&places, &dest, settings_path.as_deref(), port);
+            let _ = tx.send(Event::AutomaticSet(result));
             ctx.request_repaint();
         });
     }
@@ -1254,6 +1283,9 @@ impl App {
                 self.pair.said = Some(result);
             }
             Event::AutomaticSet(result) => {
+                if self.screen == Screen::Settings {
+                    self.automatic_said = Some(result.clone());
+                }
                 if let Some(view) = &mut self.backup {
                     match result {
                         Ok(said) => {
@@ -1444,6 +1476,7 @@ impl App {
                 SettingsCommand::UseTypedFolder(text) => self.check_typed_folder(Purpose::BackupFolder, text),
                 SettingsCommand::ClearCache => self.prune_cache(Some(0)),
                 SettingsCommand::StopAutomatic(phone_serial) => self.stop_automatic(&phone_serial),
+                SettingsCommand::StartAutomatic(phone_serial, model) => self.start_automatic(phone_serial, model),
                 SettingsCommand::ForgetWifi(phone_serial) => {
                     let gone: Vec<String> = self
                         .settings
@@ -1673,9 +1706,27 @@ impl App {
                 }
             }
             Screen::Settings => {
+                let choices = settings::AutomaticChoices {
+                    connected: if self.options.agent.is_some() {
+                        let mut connected: Vec<(String, String)> = self
+                            .phone_facts
+                            .values()
+                            .flatten()
+                            .map(|info| (info.serial.clone(), info.model.clone()))
+                            .collect();
+                        connected.sort();
+                        connected.dedup();
+                        connected
+                    } else {
+                        Vec::new()
+                    },
+                    said: self.automatic_said.clone(),
+                    folder: self.backup_folder(),
+                };
                 egui::CentralPanel::default().show(ui, |ui| {
                     let default = self.options.default_backup_folder.as_deref();
-                    if let Some(command) = settings_ui(ui, &mut self.settings, default, self.cache_used, &mut self.pair)
+                    if let Some(command) =
+                        settings_ui(ui, &mut self.settings, default, self.cache_used, &mut self.pair, &choices)
                     {
                         commands.push(Command::Settings(command));
                     }

@@ -18,6 +18,9 @@ pub enum SettingsCommand {
     ClearCache,
     /// Stop backing up this phone (its own serial) automatically.
     StopAutomatic(String),
+    /// Back up this connected phone (its own serial, its model) automatically: all its folders, into the
+    /// backup folder.
+    StartAutomatic(String, String),
     /// Stop using this phone (its own serial) over Wi-Fi.
     ForgetWifi(String),
     /// Pair with wireless debugging (the address and code typed in the [`PairForm`]).
@@ -39,6 +42,18 @@ pub struct PairForm {
     pub said: Option<Result<String, String>>,
 }
 
+/// The Settings screen's automatic backup: the phones connected now (own serial, model), to turn it on for,
+/// and what turning it on or off said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutomaticChoices {
+    /// Phones connected now (`ro.serialno`, model).
+    pub connected: Vec<(String, String)>,
+    /// What the last change said, or why it failed.
+    pub said: Option<Result<String, String>>,
+    /// Where a phone turned on here is backed up (the backup folder), `None` when none is chosen.
+    pub folder: Option<std::path::PathBuf>,
+}
+
 /// Draws the Settings screen.
 pub fn settings_ui(
     ui: &mut egui::Ui,
@@ -46,6 +61,7 @@ pub fn settings_ui(
     default_folder: Option<&Path>,
     cache_used: Option<u64>,
     pair: &mut PairForm,
+    choices: &AutomaticChoices,
 ) -> Option<SettingsCommand> {
     let mut command = None;
     ui.horizontal(|ui| {
@@ -92,7 +108,7 @@ pub fn settings_ui(
         });
     }
     ui.add_space(8.0);
-    if let Some(c) = automatic_ui(ui, settings) {
+    if let Some(c) = automatic_ui(ui, settings, choices) {
         command = Some(c);
     }
     ui.add_space(8.0);
@@ -102,29 +118,46 @@ pub fn settings_ui(
     command
 }
 
-/// The phones backed up automatically, each with "Stop".
-fn automatic_ui(ui: &mut egui::Ui, settings: &Settings) -> Option<SettingsCommand> {
+/// The phones backed up automatically and the phones connected now, each with "Back up ... automatically when
+/// it connects" (ticked for the ones that are).
+fn automatic_ui(ui: &mut egui::Ui, settings: &Settings, choices: &AutomaticChoices) -> Option<SettingsCommand> {
     let mut command = None;
     ui.label(egui::RichText::new("Automatic backup").strong());
-    if settings.automatic.is_empty() {
-        ui.weak(
-            "No phone is backed up automatically. Tick \"Back up this phone automatically when it connects\" on a \
-             phone's screen.",
-        );
+    if settings.automatic.is_empty() && choices.connected.is_empty() {
+        ui.weak("No phone is backed up automatically. Connect a phone to choose it here or on its screen.");
     }
     for auto in &settings.automatic {
-        ui.horizontal(|ui| {
-            let folders = if auto.folders.is_empty() { "all folders".to_string() } else { auto.folders.join(", ") };
-            ui.label(format!(
-                "{} ({}): {folders}, into {}",
-                auto.model,
-                auto.phone_serial,
-                auto.backup_folder.display()
-            ));
-            if ui.button(format!("Stop backing up {} automatically", auto.model)).clicked() {
-                command = Some(SettingsCommand::StopAutomatic(auto.phone_serial.clone()));
-            }
-        });
+        let folders = if auto.folders.is_empty() { "all folders".to_string() } else { auto.folders.join(", ") };
+        let mut on = true;
+        let text = format!("Back up {} ({}) automatically when it connects", auto.model, auto.phone_serial);
+        if ui.checkbox(&mut on, text).changed() {
+            command = Some(SettingsCommand::StopAutomatic(auto.phone_serial.clone()));
+        }
+        ui.weak(format!("    {folders}, into {}", auto.backup_folder.display()));
+    }
+    for (serial, model) in &choices.connected {
+        if settings.automatic.iter().any(|a| &a.phone_serial == serial) {
+            continue;
+        }
+        let mut on = false;
+        let text = format!("Back up {model} ({serial}) automatically when it connects");
+        let offered = choices.folder.is_some();
+        if ui.add_enabled(offered, egui::Checkbox::new(&mut on, text)).changed() {
+            command = Some(SettingsCommand::StartAutomatic(serial.clone(), model.clone()));
+        }
+        match &choices.folder {
+            Some(folder) => ui.weak(format!("    all folders, into {}", folder.display())),
+            None => ui.weak("    choose a backup folder first"),
+        };
+    }
+    match &choices.said {
+        Some(Ok(said)) => {
+            ui.label(said);
+        }
+        Some(Err(why)) => {
+            ui.colored_label(ui.visuals().error_fg_color, why);
+        }
+        None => {}
     }
     command
 }

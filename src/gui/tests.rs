@@ -433,7 +433,14 @@ fn the_log_view_shows_what_was_logged_and_closes() {
 fn settings_change_what_new_means_and_ask_for_the_folder_dialog() {
     let mut harness = Harness::new_ui_state(
         |ui, state: &mut (Settings, Vec<SettingsCommand>)| {
-            if let Some(c) = settings_ui(ui, &mut state.0, None, Some(12_000_000), &mut PairForm::default()) {
+            if let Some(c) = settings_ui(
+                ui,
+                &mut state.0,
+                None,
+                Some(12_000_000),
+                &mut PairForm::default(),
+                &AutomaticChoices::default(),
+            ) {
                 state.1.push(c);
             }
         },
@@ -456,7 +463,7 @@ fn settings_change_what_new_means_and_ask_for_the_folder_dialog() {
 }
 
 #[test]
-fn settings_list_the_automatic_and_wifi_phones_with_stop_and_forget_and_pairing_takes_the_typed_address() {
+fn settings_turn_automatic_backup_on_and_off_list_wifi_phones_with_forget_and_pairing_takes_the_typed_address() {
     let settings = Settings {
         automatic: vec![crate::settings::AutomaticBackup {
             phone_serial: "1A2B3C".into(),
@@ -471,18 +478,28 @@ fn settings_list_the_automatic_and_wifi_phones_with_stop_and_forget_and_pairing_
         }],
         ..Settings::default()
     };
+    let choices = AutomaticChoices {
+        connected: vec![("1A2B3C".into(), "Pixel 7".into()), ("5E6F7G".into(), "Pixel 8".into())],
+        said: None,
+        folder: Some(PathBuf::from("/media/usb/Photos")),
+    };
     let mut harness = Harness::new_ui_state(
-        |ui, state: &mut (Settings, PairForm, Vec<SettingsCommand>)| {
-            if let Some(c) = settings_ui(ui, &mut state.0, None, None, &mut state.1) {
+        move |ui, state: &mut (Settings, PairForm, Vec<SettingsCommand>)| {
+            if let Some(c) = settings_ui(ui, &mut state.0, None, None, &mut state.1, &choices) {
                 state.2.push(c);
             }
         },
         (settings, PairForm::default(), Vec::new()),
     );
     harness.run();
-    assert!(shows(&harness, "Pixel 7 (1A2B3C): Camera, Screenshots, into /media/usb/Photos"));
+    assert!(shows(&harness, "Camera, Screenshots, into /media/usb/Photos"));
     assert!(shows(&harness, "Galaxy S23 (9Z8Y7X) at 192.168.1.23:5555"));
-    harness.get_by_role_and_label(Role::Button, "Stop backing up Pixel 7 automatically").click();
+    // A marked phone is ticked once (not again as a connected phone); a connected one can be turned on.
+    let marked = "Back up Pixel 7 (1A2B3C) automatically when it connects";
+    assert_eq!(harness.query_all_by_label(marked).count(), 1);
+    harness.get_by_role_and_label(Role::CheckBox, "Back up Pixel 8 (5E6F7G) automatically when it connects").click();
+    harness.run();
+    harness.get_by_role_and_label(Role::CheckBox, marked).click();
     harness.run();
     harness.get_by_role_and_label(Role::Button, "Forget Galaxy S23").click();
     harness.run();
@@ -494,6 +511,7 @@ fn settings_list_the_automatic_and_wifi_phones_with_stop_and_forget_and_pairing_
     assert_eq!(
         harness.state().2,
         [
+            SettingsCommand::StartAutomatic("5E6F7G".into(), "Pixel 8".into()),
             SettingsCommand::StopAutomatic("1A2B3C".into()),
             SettingsCommand::ForgetWifi("9Z8Y7X".into()),
             SettingsCommand::Pair
