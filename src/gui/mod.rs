@@ -827,16 +827,16 @@ impl App {
     fn start_automatic(&mut self, phone_serial: String, model: String) {
         let (Some(places), Some(dest)) = (self.options.agent.clone(), self.backup_folder()) else { return };
         self.settings.automatic.retain(|a| a.phone_serial != phone_serial);
+        if let Some(view) = self.backup.as_mut().filter(|v| v.phone_serial == phone_serial) {
+            view.automatic = Some(true);
+        }
         self.settings.automatic.push(crate::settings::AutomaticBackup {
-            phone_serial: phone_serial.clone(),
+            phone_serial,
             model,
             backup_folder: dest.clone(),
             folders: Vec::new(),
         });
         self.save_settings();
-        if let Some(view) = self.backup.as_mut().filter(|v| v.phone_serial == phone_serial) {
-            view.automatic = Some(true);
-        }
         self.automatic_said = None;
         let settings_path = self.options.settings_path.clone();
         let port = self.options.adb.get().ok().map(|a| a.port());
