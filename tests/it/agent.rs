@@ -461,7 +461,12 @@ fn notifications_on_a_private_session_bus_tell_a_backup_starting_and_ending_and_
     let home = AgentHome::new();
     let dest = tempfile::tempdir().expect("backup folder");
     let missing = home.dir.path().join("unplugged-disk/Photos");
-    home.mark(&[("NOTE0001", "Pixel 7", dest.path()), ("NOTE0002", "Pixel 5", &missing)]);
+    let low_dest = tempfile::tempdir().expect("backup folder");
+    home.mark(&[
+        ("NOTE0001", "Pixel 7", dest.path()),
+        ("NOTE0002", "Pixel 5", &missing),
+        ("NOTE0003", "Pixel 6", low_dest.path()),
+    ]);
     let child = home
         .command(&server, &["agent", "--check-every", "1"])
         .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
@@ -473,11 +478,15 @@ fn notifications_on_a_private_session_bus_tell_a_backup_starting_and_ending_and_
     agent.wait_for("the agent to answer", Duration::from_secs(10), |s| s.tracking);
     let (_storage, first) = phone_with("Pixel 7", "NOTE0001", 3, 100_000, LinkModel::Unlimited);
     let (_other, second) = phone_with("Pixel 5", "NOTE0002", 1, 1000, LinkModel::Unlimited);
+    let (_third, low) = phone_with("Pixel 6", "NOTE0003", 1, 1000, LinkModel::Unlimited);
+    low.set_battery(9, false);
     server.connect(&first, "device");
     server.connect(&second, "device");
-    agent.wait_for("the backup and the problem", Duration::from_secs(30), |s| {
+    server.connect(&low, "device");
+    agent.wait_for("the backup and the problems", Duration::from_secs(30), |s| {
         phone(s, "NOTE0001").is_some_and(|p| p.runs == 1)
             && phone(s, "NOTE0002").is_some_and(|p| p.state == PhoneState::Failed)
+            && phone(s, "NOTE0003").is_some_and(|p| p.state == PhoneState::LowBattery)
     });
     // Several checks go by with the disk still missing: the problem is told once.
     std::thread::sleep(Duration::from_secs(3));
@@ -487,6 +496,8 @@ fn notifications_on_a_private_session_bus_tell_a_backup_starting_and_ending_and_
     assert!(said.contains("string \"3 photos and videos, 300.0 kB backed up.\""), "{said}");
     assert_eq!(said.matches("string \"phonebak could not back up Pixel 5\"").count(), 1, "{said}");
     assert!(said.contains("is not there. Connect its disk"), "{said}");
+    assert_eq!(said.matches("string \"Not backing up Pixel 6 now\"").count(), 1, "{said}");
+    assert!(said.contains("Pixel 6 has 9 % battery and is not charging"), "{said}");
     assert!(said.contains("string \"phonebak\""), "the app name: {said}");
 }
 
