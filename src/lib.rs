@@ -8,6 +8,7 @@ pub mod agent;
 pub mod backup;
 pub mod cli;
 pub mod device;
+pub mod freeup;
 pub mod gui;
 pub mod human;
 pub mod logbook;

@@ -213,6 +213,56 @@ pub fn open_copy(dest: &Path, rel: &[u8], vault: Option<&Vault>) -> std::io::Res
     }
 }
 
+/// What re-hashing a backed-up copy found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyState {
+    /// Its size and SHA-256 are the manifest's.
+    Good,
+    /// It is not there.
+    Missing,
+    /// It differs, or cannot be read or decrypted (why, for people).
+    Damaged(String),
+}
+
+/// Re-hashes the copy of `entry` in the backup folder `dest` (decrypting it with `vault` in an encrypted one)
+/// and compares it with what the manifest recorded.
+#[must_use]
+pub fn check_copy(dest: &Path, entry: &ManifestEntry, vault: Option<&Vault>) -> CopyState {
+    use sha2::{Digest as _, Sha256};
+    use std::io::Read as _;
+    let mut file = match open_copy(dest, &entry.local_path.0, vault) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return CopyState::Missing,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return CopyState::Damaged(format!("cannot be decrypted ({e})"));
+        }
+        Err(e) => return CopyState::Damaged(format!("cannot be read ({e})")),
+    };
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                size += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if vault.is_some() => return CopyState::Damaged(format!("cannot be decrypted ({e})")),
+            Err(e) => return CopyState::Damaged(format!("cannot be read ({e})")),
+        }
+    }
+    let sha = hex(&hasher.finalize());
+    if size != entry.size {
+        CopyState::Damaged(format!("size is {size} bytes, the backup recorded {}", entry.size))
+    } else if sha != entry.sha256 {
+        CopyState::Damaged(format!("content changed: sha256 {sha}, the backup recorded {}", entry.sha256))
+    } else {
+        CopyState::Good
+    }
+}
+
 /// Why a relative local path is not safe, if it is not.
 #[must_use]
 pub fn unsafe_reason(rel: &[u8]) -> Option<&'static str> {

@@ -6,8 +6,7 @@ use super::common::{human_bytes, json_path, lossy, print_json, stdout_ok};
 use crate::backup::manifest::{self, Manifest, ManifestEntry};
 use anyhow::{Context, bail};
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -92,36 +91,10 @@ fn manifests(dir: &Path, vault: Option<&crate::vault::Vault>) -> anyhow::Result<
 }
 
 fn check(dir: &Path, entry: &ManifestEntry, vault: Option<&crate::vault::Vault>) -> Finding {
-    let mut file = match manifest::open_copy(dir, &entry.local_path.0, vault) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Finding::Missing,
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            return Finding::Corrupt(format!("cannot be decrypted ({e})"));
-        }
-        Err(e) => return Finding::Corrupt(format!("cannot be read ({e})")),
-    };
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(&buf[..n]);
-                size += n as u64;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) if vault.is_some() => return Finding::Corrupt(format!("cannot be decrypted ({e})")),
-            Err(e) => return Finding::Corrupt(format!("cannot be read ({e})")),
-        }
-    }
-    let sha = manifest::hex(&hasher.finalize());
-    if size != entry.size {
-        Finding::Corrupt(format!("size is {size} bytes, the backup recorded {}", entry.size))
-    } else if sha != entry.sha256 {
-        Finding::Corrupt(format!("content changed: sha256 {sha}, the backup recorded {}", entry.sha256))
-    } else {
-        Finding::Ok
+    match manifest::check_copy(dir, entry, vault) {
+        manifest::CopyState::Good => Finding::Ok,
+        manifest::CopyState::Missing => Finding::Missing,
+        manifest::CopyState::Damaged(why) => Finding::Corrupt(why),
     }
 }
 

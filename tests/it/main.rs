@@ -9,6 +9,7 @@ mod cli_backup;
 mod cli_restore;
 mod device;
 mod encrypted;
+mod freeup;
 mod gui;
 mod gui_first_run;
 mod protocol;
