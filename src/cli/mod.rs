@@ -10,6 +10,7 @@ mod backup;
 mod common;
 mod devices;
 mod folders;
+mod freeup;
 mod generate;
 mod restore;
 mod verify;
@@ -52,6 +53,9 @@ enum Command {
     /// Put backed-up photos and videos back on a phone, where they were, so its gallery shows them again; never
     /// overwrites a file already there.
     Restore(restore::Args),
+    /// Remove from the phone the photos and videos proven safe in a backup folder (listed, the copy re-hashed,
+    /// the phone's own checksum the same), to free up space; every other one stays.
+    FreeUp(freeup::Args),
     /// Re-check every file of a backup folder against its manifest; name missing and corrupt files.
     Verify(verify::Args),
     /// Back up the phones marked "Back up automatically" whenever they connect (runs in the background; the
@@ -95,6 +99,7 @@ pub fn main() -> ExitCode {
         Some(Command::Backup(args)) => backup::run(args),
         Some(Command::Restore(args)) => restore::run(args),
         Some(Command::Verify(args)) => verify::run(args),
+        Some(Command::FreeUp(args)) => freeup::run(args),
         Some(Command::Wifi(args)) => wifi::run(args),
         Some(Command::VirtualPhone(args)) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),
         Some(Command::Generate(args)) => generate::run(args).map(|()| ExitCode::SUCCESS),

@@ -8,8 +8,8 @@
 //! 3. the phone's file still has that size and date, and the phone's own `sha256sum` of it, taken in the same
 //!    run, equals it.
 //!
-//! Anything else is kept on the phone and reported with its reason. This module only proves; the removal
-//! (journal, `rm`, the gallery's rows) is built on [`Proof`].
+//! Anything else is kept on the phone and reported with its reason. [`remove`] then removes the proven files
+//! (journal first, then `rm`, then the gallery).
 
 use crate::backup::manifest::{self, CopyState, Manifest, ManifestEntry};
 use crate::device::{Device, DeviceError, command_line, parse_sha256sum};
@@ -17,6 +17,9 @@ use crate::progress::CancelToken;
 use crate::scan::MediaFile;
 use crate::vault::Vault;
 use std::path::Path;
+
+mod remove;
+pub use remove::{FreedLine, Removal, journal_path, remove};
 
 /// Longest `sha256sum` command sent at once (the adb server takes requests of up to 64 KiB).
 const MAX_COMMAND_BYTES: usize = 48 * 1024;
@@ -95,8 +98,20 @@ pub enum FreeUpError {
     #[error(transparent)]
     Device(#[from] DeviceError),
     /// The run was cancelled.
-    #[error("Stopped; nothing was removed.")]
+    #[error("Stopped; what was removed before is written in the backup folder's free-up journal.")]
     Cancelled,
+    /// The backup folder cannot be written: nothing more is removed.
+    #[error(
+        "Could not write the free-up journal {} ({source}): nothing more was removed from the phone. Check \
+         that the backup disk is connected and writable.",
+        path.display()
+    )]
+    Journal {
+        /// The journal file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// Checks every entry of `manifest` for what a backup writes: a phone path in the shared storage with no `.`

@@ -653,7 +653,7 @@ fn scan_units(paths: Vec<Vec<u8>>, sdk: u32) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
 
 /// A path as the path of a `file://` URI: every byte but unreserved ones and `/` as `%XX`, so that `#`, `?`,
 /// `%` and spaces stay part of the path when Android parses it.
-fn percent_encode(path: &[u8]) -> Vec<u8> {
+pub(crate) fn percent_encode(path: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(path.len());
     for &b in path {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {

@@ -22,6 +22,7 @@
 //! them first. Nothing is ever written into the backup folder.
 
 mod execute;
+pub(crate) use execute::percent_encode;
 mod plan;
 mod select;
 

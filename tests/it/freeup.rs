@@ -71,3 +71,87 @@ fn only_photos_proven_on_both_ends_are_offered_and_every_other_one_is_kept_with_
     let shown = refused.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(shown.contains("nothing is removed from the phone") && shown.contains("build.prop"), "{shown}");
 }
+
+#[test]
+fn free_up_removes_only_proven_photos_journals_each_and_leaves_no_gallery_row_on_android_14_10_and_9() {
+    for release in ["14", "10", "9"] {
+        let android = phonebak::virtual_phone::AndroidVersion::parse(release).expect("release");
+        let server = AdbServer::start();
+        let serial = format!("FREEUP{release}");
+        let (storage, phone) =
+            phone_with_dir(Config { model: "Pixel".into(), serial: serial.clone(), android, ..Config::default() });
+        let camera = storage.path().join("DCIM/Camera");
+        let names = ["a.jpg", "b $(x) 'q'.jpg", "c.jpg", "edited.jpg"];
+        for (i, name) in names.iter().enumerate() {
+            write_file(&camera.join(name), &noise(30_000, i as u64 + 10), 1_600_000_000 + i as u64);
+        }
+        server.connect(&phone, "device");
+        // The gallery knows the photos (as the camera app would have told it), on every release.
+        for name in names {
+            let encoded: String =
+                name.bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() || b == b'.' {
+                            (b as char).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect();
+            let uri = format!("file:///storage/emulated/0/DCIM/Camera/{encoded}");
+            let action = "android.intent.action.MEDIA_SCANNER_SCAN_FILE";
+            let told = server.on(&phone, &["shell", "am", "broadcast", "-a", action, "-d", &uri]);
+            assert!(told.status.success(), "{}", said(&told));
+        }
+        let dest = tempfile::tempdir().expect("backup folder");
+        let dest_arg = dest.path().to_str().expect("utf8");
+        let out = phonebak(&server, &["backup", "--to", dest_arg]);
+        assert!(out.status.success(), "{}", said(&out));
+        write_file(&camera.join("edited.jpg"), &noise(31_000, 77), 1_650_000_000);
+        write_file(&camera.join("new.jpg"), &noise(5_000, 78), 1_650_000_001);
+
+        // A dry run removes nothing.
+        let out = phonebak(&server, &["free-up", "--from", dest_arg, "--dry-run"]);
+        assert!(out.status.success(), "{}", said(&out));
+        assert!(crate::util::text(&out.stdout).contains("3 photos and videos (90.0 kB)"), "{}", said(&out));
+        assert!(camera.join("a.jpg").exists());
+
+        // Without a terminal and without --yes: refused, nothing removed.
+        let out = phonebak(&server, &["free-up", "--from", dest_arg]);
+        assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+        assert!(camera.join("a.jpg").exists());
+
+        let out = phonebak(&server, &["free-up", "--from", dest_arg, "--yes", "--json"]);
+        assert!(out.status.success(), "Android {release}: {}", said(&out));
+        let lines = crate::util::json_lines(&out);
+        let summary = crate::util::event(&lines, "summary");
+        assert_eq!((summary["removed"].as_u64(), summary["kept"].as_u64()), (Some(3), Some(2)), "{summary}");
+        let left: Vec<String> = std::fs::read_dir(&camera)
+            .expect("camera")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let mut left = left;
+        left.sort();
+        assert_eq!(left, ["edited.jpg", "new.jpg"], "Android {release}");
+        // Each removed file has its journal lines, before and after.
+        let journal = std::fs::read_to_string(freeup::journal_path(dest.path(), &serial, None)).expect("journal");
+        for name in ["a.jpg", "b $(x) 'q'.jpg", "c.jpg"] {
+            let lines = journal.lines().filter(|l| l.contains(&format!("/DCIM/Camera/{name}"))).count();
+            assert_eq!(lines, 2, "Android {release}, {name}: {journal}");
+        }
+        // The gallery has no row for them, and still has the kept ones.
+        let rows =
+            server.on(&phone, &["shell", "content query --uri content://media/external/file --projection _data"]);
+        let rows = crate::util::text(&rows.stdout);
+        assert!(
+            !rows.contains("/a.jpg") && !rows.contains("c.jpg") && !rows.contains("'q'.jpg"),
+            "Android {release}: {rows}"
+        );
+        assert!(rows.contains("edited.jpg"), "Android {release}: {rows}");
+        // A second run finds nothing more to remove and removes nothing twice.
+        let out = phonebak(&server, &["free-up", "--from", dest_arg, "--yes", "--json"]);
+        let lines = crate::util::json_lines(&out);
+        assert_eq!(crate::util::event(&lines, "summary")["removed"].as_u64(), Some(0), "{}", said(&out));
+    }
+}
