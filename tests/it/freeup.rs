@@ -155,3 +155,88 @@ fn free_up_removes_only_proven_photos_journals_each_and_leaves_no_gallery_row_on
         assert_eq!(crate::util::event(&lines, "summary")["removed"].as_u64(), Some(0), "{}", said(&out));
     }
 }
+
+/// The phone paths the free-up journal says were about to be removed.
+fn journaled(dest: &std::path::Path, serial: &str) -> std::collections::HashSet<Vec<u8>> {
+    let text = std::fs::read(freeup::journal_path(dest, serial, None)).unwrap_or_default();
+    text.split(|&b| b == b'\n')
+        .filter_map(|line| serde_json::from_slice::<freeup::FreedLine>(line).ok())
+        .filter_map(|line| match line {
+            freeup::FreedLine::Removing { phone_path, .. } => Some(phone_path.0),
+            freeup::FreedLine::Removed { .. } => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_cable_pulled_during_a_free_up_never_removes_a_file_without_its_journal_line_and_the_rerun_finishes() {
+    use phonebak::virtual_phone::{Fault, PullPoint};
+    let mut cut = 0;
+    for round in 0..10u64 {
+        let server = AdbServer::start();
+        let serial = format!("PULLFREE{round}");
+        let (storage, phone) =
+            phone_with_dir(Config { model: "Pixel".into(), serial: serial.clone(), seed: round, ..Config::default() });
+        let camera = storage.path().join("DCIM/Camera");
+        for i in 0..12u64 {
+            write_file(&camera.join(format!("IMG_{i:02} 'x'.jpg")), &noise(8_000, i + 1), 1_600_000_000 + i);
+        }
+        server.connect(&phone, "device");
+        let dest = tempfile::tempdir().expect("backup folder");
+        let out = phonebak(&server, &["backup", "--to", dest.path().to_str().expect("utf8")]);
+        assert!(out.status.success(), "{}", said(&out));
+        // Two photos not in the backup must survive whatever happens.
+        write_file(&camera.join("new 1.jpg"), &noise(3_000, 90), 1_700_000_000);
+        write_file(&camera.join("new 2.jpg"), &noise(3_000, 91), 1_700_000_001);
+        let manifest = Manifest::load(dest.path(), &serial).expect("manifest").expect("a manifest");
+        phone.inject(Fault::CablePull {
+            at: PullPoint::RandomWithin(6_000),
+            offline: std::time::Duration::from_millis(200),
+        });
+        let mut device = device_of(&server, &phone);
+        let mut finished = false;
+        for _attempt in 0..6 {
+            let run = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new())
+                .map_err(|e| e.to_string())
+                .and_then(|gallery| {
+                    let files = freeup::choose(gallery.files(), None, &[], 1_800_000_000);
+                    let proof = freeup::prove(&device, dest.path(), &manifest, None, &files, &CancelToken::new())
+                        .map_err(|e| e.to_string())?;
+                    freeup::remove(&device, dest.path(), &serial, None, 34, &proof, &CancelToken::new())
+                        .map_err(|e| e.to_string())
+                });
+            // Whatever happened: every photo gone from the phone has its journal line, and the new ones stay.
+            let journal = journaled(dest.path(), &serial);
+            for i in 0..12u64 {
+                let name = format!("IMG_{i:02} 'x'.jpg");
+                if !camera.join(&name).exists() {
+                    let path = format!("/storage/emulated/0/DCIM/Camera/{name}").into_bytes();
+                    assert!(journal.contains(&path), "round {round}: {name} removed without its journal line");
+                }
+            }
+            assert!(camera.join("new 1.jpg").exists() && camera.join("new 2.jpg").exists(), "round {round}");
+            match run {
+                Ok(_) => {
+                    finished = true;
+                    break;
+                }
+                Err(_) => {
+                    cut += 1;
+                    device = crate::util::replug(&server, &phone);
+                }
+            }
+        }
+        assert!(finished, "round {round}: the re-runs never finished");
+        let left: Vec<String> = std::fs::read_dir(&camera)
+            .expect("camera")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let mut left = left;
+        left.sort();
+        assert_eq!(left, ["new 1.jpg", "new 2.jpg"], "round {round}");
+        // Each photo was removed once: one `Removing` line per photo at most per run that reached `rm`.
+        assert_eq!(journaled(dest.path(), &serial).len(), 12, "round {round}");
+    }
+    assert!(cut >= 5, "only {cut} of 10 cable pulls cut a free-up: the test does not test much");
+}
