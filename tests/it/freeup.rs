@@ -215,16 +215,12 @@ fn a_cable_pulled_during_a_free_up_never_removes_a_file_without_its_journal_line
                 }
             }
             assert!(camera.join("new 1.jpg").exists() && camera.join("new 2.jpg").exists(), "round {round}");
-            match run {
-                Ok(_) => {
-                    finished = true;
-                    break;
-                }
-                Err(_) => {
-                    cut += 1;
-                    device = crate::util::replug(&server, &phone);
-                }
+            if run.is_ok() {
+                finished = true;
+                break;
             }
+            cut += 1;
+            device = crate::util::replug(&server, &phone);
         }
         assert!(finished, "round {round}: the re-runs never finished");
         let left: Vec<String> = std::fs::read_dir(&camera)
