@@ -100,6 +100,9 @@ pub enum FreeUpError {
     /// The run was cancelled.
     #[error("Stopped; what was removed before is written in the backup folder's free-up journal.")]
     Cancelled,
+    /// The backup folder's lock cannot be taken (another backup writes into it, or it cannot be written).
+    #[error("{0} Nothing was removed from the phone.")]
+    Locked(crate::backup::lock::LockError),
     /// The backup folder cannot be written: nothing more is removed.
     #[error(
         "Could not write the free-up journal {} ({source}): nothing more was removed from the phone. Check \

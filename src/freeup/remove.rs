@@ -116,6 +116,9 @@ pub fn remove(
     proof: &Proof,
     cancel: &CancelToken,
 ) -> Result<Removal, FreeUpError> {
+    // One writer at a time in the backup folder: a backup or the agent copying into it waits for this.
+    let what = format!("{}: free-up of {serial}", crate::backup::lock::role());
+    let _lock = crate::backup::lock::lock(dest, &what).map_err(FreeUpError::Locked)?;
     let path = journal_path(dest, serial, vault);
     let mut removal = Removal::default();
     let mut rest = proof.proven.as_slice();

@@ -236,3 +236,33 @@ fn a_cable_pulled_during_a_free_up_never_removes_a_file_without_its_journal_line
     }
     assert!(cut >= 5, "only {cut} of 10 cable pulls cut a free-up: the test does not test much");
 }
+
+#[test]
+fn a_read_only_or_missing_backup_folder_removes_nothing() {
+    let Some(disk) = crate::util::tmpfs_or_skip(64 << 20) else { return };
+    let server = AdbServer::start();
+    let (storage, phone) =
+        phone_with_dir(Config { model: "Pixel".into(), serial: "ROFREE01".into(), ..Config::default() });
+    let camera = storage.path().join("DCIM/Camera");
+    for i in 0..3u64 {
+        write_file(&camera.join(format!("IMG_{i}.jpg")), &noise(5_000, i + 1), 1_600_000_000 + i);
+    }
+    server.connect(&phone, "device");
+    let dest = disk.0.join("Phone backups");
+    let dest_arg = dest.to_str().expect("utf8");
+    let out = phonebak(&server, &["backup", "--to", dest_arg]);
+    assert!(out.status.success(), "{}", said(&out));
+    // The disk turns read-only (a failing USB disk is remounted so by the kernel).
+    let remount = std::process::Command::new("mount").args(["-o", "remount,ro"]).arg(&disk.0).output().expect("mount");
+    assert!(remount.status.success(), "{}", said(&remount));
+    let out = phonebak(&server, &["free-up", "--from", dest_arg, "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("removed from the phone"), "{}", said(&out));
+    assert_eq!(std::fs::read_dir(&camera).expect("camera").count(), 3, "a photo was removed");
+    // The disk is gone.
+    let gone = disk.0.join("not plugged in");
+    let out = phonebak(&server, &["free-up", "--from", gone.to_str().expect("utf8"), "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("is not there"), "{}", said(&out));
+    assert_eq!(std::fs::read_dir(&camera).expect("camera").count(), 3, "a photo was removed");
+}
