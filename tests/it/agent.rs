@@ -625,25 +625,33 @@ fn a_cable_pull_during_an_automatic_backup_leaves_no_half_file_and_the_next_conn
     let home = AgentHome::new();
     let dest = tempfile::tempdir().expect("backup folder");
     home.mark(&[("PULL0001", "Pixel 7", dest.path())]);
-    let (storage, phone_) = phone_with("Pixel 7", "PULL0001", 10, 1_000_000, LinkModel::Usb2);
-    // The cable goes after 4.5 of the 10 MB: in the middle of the fifth photo.
-    phone_.inject(Fault::CablePull { at: PullPoint::AfterBytes(4_500_000), offline: Duration::from_millis(500) });
+    let (storage, phone_) = phone_with("Pixel 7", "PULL0001", 20, 2_000_000, LinkModel::Usb2);
     server.connect(&phone_, "device");
     let mut agent = home.start(&server);
-    agent.wait_for("the phone to go", Duration::from_secs(30), |s| phone(s, "PULL0001").is_none());
-    // What is in the backup folder now is whole: every file the manifest lists is there and right.
-    if let Some(manifest) = phonebak::backup::Manifest::load(dest.path(), "PULL0001").expect("manifest") {
-        assert!(manifest.files.len() < 10, "the cable went before the end");
-        let out = home.command(&server, &["verify", dest.path().to_str().expect("utf8")]).output().expect("verify");
-        assert!(out.status.success(), "verify after the pull: {}", said(&out));
-    }
-    let tmp = dest.path().join(".phonebak/tmp");
-    assert_eq!(std::fs::read_dir(&tmp).map_or(0, Iterator::count), 0, "a half file in {}", tmp.display());
-    // Plugged in again: the agent completes it.
-    crate::util::replug(&server, &phone_);
-    agent.wait_for("the backup to complete", Duration::from_secs(60), |s| {
-        phone(s, "PULL0001").is_some_and(|p| p.runs == 1)
+    // The cable goes in the middle of the copy.
+    agent.wait_for("a few files copied", Duration::from_secs(30), |s| {
+        phone(s, "PULL0001").and_then(|p| p.progress.as_ref()).is_some_and(|p| p.files_done >= 2)
     });
+    phone_.inject(Fault::CablePull { at: PullPoint::AfterBytes(1), offline: Duration::from_millis(500) });
+    // As a person would: whenever adb does not list the phone as ready, the cable is plugged back in.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if status::query(&home.runtime()).is_some_and(|s| phone(&s, "PULL0001").is_some_and(|p| p.runs >= 1)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the backup never completed: {:#?}", status::query(&home.runtime()));
+        if server.state_of(&phone_).as_deref() != Some("device") {
+            crate::util::replug(&server, &phone_);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The cable did go in the middle: the phone was connected again, and the run that completed it copied only
+    // what the first one had not.
+    assert!(phone_.stats().connections >= 2, "the cable pull never happened");
+    let done = status::query(&home.runtime()).expect("status");
+    let last = phone(&done, "PULL0001").and_then(|p| p.last.clone()).unwrap_or_default();
+    assert!(!last.starts_with("20 photos"), "the second connection copied everything again: {last}");
+    drop(agent);
     assert_backed_up(dest.path(), "Pixel 7", "PULL0001", storage.path());
 }
 
