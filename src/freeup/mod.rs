@@ -195,7 +195,7 @@ pub fn prove(
         if cancel.is_cancelled() {
             return Err(FreeUpError::Cancelled);
         }
-        let take = batch_len(rest);
+        let take = batch_len(rest, 0);
         let (batch, after) = rest.split_at(take);
         rest = after;
         let paths: Vec<&[u8]> = batch.iter().map(|(f, _)| f.path.as_slice()).collect();
@@ -219,12 +219,13 @@ pub fn prove(
     Ok(proof)
 }
 
-/// How many of `files` fit in one `sha256sum` command.
-fn batch_len(files: &[(MediaFile, ManifestEntry)]) -> usize {
+/// How many of `files` fit in one command of [`MAX_COMMAND_BYTES`] (at most [`MAX_BATCH_FILES`]), each taking
+/// its quoted path and `extra` bytes more.
+fn batch_len(files: &[(MediaFile, ManifestEntry)], extra: usize) -> usize {
     let mut len = b"'sha256sum' '--'".len();
     let mut n = 0;
     for (file, _) in files.iter().take(MAX_BATCH_FILES) {
-        let add = crate::device::quote(&file.path).len() + 1;
+        let add = crate::device::quote(&file.path).len() + 1 + extra;
         if n > 0 && len + add > MAX_COMMAND_BYTES {
             break;
         }

@@ -18,8 +18,6 @@ use std::path::{Path, PathBuf};
 
 /// Marks each `rm`'s exit status in the output.
 const STATUS_MARK: &str = "@@phonebak-rm:";
-/// Longest shell command sent at once.
-const MAX_COMMAND_BYTES: usize = 48 * 1024;
 
 /// What a removal did.
 #[derive(Debug, Default)]
@@ -126,16 +124,8 @@ pub fn remove(
         if cancel.is_cancelled() {
             return Err(FreeUpError::Cancelled);
         }
-        let mut len = 0;
-        let mut take = 0;
-        for (file, _) in rest {
-            let add = crate::device::quote(&file.path).len() + STATUS_MARK.len() + 24;
-            if take > 0 && (len + add > MAX_COMMAND_BYTES || take >= super::MAX_BATCH_FILES) {
-                break;
-            }
-            len += add;
-            take += 1;
-        }
+        // `rm -- PATH 2>&1; echo MARK$?; ` per file.
+        let take = super::batch_len(rest, STATUS_MARK.len() + 24);
         let (batch, after) = rest.split_at(take);
         rest = after;
         let at = now();
@@ -196,38 +186,15 @@ fn parse_statuses(out: &[u8]) -> Vec<(i32, String)> {
 /// Tells the phone's media store that the files are gone: one `scan_file` per folder on Android 11+ (a
 /// folder scan drops the rows of its missing files), the scan broadcast per file before.
 fn tell_gallery(device: &Device, sdk: u32, removed: &[(MediaFile, ManifestEntry)]) -> Result<(), String> {
-    let mut parts: Vec<Vec<u8>> = Vec::new();
-    if sdk >= 30 {
-        let mut folders: Vec<&[u8]> = removed.iter().map(|(f, _)| crate::restore::split_path(&f.path).0).collect();
-        folders.sort_unstable();
-        folders.dedup();
-        for folder in folders {
-            parts.push(command_line(&[
-                &b"content"[..],
-                b"call",
-                b"--uri",
-                b"content://media",
-                b"--method",
-                b"scan_file",
-                b"--arg",
-                folder,
-            ]));
-        }
-    } else {
-        for (file, _) in removed {
-            let mut uri = b"file://".to_vec();
-            uri.extend_from_slice(&crate::restore::percent_encode(&file.path));
-            parts.push(command_line(&[
-                &b"am"[..],
-                b"broadcast",
-                b"-a",
-                b"android.intent.action.MEDIA_SCANNER_SCAN_FILE",
-                b"-d",
-                &uri,
-            ]));
-        }
-    }
-    for line in crate::restore::batch_commands(parts, MAX_COMMAND_BYTES) {
+    // A folder scan on Android 11+ drops the rows of its missing files: one per folder. Before, each file.
+    let mut paths: Vec<&[u8]> = removed
+        .iter()
+        .map(|(f, _)| if sdk >= 30 { crate::restore::split_path(&f.path).0 } else { f.path.as_slice() })
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let parts: Vec<Vec<u8>> = paths.iter().map(|p| crate::restore::scan_command(p, sdk)).collect();
+    for line in crate::restore::batch_commands(parts, super::MAX_COMMAND_BYTES) {
         let out = device.shell(&line).map_err(|e| e.to_string())?;
         let said = out.stderr_text();
         if said.contains("Error") || said.contains("Exception") {

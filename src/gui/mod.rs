@@ -856,10 +856,13 @@ impl App {
         if let Some(view) = self.backup.as_mut().filter(|v| v.phone_serial == phone_serial) {
             view.automatic = Some(false);
         }
-        if let (true, Some(places)) = (self.settings.automatic.is_empty(), self.options.agent.clone())
-            && let Err(e) = crate::agent::autostart::remove_at(&places.autostart)
-        {
-            tracing::warn!("could not remove {}: {e}", places.autostart.display());
+        if let (true, Some(places)) = (self.settings.automatic.is_empty(), self.options.agent.clone()) {
+            // Off the UI thread, as turning it on is.
+            Self::spawn("automatic", move || {
+                if let Err(e) = crate::agent::autostart::remove_at(&places.autostart) {
+                    tracing::warn!("could not remove {}: {e}", places.autostart.display());
+                }
+            });
         }
     }
 

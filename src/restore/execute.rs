@@ -464,29 +464,7 @@ impl<'a> Run<'a> {
         let parts: Vec<Vec<u8>> = units
             .iter()
             .map(|(arg, _)| {
-                let mut part = if sdk >= 30 {
-                    command_line(&[
-                        &b"content"[..],
-                        b"call",
-                        b"--uri",
-                        b"content://media",
-                        b"--method",
-                        b"scan_file",
-                        b"--arg",
-                        arg,
-                    ])
-                } else {
-                    let mut uri = b"file://".to_vec();
-                    uri.extend_from_slice(&percent_encode(arg));
-                    command_line(&[
-                        &b"am"[..],
-                        b"broadcast",
-                        b"-a",
-                        b"android.intent.action.MEDIA_SCANNER_SCAN_FILE",
-                        b"-d",
-                        &uri,
-                    ])
-                };
+                let mut part = scan_command(arg, sdk);
                 // After whatever the command printed, one status line per command.
                 part.extend_from_slice(b" 2>&1; echo ");
                 part.extend_from_slice(STATUS_MARK.as_bytes());
@@ -651,9 +629,31 @@ fn scan_units(paths: Vec<Vec<u8>>, sdk: u32) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
     units
 }
 
+/// The command that asks the phone's media store to look at `path` again (a file: its row added, refreshed or,
+/// when the file is gone, dropped; on Android 11+ a folder: scanned whole): `content call ... scan_file` on
+/// Android 11+, the `MEDIA_SCANNER_SCAN_FILE` broadcast before.
+pub(crate) fn scan_command(path: &[u8], sdk: u32) -> Vec<u8> {
+    if sdk >= 30 {
+        command_line(&[
+            &b"content"[..],
+            b"call",
+            b"--uri",
+            b"content://media",
+            b"--method",
+            b"scan_file",
+            b"--arg",
+            path,
+        ])
+    } else {
+        let mut uri = b"file://".to_vec();
+        uri.extend_from_slice(&percent_encode(path));
+        command_line(&[&b"am"[..], b"broadcast", b"-a", b"android.intent.action.MEDIA_SCANNER_SCAN_FILE", b"-d", &uri])
+    }
+}
+
 /// A path as the path of a `file://` URI: every byte but unreserved ones and `/` as `%XX`, so that `#`, `?`,
 /// `%` and spaces stay part of the path when Android parses it.
-pub(crate) fn percent_encode(path: &[u8]) -> Vec<u8> {
+fn percent_encode(path: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(path.len());
     for &b in path {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {

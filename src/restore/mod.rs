@@ -22,7 +22,7 @@
 //! them first. Nothing is ever written into the backup folder.
 
 mod execute;
-pub(crate) use execute::percent_encode;
+pub(crate) use execute::scan_command;
 mod plan;
 mod select;
 

@@ -126,13 +126,7 @@ fn free_up_removes_only_proven_photos_journals_each_and_leaves_no_gallery_row_on
         let lines = crate::util::json_lines(&out);
         let summary = crate::util::event(&lines, "summary");
         assert_eq!((summary["removed"].as_u64(), summary["kept"].as_u64()), (Some(3), Some(2)), "{summary}");
-        let left: Vec<String> = std::fs::read_dir(&camera)
-            .expect("camera")
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        let mut left = left;
-        left.sort();
+        let left = names_in(&camera);
         assert_eq!(left, ["edited.jpg", "new.jpg"], "Android {release}");
         // Each removed file has its journal lines, before and after.
         let journal = std::fs::read_to_string(freeup::journal_path(dest.path(), &serial, None)).expect("journal");
@@ -154,6 +148,17 @@ fn free_up_removes_only_proven_photos_journals_each_and_leaves_no_gallery_row_on
         let lines = crate::util::json_lines(&out);
         assert_eq!(crate::util::event(&lines, "summary")["removed"].as_u64(), Some(0), "{}", said(&out));
     }
+}
+
+/// The names in folder `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 /// The phone paths the free-up journal says were about to be removed.
@@ -223,13 +228,7 @@ fn a_cable_pulled_during_a_free_up_never_removes_a_file_without_its_journal_line
             device = crate::util::replug(&server, &phone);
         }
         assert!(finished, "round {round}: the re-runs never finished");
-        let left: Vec<String> = std::fs::read_dir(&camera)
-            .expect("camera")
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        let mut left = left;
-        left.sort();
+        let left = names_in(&camera);
         assert_eq!(left, ["new 1.jpg", "new 2.jpg"], "round {round}");
         // Each photo was removed once: one `Removing` line per photo at most per run that reached `rm`.
         assert_eq!(journaled(dest.path(), &serial).len(), 12, "round {round}");
