@@ -648,6 +648,9 @@ impl App {
     fn check_backup_folder(&mut self) {
         let folder = self.backup_folder();
         let Some(view) = &mut self.backup else { return };
+        if view.dest != folder {
+            view.keyring_note = None;
+        }
         view.dest = folder;
         view.dest_error = None;
         let Some(dest) = view.dest.clone() else { return };
@@ -1395,16 +1398,12 @@ impl App {
                 Ok(vault) => {
                     self.password = None;
                     if let (Some(said), Some(view)) = (remembered, &mut self.backup) {
-                        match said {
-                            Ok(()) => {
-                                view.automatic_note = Some(
-                                    "The password is remembered on this computer (in the desktop's keyring): the \
-                                     automatic backup can open this folder."
-                                        .to_string(),
-                                );
-                            }
-                            Err(e) => view.automatic_error = Some(format!("The password was not remembered: {e}")),
-                        }
+                        view.keyring_note = Some(match said {
+                            Ok(()) => Ok("The password is remembered on this computer (in the desktop's keyring): \
+                                          the automatic backup can open this folder."
+                                .to_string()),
+                            Err(e) => Err(format!("The password was not remembered: {e}")),
+                        });
                     }
                     match purpose {
                         PasswordFor::Unlock { dir, restore: true } => {
