@@ -219,6 +219,8 @@ pub struct Options {
     pub default_backup_folder: Option<PathBuf>,
     /// The automatic backup agent's places (`None`: the app does not offer automatic backup).
     pub agent: Option<AgentPlaces>,
+    /// Where "Remember the password on this computer" keeps it: the desktop's keyring (tests: a private one).
+    pub keyring: crate::secrets::Keyring,
 }
 
 /// Where the automatic backup agent lives, for the app that turns it on.
@@ -256,6 +258,7 @@ impl Options {
             demo_photos: 200,
             default_backup_folder: default_backup_folder(),
             agent: AgentPlaces::user(),
+            keyring: crate::secrets::Keyring::session(),
         }
     }
 
@@ -270,6 +273,7 @@ impl Options {
             demo_photos: 200,
             default_backup_folder: None,
             agent: None,
+            keyring: crate::secrets::Keyring::session(),
         }
     }
 }
@@ -1543,7 +1547,7 @@ impl App {
         let password = crate::vault::SecretString::from(std::mem::take(&mut prompt.first));
         prompt.second.clear();
         let purpose = prompt.purpose.clone();
-        let remember = prompt.remember;
+        let remember = prompt.remember.then(|| self.options.keyring.clone());
         let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
         Self::spawn("vault", move || {
             let (PasswordFor::Unlock { dir, .. } | PasswordFor::Create { dir }) = &purpose;
@@ -1553,8 +1557,9 @@ impl App {
             };
             let result = result.map(Arc::new).map_err(|e| e.to_string());
             // Only a password that opened the folder is remembered.
-            let remembered = (remember && result.is_ok())
-                .then(|| crate::secrets::remember(dir, &password).map_err(|e| e.to_string()));
+            let remembered = remember
+                .filter(|_| result.is_ok())
+                .map(|keyring| keyring.remember(dir, &password).map_err(|e| e.to_string()));
             let _ = tx.send(Event::Unlocked { purpose, result, remembered });
             ctx.request_repaint();
         });

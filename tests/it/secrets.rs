@@ -281,7 +281,8 @@ fn without_a_secret_service_the_keyring_is_unavailable_at_once_and_a_silent_one_
     // No session bus at all, and a bus where nobody serves org.freedesktop.secrets.
     let nowhere = Keyring::at("unix:path=/nonexistent/phonebak-test-bus");
     let bare = PrivateKeyring::bus_only();
-    let keyrings: Vec<Keyring> = [Some(nowhere), bare.as_ref().ok().map(PrivateKeyring::keyring)].into_iter().flatten().collect();
+    let keyrings: Vec<Keyring> =
+        [Some(nowhere), bare.as_ref().ok().map(PrivateKeyring::keyring)].into_iter().flatten().collect();
     for keyring in &keyrings {
         let start = Instant::now();
         let err = keyring.remember(dest.path(), &password).expect_err("nothing to remember into");
@@ -311,4 +312,66 @@ fn remember_password_without_a_secret_service_says_so_plainly_and_fails() {
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     assert!(said(&out).contains("No keyring is available on this desktop"), "{}", said(&out));
     assert!(said(&out).contains("the automatic backup will ask you to unlock the folder"), "{}", said(&out));
+}
+
+/// The app with `keyring` as the desktop's keyring, a phone open on the Backup screen and the encrypted
+/// folder `dest` (made with `password`) chosen: it asks for the password.
+fn app_unlocking(
+    server: &crate::util::AdbServer,
+    keyring: Keyring,
+    dest: &Path,
+    password: &str,
+) -> egui_kittest::Harness<'static, phonebak::gui::App> {
+    use crate::gui::{adb_of, app_harness_with, open_phone, step_until};
+    use egui_kittest::kittest::Queryable as _;
+    use phonebak::gui::egui::Role;
+    use phonebak::gui::{AdbSource, Options};
+    let mut harness = app_harness_with(Options { keyring, ..Options::with_adb(AdbSource::Fixed(adb_of(server))) });
+    open_phone(&mut harness, "Keyring Phone");
+    harness.state_mut().set_backup_folder(dest.to_path_buf());
+    step_until(&mut harness, Duration::from_secs(10), "the locked folder", |h| h.query_by_label("Unlock…").is_some());
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Unlock…").click();
+    harness.run_steps(3);
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Remember the password on this computer (for the automatic backup)")
+        .click();
+    harness.run_steps(2);
+    let field = harness.get_by_role_and_label(Role::PasswordInput, "Password");
+    field.focus();
+    field.type_text(password);
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Unlock").click();
+    harness
+}
+
+#[test]
+fn the_apps_remember_checkbox_stores_the_password_when_the_folder_opens_and_without_a_keyring_says_so() {
+    use crate::gui::{phone_with_photos, step_until};
+    use egui_kittest::kittest::Queryable as _;
+    let Some(private) = keyring_or_skip() else { return };
+    let server = crate::util::AdbServer::start();
+    let (_storage, phone) = phone_with_photos("Keyring Phone", "KEYRING1", 2);
+    server.connect(&phone, "device");
+    let password = "the app's folder password";
+    let dest = encrypted_folder(password);
+
+    // No Secret Service on the bus: the folder opens all the same, and a note says why nothing was remembered.
+    let bare = PrivateKeyring::bus_only().expect("a bare bus");
+    let mut harness = app_unlocking(&server, bare.keyring(), dest.path(), password);
+    step_until(&mut harness, Duration::from_secs(30), "the note", |h| {
+        h.query_by_label_contains("The password was not remembered: No keyring is available").is_some()
+    });
+    step_until(&mut harness, Duration::from_secs(10), "the folder to open all the same", |h| {
+        h.state().backup_view().is_some_and(|v| !v.locked && v.backed_up.is_some())
+    });
+    drop(harness);
+
+    // With one: stored, tied to the folder, and said.
+    let mut harness = app_unlocking(&server, private.keyring(), dest.path(), password);
+    step_until(&mut harness, Duration::from_secs(30), "the note", |h| {
+        h.query_by_label_contains("The password is remembered on this computer").is_some()
+    });
+    assert_eq!(private.lookup(dest.path()), password);
+    assert!(private.keyring().open(dest.path()).expect("open").is_some());
 }
