@@ -131,7 +131,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// The password for `remember-password`: `PHONEBAK_PASSWORD`, else the first line of stdin when it is not a
-/// terminal (`secret-tool lookup ... | phonebak agent remember-password ...`), else asked on the terminal.
+/// terminal (a script, or a password manager piping it in), else asked on the terminal without echo.
 fn password_to_remember() -> anyhow::Result<crate::vault::SecretString> {
     use std::io::{BufRead as _, IsTerminal as _};
     let stdin = std::io::stdin();
