@@ -47,7 +47,8 @@ enum AgentCommand {
         json: bool,
     },
     /// Remember an encrypted backup folder's password in the desktop's keyring (Secret Service), so the agent
-    /// can back up into it. The password is asked for (or taken from `PHONEBAK_PASSWORD`) and checked first.
+    /// can back up into it. The password is asked for on the terminal (or read from the first line of stdin when
+    /// it is not a terminal, or taken from `PHONEBAK_PASSWORD`) and checked first.
     RememberPassword {
         /// The encrypted backup folder.
         #[arg(long, value_name = "DIR")]
@@ -74,8 +75,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     folder.display()
                 );
             }
-            let password = super::common::password(false)?;
-            crate::vault::Vault::open(folder, &password)?;
+            let password = password_to_remember()?;
+            crate::vault::Vault::open(folder, &password)
+                .with_context(|| format!("Nothing was remembered for {}", folder.display()))?;
             crate::secrets::remember(folder, &password)?;
             stdout_ok(writeln!(
                 std::io::stdout(),
@@ -126,6 +128,24 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The password for `remember-password`: `PHONEBAK_PASSWORD`, else the first line of stdin when it is not a
+/// terminal (a script, or a password manager piping it in), else asked on the terminal without echo.
+fn password_to_remember() -> anyhow::Result<crate::vault::SecretString> {
+    use std::io::{BufRead as _, IsTerminal as _};
+    let stdin = std::io::stdin();
+    if std::env::var_os("PHONEBAK_PASSWORD").is_some_and(|p| !p.is_empty()) || stdin.is_terminal() {
+        return super::common::password(false);
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("Could not read the password from stdin")?;
+    let end = line.trim_end_matches(['\n', '\r']).len();
+    line.truncate(end);
+    if line.is_empty() {
+        anyhow::bail!("The password is empty (the first line of stdin).");
+    }
+    Ok(crate::vault::SecretString::from(line))
 }
 
 /// The agent runs for days and gives each connected phone a thread. glibc's allocator gives threads their own

@@ -89,6 +89,9 @@ pub struct BackupView {
     pub encrypted: bool,
     /// It is encrypted and its password has not been given yet.
     pub locked: bool,
+    /// Whether "Remember the password on this computer" put the password in the desktop's keyring (what it
+    /// did, or why not: a note, the folder is open either way).
+    pub keyring_note: Option<Result<String, String>>,
     /// The backup folder holds no backup yet (encryption can be chosen).
     pub fresh: bool,
     /// "Encrypt this backup with a password" is ticked (for a fresh folder).
@@ -320,6 +323,15 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
         } else if view.fresh && view.dest.is_some() && view.job.is_none() {
             ui.checkbox(&mut view.encrypt_new, "Encrypt this backup with a password");
         }
+        match &view.keyring_note {
+            Some(Ok(note)) => {
+                ui.weak(note);
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().warn_fg_color, e);
+            }
+            None => {}
+        }
         if view.scanning.is_none() && view.error.is_none() && !view.folders.is_empty() {
             ui.horizontal(|ui| {
                 ui.label(view.summary());
@@ -346,11 +358,18 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
         }
         if let Some(mut on) = view.automatic
             && view.dest.is_some()
-            && !view.encrypted
+            && !view.locked
         {
             let text = "Back up this phone automatically when it connects (the ticked folders, into this folder)";
             if ui.checkbox(&mut on, text).changed() {
                 command = Some(BackupCommand::SetAutomatic(on));
+            }
+            if on && view.encrypted && !matches!(view.keyring_note, Some(Ok(_))) {
+                ui.weak(
+                    "The folder is encrypted: the automatic backup can open it only with its password remembered on \
+                     this computer (tick \"Remember the password\" when you unlock it, or run phonebak agent \
+                     remember-password --folder DIR).",
+                );
             }
             if let Some(note) = &view.automatic_note {
                 ui.weak(note);

@@ -219,6 +219,8 @@ pub struct Options {
     pub default_backup_folder: Option<PathBuf>,
     /// The automatic backup agent's places (`None`: the app does not offer automatic backup).
     pub agent: Option<AgentPlaces>,
+    /// Where "Remember the password on this computer" keeps it: the desktop's keyring (tests: a private one).
+    pub keyring: crate::secrets::Keyring,
 }
 
 /// Where the automatic backup agent lives, for the app that turns it on.
@@ -256,6 +258,7 @@ impl Options {
             demo_photos: 200,
             default_backup_folder: default_backup_folder(),
             agent: AgentPlaces::user(),
+            keyring: crate::secrets::Keyring::session(),
         }
     }
 
@@ -270,6 +273,7 @@ impl Options {
             demo_photos: 200,
             default_backup_folder: None,
             agent: None,
+            keyring: crate::secrets::Keyring::session(),
         }
     }
 }
@@ -648,6 +652,9 @@ impl App {
     fn check_backup_folder(&mut self) {
         let folder = self.backup_folder();
         let Some(view) = &mut self.backup else { return };
+        if view.dest != folder {
+            view.keyring_note = None;
+        }
         view.dest = folder;
         view.dest_error = None;
         let Some(dest) = view.dest.clone() else { return };
@@ -1398,16 +1405,12 @@ impl App {
                 Ok(vault) => {
                     self.password = None;
                     if let (Some(said), Some(view)) = (remembered, &mut self.backup) {
-                        match said {
-                            Ok(()) => {
-                                view.automatic_note = Some(
-                                    "The password is remembered on this computer (in the desktop's keyring): the \
-                                     automatic backup can open this folder."
-                                        .to_string(),
-                                );
-                            }
-                            Err(e) => view.automatic_error = Some(format!("The password was not remembered: {e}")),
-                        }
+                        view.keyring_note = Some(match said {
+                            Ok(()) => Ok("The password is remembered on this computer (in the desktop's keyring): \
+                                          the automatic backup can open this folder."
+                                .to_string()),
+                            Err(e) => Err(format!("The password was not remembered: {e}")),
+                        });
                     }
                     match purpose {
                         PasswordFor::Unlock { dir, restore: true } => {
@@ -1547,7 +1550,7 @@ impl App {
         let password = crate::vault::SecretString::from(std::mem::take(&mut prompt.first));
         prompt.second.clear();
         let purpose = prompt.purpose.clone();
-        let remember = prompt.remember;
+        let remember = prompt.remember.then(|| self.options.keyring.clone());
         let (tx, ctx) = (self.events_tx.clone(), self.ctx.clone());
         Self::spawn("vault", move || {
             let (PasswordFor::Unlock { dir, .. } | PasswordFor::Create { dir }) = &purpose;
@@ -1557,8 +1560,9 @@ impl App {
             };
             let result = result.map(Arc::new).map_err(|e| e.to_string());
             // Only a password that opened the folder is remembered.
-            let remembered = (remember && result.is_ok())
-                .then(|| crate::secrets::remember(dir, &password).map_err(|e| e.to_string()));
+            let remembered = remember
+                .filter(|_| result.is_ok())
+                .map(|keyring| keyring.remember(dir, &password).map_err(|e| e.to_string()));
             let _ = tx.send(Event::Unlocked { purpose, result, remembered });
             ctx.request_repaint();
         });

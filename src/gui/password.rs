@@ -87,7 +87,10 @@ pub fn password_ui(ctx: &egui::Context, prompt: &mut PasswordPrompt) -> Option<P
                 ui.colored_label(ui.visuals().warn_fg_color, "The two passwords differ.");
             }
         }
-        ui.checkbox(&mut prompt.remember, REMEMBER);
+        // Offered for the backup folder, the one the automatic backup opens (not for a folder to restore from).
+        if !matches!(prompt.purpose, PasswordFor::Unlock { restore: true, .. }) {
+            ui.checkbox(&mut prompt.remember, REMEMBER);
+        }
         if let Some(e) = &prompt.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }

@@ -545,3 +545,27 @@ fn the_unlock_prompt_offers_to_remember_the_password_and_carries_the_choice() {
     assert!(harness.state().0.remember);
     assert_eq!(harness.state().1, [PasswordCommand::Submit]);
 }
+
+#[test]
+fn the_remember_checkbox_is_offered_for_the_backup_folder_and_a_new_one_not_for_a_folder_to_restore_from() {
+    for (purpose, offered) in [
+        (PasswordFor::Unlock { dir: PathBuf::from("/media/usb/Photos"), restore: false }, true),
+        (PasswordFor::Create { dir: PathBuf::from("/media/usb/New") }, true),
+        (PasswordFor::Unlock { dir: PathBuf::from("/media/usb/Photos"), restore: true }, false),
+    ] {
+        let mut harness = Harness::new_ui_state(
+            |ui, prompt: &mut PasswordPrompt| {
+                let _ = password_ui(ui.ctx(), prompt);
+            },
+            PasswordPrompt::new(purpose.clone()),
+        );
+        harness.run_steps(4);
+        let shown = harness.query_by_role_and_label(Role::CheckBox, password::REMEMBER).is_some();
+        assert_eq!(shown, offered, "{purpose:?}");
+        if offered {
+            harness.get_by_role_and_label(Role::CheckBox, password::REMEMBER).click();
+            harness.run_steps(2);
+            assert!(harness.state().remember, "{purpose:?}");
+        }
+    }
+}

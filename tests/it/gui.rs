@@ -408,7 +408,11 @@ fn closing_the_window_during_a_backup_asks_first_then_stops_it_cleanly_and_close
 }
 
 /// A phone with `n` small real JPEGs in its camera folder.
-fn phone_with_photos(model: &str, serial: &str, n: u64) -> (tempfile::TempDir, phonebak::virtual_phone::VirtualPhone) {
+pub fn phone_with_photos(
+    model: &str,
+    serial: &str,
+    n: u64,
+) -> (tempfile::TempDir, phonebak::virtual_phone::VirtualPhone) {
     let (dir, phone) =
         phone_with_dir(Config { model: model.to_string(), serial: serial.to_string(), ..Config::default() });
     for i in 0..n {

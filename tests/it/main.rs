@@ -16,6 +16,7 @@ mod protocol;
 mod restore;
 mod sample_gallery;
 mod scan;
+mod secrets;
 mod thumbnails;
 mod toybox_conformance;
 mod util;
