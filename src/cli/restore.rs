@@ -36,6 +36,10 @@ pub struct Args {
     /// Restore only files modified before this day (YYYY-MM-DD, UTC).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     until: Option<i64>,
+    /// Put back exactly the photos and videos that `phonebak free-up` removed from the phone on this day
+    /// (YYYY-MM-DD, or `last` for the latest free-up), as the backup folder's free-up journal lists them.
+    #[arg(long, value_name = "DATE")]
+    freed_on: Option<String>,
     /// Print what would be restored, and write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -173,6 +177,34 @@ fn report_text(report: &RestoreReport) -> String {
     text
 }
 
+/// The backup copies of the files that free-ups took from phone `serial` on `day` (`last`: the latest).
+fn freed_on(
+    from: &std::path::Path,
+    vault: Option<&crate::vault::Vault>,
+    serial: &str,
+    day: &str,
+) -> anyhow::Result<std::collections::HashSet<Vec<u8>>> {
+    if day != "last" {
+        parse_date(day).map_err(anyhow::Error::msg)?;
+    }
+    let freed = crate::freeup::freed(from, serial, vault)?;
+    let chosen = crate::freeup::freed_on(&freed, day);
+    if chosen.is_empty() {
+        let days = crate::freeup::days(&freed);
+        let known = if days.is_empty() {
+            "no free-up of this phone is recorded there".to_string()
+        } else {
+            let list: Vec<String> = days
+                .iter()
+                .map(|(d, (n, bytes))| format!("{d} ({n} photos and videos, {})", human_bytes(*bytes)))
+                .collect();
+            format!("free-ups recorded there: {}", list.join(", "))
+        };
+        anyhow::bail!("No free-up took photos from {serial} on {day} according to {}: {known}.", from.display());
+    }
+    Ok(chosen.into_iter().map(|f| f.local_path.clone()).collect())
+}
+
 /// Runs `phonebak restore`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let cancel = cancel_on_ctrl_c("restored files are kept")?;
@@ -182,7 +214,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let device = pick_device(args.device.as_deref())?;
     let info = device.info()?;
     let phone = backup.phone(args.backup_of.as_deref(), Some(&info.serial))?;
-    let selection = Selection { patterns: args.only.clone(), since: args.since, until: args.until, local_paths: None };
+    let local_paths = match &args.freed_on {
+        Some(day) => Some(freed_on(&args.from, vault.as_deref(), &phone.serial, day)?),
+        None => None,
+    };
+    let selection = Selection { patterns: args.only.clone(), since: args.since, until: args.until, local_paths };
     let selected = restore::select(&args.from, phone, &selection)?;
     tracing::info!(
         from = %args.from.display(),

@@ -18,7 +18,9 @@ use crate::scan::MediaFile;
 use crate::vault::Vault;
 use std::path::Path;
 
+mod putback;
 mod remove;
+pub use putback::{Freed, days, freed, freed_on};
 pub use remove::{FreedLine, Removal, journal_path, remove};
 
 /// Longest `sha256sum` command sent at once (the adb server takes requests of up to 64 KiB).
