@@ -6,7 +6,7 @@ use super::{BackupError, CancelToken, Phase, Progress, ProgressState, folder, lo
 use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line, parse_sha256sum};
 use crate::progress::Counts;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -47,6 +47,11 @@ pub struct BackupReport {
     pub unchanged_files: u64,
     /// Files that could not be backed up; the run went on without them.
     pub failed: Vec<FailedFile>,
+    /// Copied files whose content the backup folder already held (the same SHA-256, re-hashed good): stored
+    /// once on disk, as a hard link to the other copy.
+    pub stored_once: u64,
+    /// Disk space that saved.
+    pub bytes_stored_once: u64,
     /// How long the run took.
     pub elapsed: Duration,
 }
@@ -132,6 +137,8 @@ struct Run<'a> {
     session: Option<SyncSession>,
     manifest: manifest::Manifest,
     taken: HashSet<Vec<u8>>,
+    /// For each content (SHA-256) the folder holds, the index in `manifest.files` of a copy of it.
+    by_sha: HashMap<String, usize>,
     journal: Journal,
     report: BackupReport,
     unsaved: u64,
@@ -202,6 +209,7 @@ pub fn execute(
         session: None,
         manifest: plan.manifest.clone(),
         taken: plan.manifest.files.iter().map(|f| f.local_path.0.clone()).collect(),
+        by_sha: plan.manifest.files.iter().enumerate().map(|(i, f)| (f.sha256.clone(), i)).collect(),
         journal: Journal::open(dest, &plan.manifest.serial, plan.vault.clone())?,
         report: BackupReport { unchanged_files: plan.totals.unchanged_files, ..BackupReport::default() },
         unsaved: 0,
@@ -536,7 +544,13 @@ impl<'a> Run<'a> {
         }
         let parent = target.parent().unwrap_or(&dest).to_path_buf();
         std::fs::create_dir_all(&parent).map_err(|e| BackupError::disk("create the folder", &parent, e))?;
-        std::fs::rename(&p.tmp, &target).map_err(|e| BackupError::disk("move the copy into place", &target, e))?;
+        if self.store_once(&p, &target) {
+            let _ = std::fs::remove_file(&p.tmp);
+            self.report.stored_once += 1;
+            self.report.bytes_stored_once += p.size;
+        } else {
+            std::fs::rename(&p.tmp, &target).map_err(|e| BackupError::disk("move the copy into place", &target, e))?;
+        }
         // Its folder is fsynced once per batch, before the journal is (see `sync_dirty`).
         self.dirty_dirs.insert(parent);
         let entry = ManifestEntry {
@@ -549,10 +563,33 @@ impl<'a> Run<'a> {
         };
         self.journal.finished(&entry)?;
         self.report.bytes_copied += entry.size;
+        self.by_sha.entry(entry.sha256.clone()).or_insert(self.manifest.files.len());
         self.manifest.files.push(entry.clone());
         self.report.copied.push(entry);
         self.unsaved += 1;
         Ok(())
+    }
+
+    /// Stores the verified copy `p` at `target` as a hard link to a copy of the same content the folder already
+    /// holds, when that copy re-hashes good now and the filesystem allows it (a damaged copy is never shared,
+    /// and FAT/exFAT disks get the plain copy). The manifest keeps each file's own date: restore and free-up
+    /// go by it, and a plain folder's two names show the first file's date.
+    fn store_once(&self, p: &Pulled<'_>, target: &std::path::Path) -> bool {
+        let Some(&i) = self.by_sha.get(&p.sha256) else { return false };
+        let Some(existing) = self.manifest.files.get(i) else { return false };
+        if p.size == 0 || existing.size != p.size {
+            return false;
+        }
+        let vault = self.plan.vault.as_deref();
+        if manifest::check_copy(&self.plan.dest, existing, vault) != manifest::CopyState::Good {
+            return false;
+        }
+        let source = file_path_in(&self.plan.dest, &existing.local_path.0, vault);
+        // A different date: a reflink (btrfs, XFS) shares the blocks and keeps each file's own date.
+        if vault.is_none() && existing.mtime != p.mtime && reflink(&source, target, p.mtime) {
+            return true;
+        }
+        std::fs::hard_link(&source, target).is_ok()
     }
 
     /// Ends the run: records what was verified, removes what was not, and reports.
@@ -648,4 +685,28 @@ fn set_mtime(file: &File, mtime: i64) -> std::io::Result<()> {
         UNIX_EPOCH - Duration::from_secs(mtime.unsigned_abs())
     };
     file.set_modified(time)
+}
+
+/// Makes `target` a reflink of `source` (same blocks, its own inode) dated `mtime`, made durable; false (and
+/// nothing left at `target`) where the filesystem cannot.
+fn reflink(source: &std::path::Path, target: &std::path::Path, mtime: i64) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let made = (|| -> std::io::Result<()> {
+            let from = File::open(source)?;
+            let to = std::fs::OpenOptions::new().write(true).create_new(true).open(target)?;
+            let cloned = rustix::fs::ioctl_ficlone(&to, &from).map_err(std::io::Error::from);
+            if let Err(e) = cloned.and_then(|()| set_mtime(&to, mtime)).and_then(|()| to.sync_all()) {
+                let _ = std::fs::remove_file(target);
+                return Err(e);
+            }
+            Ok(())
+        })();
+        made.is_ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (source, target, mtime);
+        false
+    }
 }

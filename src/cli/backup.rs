@@ -140,6 +140,8 @@ fn report_json(report: &BackupReport) -> serde_json::Value {
         "bytes_copied": report.bytes_copied,
         "bytes_pulled": report.bytes_pulled,
         "unchanged_files": report.unchanged_files,
+        "stored_once_files": report.stored_once,
+        "stored_once_bytes": report.bytes_stored_once,
         "failed": failed,
         "elapsed_secs": report.elapsed.as_secs_f64(),
     })
@@ -190,6 +192,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 plan.dest.join(&plan.device_folder).display().to_string()
             }
         );
+        if report.stored_once > 0 {
+            let _ = writeln!(
+                text,
+                "{} of them ({}) have the same content as another file of the backup (a WhatsApp copy, a download \
+                 saved twice): stored once on disk.",
+                report.stored_once,
+                human_bytes(report.bytes_stored_once)
+            );
+        }
         if !report.failed.is_empty() {
             let _ = writeln!(
                 text,

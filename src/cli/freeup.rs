@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 /// Options of `phonebak free-up`.
 #[derive(Debug, clap::Args)]
+#[allow(clippy::struct_excessive_bools, reason = "independent command-line switches")]
 pub struct Args {
     /// The backup folder that holds the phone's backup.
     #[arg(long, value_name = "DIR")]
@@ -26,6 +27,11 @@ pub struct Args {
     /// Only paths (below the phone's storage, like `DCIM/Camera/*`) matching this glob; may be repeated.
     #[arg(long, value_name = "GLOB")]
     only: Vec<String>,
+    /// Only the extra copies of photos and videos the phone holds several times under other names (the Sent
+    /// copies of `WhatsApp`, a download saved twice): one copy stays, the one in DCIM first. Every copy removed is
+    /// proven safe in the backup like any other.
+    #[arg(long)]
+    duplicates: bool,
     /// Say what would be removed, and remove nothing.
     #[arg(long)]
     dry_run: bool,
@@ -64,7 +70,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     let files = freeup::choose(gallery.files(), args.older_than, &only, now);
-    let proof = freeup::prove(&device, &args.from, &manifest, vault.as_deref(), &files, &cancel)?;
+    let mut proof = freeup::prove(&device, &args.from, &manifest, vault.as_deref(), &files, &cancel)?;
+    let groups = freeup::duplicates(&proof.proven);
+    let extras: usize = groups.iter().map(|g| g.extras.len()).sum();
+    let extra_bytes: u64 = groups.iter().map(freeup::Duplicates::extra_bytes).sum();
+    if args.duplicates {
+        proof.proven = groups.iter().flat_map(|g| g.extras.iter().cloned()).collect();
+    }
     let out = &mut std::io::stdout();
     if args.json {
         for (file, kept) in &proof.kept {
@@ -74,15 +86,36 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             line["why"] = json!(kept.describe());
             stdout_ok(print_json(&line))?;
         }
+        for group in &groups {
+            let copies: Vec<serde_json::Value> = group.extras.iter().map(|(f, _)| json_path(&f.path)).collect();
+            stdout_ok(print_json(&json!({
+                "event": "duplicates", "keep": json_path(&group.keep.path), "extras": copies,
+                "extra_bytes": group.extra_bytes(),
+            })))?;
+        }
     } else {
         for (file, kept) in &proof.kept {
             stdout_ok(writeln!(out, "kept: {} ({})", lossy(&file.path), kept.describe()))?;
         }
+        if extras > 0 {
+            for group in &groups {
+                for (file, _) in &group.extras {
+                    stdout_ok(writeln!(out, "duplicate: {} (same as {})", lossy(&file.path), lossy(&group.keep.path)))?;
+                }
+            }
+            stdout_ok(writeln!(
+                out,
+                "{extras} duplicates ({}): the same photo or video under another name.{}",
+                human_bytes(extra_bytes),
+                if args.duplicates { "" } else { " `--duplicates` removes only those, keeping one copy of each." }
+            ))?;
+        }
         stdout_ok(writeln!(
             out,
-            "{} photos and videos ({}) are in {} and proven the same on the phone and in the backup; {} are kept \
+            "{} {}photos and videos ({}) are in {} and proven the same on the phone and in the backup; {} are kept \
              on the phone.",
             proof.proven.len(),
+            if args.duplicates { "extra copies of " } else { "" },
             human_bytes(proof.proven_bytes()),
             args.from.display(),
             proof.kept.len()
@@ -93,6 +126,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             stdout_ok(print_json(&json!({
                 "event": "summary", "dry_run": args.dry_run, "removable": proof.proven.len(),
                 "removable_bytes": proof.proven_bytes(), "kept": proof.kept.len(), "removed": 0,
+                "duplicates": extras, "duplicate_bytes": extra_bytes,
             })))?;
         }
         return Ok(ExitCode::SUCCESS);

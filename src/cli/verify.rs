@@ -98,19 +98,49 @@ fn check(dir: &Path, entry: &ManifestEntry, vault: Option<&crate::vault::Vault>)
     }
 }
 
+/// The device and inode numbers of `path`, which hard links share.
+fn inode_of(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// Runs `phonebak verify`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let vault = super::common::open_folder(&args.dir, false)?;
     let manifests = manifests(&args.dir, vault.as_deref())?;
     let (mut ok, mut missing, mut corrupt, mut bytes) = (0u64, 0u64, 0u64, 0u64);
+    // Files of the same content stored once on disk (hard links): each is read once, and counted.
+    let mut good_inodes: std::collections::HashMap<(u64, u64), String> = std::collections::HashMap::new();
+    let (mut stored_once, mut stored_once_bytes) = (0u64, 0u64);
     let mut out = std::io::stdout().lock();
     for m in &manifests {
         for entry in &m.files {
             let local = lossy(&entry.local_path.0);
+            let inode = inode_of(&manifest::file_path_in(&args.dir, &entry.local_path.0, vault.as_deref()));
+            if let Some(inode) = inode
+                && good_inodes.get(&inode) == Some(&entry.sha256)
+            {
+                ok += 1;
+                bytes += entry.size;
+                stored_once += 1;
+                stored_once_bytes += entry.size;
+                continue;
+            }
             let (kind, why) = match check(&args.dir, entry, vault.as_deref()) {
                 Finding::Ok => {
                     ok += 1;
                     bytes += entry.size;
+                    if let Some(inode) = inode {
+                        good_inodes.insert(inode, entry.sha256.clone());
+                    }
                     continue;
                 }
                 Finding::Missing => {
@@ -145,8 +175,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "ok_bytes": bytes,
             "missing_files": missing,
             "corrupt_files": corrupt,
+            "stored_once_files": stored_once,
+            "stored_once_bytes": stored_once_bytes,
         })))?;
     } else {
+        if stored_once > 0 {
+            stdout_ok(writeln!(
+                out,
+                "{stored_once} files ({}) have the same content as another file of the backup and are stored once \
+                 on disk (hard links); that content was checked once for them.",
+                human_bytes(stored_once_bytes)
+            ))?;
+        }
         stdout_ok(writeln!(
             out,
             "Checked {} files: {ok} good ({}), {missing} missing, {corrupt} corrupt.{}",

@@ -18,8 +18,10 @@ use crate::scan::MediaFile;
 use crate::vault::Vault;
 use std::path::Path;
 
+mod duplicates;
 mod putback;
 mod remove;
+pub use duplicates::{Duplicates, duplicates};
 pub use putback::{Freed, days, freed, freed_on};
 pub use remove::{FreedLine, Removal, journal_path, remove};
 

@@ -100,3 +100,129 @@ fn put_them_back_restores_exactly_what_a_free_up_removed_with_their_dates_and_ga
         assert_eq!(crate::util::event(&lines, "report")["already_on_phone"].as_u64(), Some(3), "{}", said(&out));
     }
 }
+
+/// The same photo three times on a phone (the camera's, WhatsApp's Sent copy, a download) and one other.
+const COPIES: [(&str, u64); 4] = [
+    ("DCIM/Camera/IMG_20240501_101500.jpg", 1_714_558_500),
+    ("Android/media/com.whatsapp/WhatsApp/Media/WhatsApp Images/Sent/IMG-20240501-WA0003.jpg", 1_714_560_000),
+    ("Download/IMG_20240501_101500 (1).jpg", 1_714_600_000),
+    ("Download/other 'x'.jpg", 1_714_000_000),
+];
+
+fn phone_with_copies(serial: &str) -> (AdbServer, tempfile::TempDir, phonebak::virtual_phone::VirtualPhone) {
+    let server = AdbServer::start();
+    let (storage, phone) = phone_with_dir(Config { model: "Pixel".into(), serial: serial.into(), ..Config::default() });
+    for (i, (path, mtime)) in COPIES.iter().enumerate() {
+        let content = if i < 3 { noise(50_000, 1) } else { noise(50_000, 2) };
+        write_file(&storage.path().join(path), &content, *mtime);
+    }
+    server.connect(&phone, "device");
+    (server, storage, phone)
+}
+
+#[test]
+fn the_same_content_is_stored_once_in_the_backup_and_passes_verify_and_restores_each_name_with_its_date() {
+    use std::os::unix::fs::MetadataExt as _;
+    let (server, _storage, _phone) = phone_with_copies("DUPSTORE1");
+    let dest = tempfile::tempdir().expect("backup folder");
+    let dest_arg = dest.path().to_str().expect("utf8");
+    let out = phonebak(&server, &["backup", "--to", dest_arg, "--json"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let lines = crate::util::json_lines(&out);
+    let report = crate::util::event(&lines, "report");
+    assert_eq!((report["copied_files"].as_u64(), report["stored_once_files"].as_u64()), (Some(4), Some(2)), "{report}");
+    let folder = dest.path().join("Pixel (DUPSTORE1)");
+    let inode = |path: &str| std::fs::metadata(folder.join(path)).map(|m| (m.ino(), m.nlink())).expect("copy");
+    assert_eq!(inode(COPIES[0].0), inode(COPIES[1].0));
+    assert_eq!(inode(COPIES[0].0), inode(COPIES[2].0));
+    assert_eq!(inode(COPIES[0].0).1, 3, "three names, one file");
+    assert_ne!(inode(COPIES[3].0).0, inode(COPIES[0].0).0);
+
+    let out = phonebak(&server, &["verify", dest_arg]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(text(&out.stdout).contains("2 files (100.0 kB) have the same content"), "{}", said(&out));
+    assert!(text(&out.stdout).contains("4 good"), "{}", said(&out));
+
+    // A bit flipped in the one file on disk: every name of it is corrupt, none passes because another did.
+    let shared = folder.join(COPIES[1].0);
+    let mut bytes = std::fs::read(&shared).expect("copy");
+    bytes[1000] ^= 4;
+    let out = phonebak(&server, &["verify", dest_arg, "--json"]);
+    assert!(out.status.success(), "{}", said(&out));
+    std::fs::write(&shared, &bytes).expect("flip");
+    let out = phonebak(&server, &["verify", dest_arg, "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", said(&out));
+    let lines = crate::util::json_lines(&out);
+    assert_eq!(crate::util::event(&lines, "summary")["corrupt_files"].as_u64(), Some(3), "{}", said(&out));
+    bytes[1000] ^= 4;
+    std::fs::write(&shared, &bytes).expect("unflip");
+
+    // Onto an empty phone: each name comes back with its own date and content.
+    let (empty, other) =
+        phone_with_dir(Config { model: "Pixel 9".into(), serial: "DUPSTORE2".into(), ..Config::default() });
+    let _ = std::fs::remove_dir_all(empty.path().join("DCIM"));
+    server.connect(&other, "device");
+    let to = other.addr().to_string();
+    let out = phonebak(&server, &["restore", "--from", dest_arg, "--device", &to, "--backup-of", "DUPSTORE1"]);
+    assert!(out.status.success(), "{}", said(&out));
+    for (i, (path, mtime)) in COPIES.iter().enumerate() {
+        let content = if i < 3 { noise(50_000, 1) } else { noise(50_000, 2) };
+        let restored = empty.path().join(path);
+        assert_eq!(std::fs::read(&restored).ok(), Some(content), "{path}");
+        assert_eq!(mtime_of(&restored), *mtime, "{path}'s own date");
+    }
+}
+
+#[test]
+fn free_up_duplicates_removes_only_the_extra_copies_and_keeps_the_one_in_dcim() {
+    let (server, storage, _phone) = phone_with_copies("DUPFREE1");
+    let dest = tempfile::tempdir().expect("backup folder");
+    let dest_arg = dest.path().to_str().expect("utf8");
+    let out = phonebak(&server, &["backup", "--to", dest_arg]);
+    assert!(out.status.success(), "{}", said(&out));
+    let out = phonebak(&server, &["free-up", "--from", dest_arg, "--dry-run"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(text(&out.stdout).contains("2 duplicates (100.0 kB)"), "{}", said(&out));
+    assert!(text(&out.stdout).contains("4 photos and videos (200.0 kB) are in"), "{}", said(&out));
+
+    let out = phonebak(&server, &["free-up", "--from", dest_arg, "--duplicates", "--yes", "--json"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let lines = crate::util::json_lines(&out);
+    assert_eq!(crate::util::event(&lines, "summary")["removed"].as_u64(), Some(2), "{}", said(&out));
+    let there = |path: &str| storage.path().join(path).exists();
+    assert!(there(COPIES[0].0), "the camera's copy stays");
+    assert!(!there(COPIES[1].0) && !there(COPIES[2].0), "the extra copies are gone");
+    assert!(there(COPIES[3].0), "a photo with no duplicate stays");
+    // Nothing more to remove as duplicates.
+    let out = phonebak(&server, &["free-up", "--from", dest_arg, "--duplicates", "--dry-run", "--json"]);
+    let lines = crate::util::json_lines(&out);
+    assert_eq!(crate::util::event(&lines, "summary")["removable"].as_u64(), Some(0), "{}", said(&out));
+}
+
+#[test]
+fn in_an_encrypted_backup_the_same_content_is_stored_once_and_passes_verify() {
+    let (server, _storage, _phone) = phone_with_copies("DUPVAULT1");
+    let dest = tempfile::tempdir().expect("backup folder");
+    let dest_arg = dest.path().to_str().expect("utf8");
+    let run = |args: &[&str]| {
+        let data = tempfile::tempdir().expect("data dir");
+        std::process::Command::new(env!("CARGO_BIN_EXE_phonebak"))
+            .args(args)
+            .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+            .env("XDG_DATA_HOME", data.path())
+            .env("PHONEBAK_PASSWORD", "correct horse battery staple")
+            .env_remove("ANDROID_SERIAL")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run phonebak")
+    };
+    let out = run(&["backup", "--to", dest_arg, "--encrypt", "--json"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let lines = crate::util::json_lines(&out);
+    assert_eq!(crate::util::event(&lines, "report")["stored_once_files"].as_u64(), Some(2), "{}", said(&out));
+    let out = run(&["verify", dest_arg, "--json"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let lines = crate::util::json_lines(&out);
+    let summary = crate::util::event(&lines, "summary");
+    assert_eq!((summary["ok_files"].as_u64(), summary["stored_once_files"].as_u64()), (Some(4), Some(2)), "{summary}");
+}
