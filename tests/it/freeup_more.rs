@@ -101,7 +101,7 @@ fn put_them_back_restores_exactly_what_a_free_up_removed_with_their_dates_and_ga
     }
 }
 
-/// The same photo three times on a phone (the camera's, WhatsApp's Sent copy, a download) and one other.
+/// The same photo three times on a phone (the camera's, the Sent copy of `WhatsApp`, a download) and one other.
 const COPIES: [(&str, u64); 4] = [
     ("DCIM/Camera/IMG_20240501_101500.jpg", 1_714_558_500),
     ("Android/media/com.whatsapp/WhatsApp/Media/WhatsApp Images/Sent/IMG-20240501-WA0003.jpg", 1_714_560_000),
