@@ -226,3 +226,33 @@ fn in_an_encrypted_backup_the_same_content_is_stored_once_and_passes_verify() {
     let summary = crate::util::event(&lines, "summary");
     assert_eq!((summary["ok_files"].as_u64(), summary["stored_once_files"].as_u64()), (Some(4), Some(2)), "{summary}");
 }
+
+#[test]
+fn the_real_binary_refuses_a_whole_free_up_when_one_manifest_entry_was_tampered_with() {
+    let server = AdbServer::start();
+    let (storage, phone) =
+        phone_with_dir(Config { model: "Pixel".into(), serial: "TAMPER01".into(), ..Config::default() });
+    for i in 0..3u64 {
+        write_file(&storage.path().join(format!("DCIM/Camera/IMG_{i}.jpg")), &noise(9_000, i + 1), 1_600_000_000 + i);
+    }
+    server.connect(&phone, "device");
+    let dest = tempfile::tempdir().expect("backup folder");
+    let dest_arg = dest.path().to_str().expect("utf8");
+    let out = phonebak(&server, &["backup", "--to", dest_arg]);
+    assert!(out.status.success(), "{}", said(&out));
+    // One entry now points into the phone's system files (a manifest edited by hand or by something else).
+    let manifest = phonebak::backup::manifest::Manifest::path(dest.path(), "TAMPER01");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let tampered =
+        text.replacen("/storage/emulated/0/DCIM/Camera/IMG_1.jpg", "/storage/emulated/0/../../../system/build.prop", 1);
+    assert_ne!(text, tampered, "the manifest names the phone path as text");
+    std::fs::write(&manifest, tampered).expect("tamper");
+    let out = phonebak(&server, &["free-up", "--from", dest_arg, "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("fails its checks") && said(&out).contains("build.prop"), "{}", said(&out));
+    assert_eq!(
+        std::fs::read_dir(storage.path().join("DCIM/Camera")).expect("camera").count(),
+        3,
+        "a photo was removed"
+    );
+}
