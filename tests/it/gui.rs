@@ -50,7 +50,7 @@ pub fn app_harness_with(options: Options) -> Harness<'static, App> {
 }
 
 /// The labels of the photo tiles drawn whole in the window now, top left first.
-fn tiles(harness: &Harness<'_, App>) -> Vec<String> {
+pub(crate) fn tiles(harness: &Harness<'_, App>) -> Vec<String> {
     harness
         .query_all_by_role(Role::ListBoxOption)
         .filter(|n| n.rect().max.y <= 760.0)

@@ -12,6 +12,7 @@ mod encrypted;
 mod freeup;
 mod gui;
 mod gui_first_run;
+mod gui_freeup;
 mod protocol;
 mod restore;
 mod sample_gallery;
