@@ -397,7 +397,7 @@ fn report_ui(ui: &mut egui::Ui, view: &FreeUpView) -> Option<FreeUpCommand> {
 fn confirm_ui(ctx: &egui::Context, view: &FreeUpView) -> Option<FreeUpCommand> {
     let confirm = view.confirm.as_ref()?;
     let mut command = None;
-    egui::Modal::new(egui::Id::unique("phonebak-freeup-confirm")).show(ctx, |ui| {
+    let modal = egui::Modal::new(egui::Id::unique("phonebak-freeup-confirm")).show(ctx, |ui| {
         ui.heading("Remove them from the phone?");
         ui.label(view.confirm_text(confirm));
         // How to remove them (the phone's trash or for good) is chosen here when the engine offers it.
@@ -410,6 +410,10 @@ fn confirm_ui(ctx: &egui::Context, view: &FreeUpView) -> Option<FreeUpCommand> {
             }
         });
     });
+    // Esc or a click beside it is a no.
+    if command.is_none() && modal.should_close() {
+        command = Some(FreeUpCommand::CancelRemove);
+    }
     command
 }
 

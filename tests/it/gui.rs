@@ -429,7 +429,7 @@ pub fn phone_with_photos(
 }
 
 /// Types `text` into the password field labelled `label`.
-fn type_password(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+pub(crate) fn type_password(harness: &mut Harness<'_, App>, label: &str, text: &str) {
     let field = harness.get_by_role_and_label(Role::PasswordInput, label);
     field.focus();
     field.type_text(text);

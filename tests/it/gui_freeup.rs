@@ -4,7 +4,7 @@
 //! confirmation naming the backup folder, Cancel removing nothing, Remove removing exactly the ticked photos,
 //! and the report.
 
-use crate::gui::{adb_of, app_harness_with, open_phone, phone_with_photos, step_until, tiles};
+use crate::gui::{adb_of, app_harness_with, open_phone, phone_with_photos, step_until, tiles, type_password};
 use crate::util::{AdbServer, phonebak, said, write_file};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -204,4 +204,76 @@ fn remove_takes_exactly_the_ticked_photos_off_the_phone_keeps_them_in_the_backup
         .collect();
     left.sort();
     assert_eq!(left, [photo(0), photo(1), "IMG_20240301_120000.jpg".to_string()]);
+}
+
+#[test]
+fn an_encrypted_backup_folder_offers_free_up_once_unlocked_and_removes_the_proven_photos() {
+    let server = AdbServer::start();
+    let (storage, phone) = phone_with_photos("Locked Phone", "FREEENC1", 3);
+    server.connect(&phone, "device");
+    let adb = adb_of(&server);
+    let mut harness = app_harness_with(Options::with_adb(AdbSource::Fixed(adb.clone())));
+    open_phone(&mut harness, "Locked Phone");
+    let dest = tempfile::tempdir().expect("backup folder");
+    harness.state_mut().set_backup_folder(dest.path().to_path_buf());
+    step_until(&mut harness, Duration::from_secs(10), "the backup folder to be read", |h| {
+        h.state().backup_view().is_some_and(|v| v.backed_up.is_some() && v.fresh)
+    });
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::CheckBox, "Encrypt this backup with a password").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Back up").click();
+    harness.run_steps(3);
+    let password = "a long enough password";
+    type_password(&mut harness, "Password", password);
+    type_password(&mut harness, "Type it again", password);
+    harness.get_by_role_and_label(Role::Button, "Encrypt and back up").click();
+    step_until(&mut harness, Duration::from_secs(60), "the encrypted backup", |h| {
+        h.state()
+            .backup_view()
+            .is_some_and(|v| v.outcome.as_ref().is_some_and(|o| o.headline.starts_with("Backed up 3")))
+    });
+    assert!(phonebak::vault::is_encrypted(dest.path()));
+
+    // Started again, the app does not hold the key: the folder is locked and nothing is offered.
+    drop(harness);
+    let mut harness = app_harness_with(Options::with_adb(AdbSource::Fixed(adb)));
+    open_phone(&mut harness, "Locked Phone");
+    harness.state_mut().set_backup_folder(dest.path().to_path_buf());
+    step_until(&mut harness, Duration::from_secs(10), "the locked folder", |h| {
+        h.state().backup_view().is_some_and(|v| v.locked)
+    });
+    harness.run_steps(2);
+    assert!(harness.query_by_role_and_label(Role::Button, "Free up space…").is_none(), "offered while locked");
+    harness.get_by_role_and_label(Role::Button, "Unlock…").click();
+    harness.run_steps(3);
+    type_password(&mut harness, "Password", password);
+    harness.get_by_role_and_label(Role::Button, "Unlock").click();
+    step_until(&mut harness, Duration::from_secs(20), "Free up space… once unlocked", |h| {
+        h.query_by_role_and_label(Role::Button, "Free up space…").is_some()
+    });
+    harness.get_by_role_and_label(Role::Button, "Free up space…").click();
+    step_until(&mut harness, Duration::from_secs(30), "the proof", |h| {
+        h.state().freeup_view().is_some_and(|v| v.proved || v.error.is_some())
+    });
+    let error = harness.state().freeup_view().and_then(|v| v.error.clone());
+    assert!(error.is_none(), "{error:?}");
+    harness.run_steps(3);
+    let camera = storage.path().join("DCIM/Camera");
+    let bytes: u64 = (0..3).map(|i| std::fs::metadata(camera.join(photo(i))).expect("photo").len()).sum();
+    let remove = format!("Remove 3 photos from the phone ({})", human_bytes(bytes));
+    harness.get_by_role_and_label(Role::Button, &remove).click();
+    harness.run_steps(3);
+    harness.get_by_role_and_label(Role::Button, "Remove").click();
+    step_until(&mut harness, Duration::from_secs(30), "the removal", |h| {
+        h.state().freeup_view().is_some_and(|v| v.report.is_some())
+    });
+    let report = harness.state().freeup_view().and_then(|v| v.report.clone()).expect("a report");
+    assert!(report.headline.starts_with("Removed 3 photos and videos"), "{report:?}");
+    assert!(on_phone(&camera).is_empty(), "left on the phone: {:?}", on_phone(&camera));
+    // The journal is in the encrypted folder under its hashed name: no photo's name shows.
+    assert!(
+        crate::util::tree(dest.path()).keys().all(|p| !String::from_utf8_lossy(p).contains("IMG_")),
+        "a photo's name shows in the encrypted folder"
+    );
 }
