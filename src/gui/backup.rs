@@ -183,6 +183,13 @@ impl BackupView {
         }
     }
 
+    /// Whether "Free up space…" is offered: the backup folder holds a backup of this phone (an encrypted
+    /// one only once unlocked).
+    #[must_use]
+    pub fn offers_free_up(&self) -> bool {
+        !self.locked && self.dest.is_some() && self.backed_up.as_ref().is_some_and(|b| !b.files.is_empty())
+    }
+
     /// The files the Back up button copies.
     #[must_use]
     pub fn to_back_up(&self) -> Vec<MediaFile> {
@@ -260,6 +267,8 @@ pub enum BackupCommand {
     Restore,
     /// Ask the password of the encrypted backup folder.
     Unlock,
+    /// The free-up screen: what can be removed from the phone because it is safe in the backup folder.
+    FreeUp,
 }
 
 /// Draws the Backup screen.
@@ -353,6 +362,16 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
                     ui.weak("Choose a backup folder first.");
                 } else if files.is_empty() && view.job.is_none() {
                     ui.weak("Everything chosen is backed up.");
+                }
+                if view.offers_free_up() {
+                    let free = view.job.is_none() && view.agent_job.is_none();
+                    let button = ui.add_enabled(free, egui::Button::new("Free up space…"));
+                    if button
+                        .on_hover_text("Remove from the phone the photos that are safe in the backup folder")
+                        .clicked()
+                    {
+                        command = Some(BackupCommand::FreeUp);
+                    }
                 }
             });
         }

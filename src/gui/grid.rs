@@ -316,6 +316,15 @@ impl PhotoGrid {
         }
     }
 
+    /// Selects the photos `which` says (the others keep their selection).
+    pub fn select_where(&mut self, which: impl Fn(&GridItem) -> bool) {
+        for n in 0..self.items.len() {
+            if which(&self.items[n]) {
+                self.set(n, true);
+            }
+        }
+    }
+
     /// Selects or unselects every photo.
     pub fn select_all(&mut self, on: bool) {
         self.selected.iter_mut().for_each(|s| *s = on);

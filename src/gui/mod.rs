@@ -3,15 +3,17 @@
 //! As in rerun's viewer, [`eframe::App::logic`] drains what background threads report and carries out the
 //! commands the screens asked for; [`eframe::App::ui`] only draws. Background work runs on named threads
 //! (`device-watch`, `demo-phone`, `gallery-scan`, `backup-folder`, `folder-dialog`, `backup`, `open-backup`,
-//! `restore`, `preview`, `thumbnails-N`) that talk to the app over bounded channels and call `request_repaint`
-//! after each message, so the window never waits on a phone or a disk.
+//! `restore`, `preview`, `freeup-prove`, `freeup-remove`, `thumbnails-N`) that talk to the app over bounded
+//! channels and call `request_repaint` after each message, so the window never waits on a phone or a disk.
 //!
 //! Screens: Connect (phones and what to do with each), Backup (the phone's folders and photos, Back up),
-//! Restore (a backup's photos, Restore all / selected), Settings, and the log.
+//! Restore (a backup's photos, Restore all / selected), Free up space (what the phone can lose because it is
+//! safe in the backup folder, and removing it), Settings, and the log.
 
 mod backup;
 mod connect;
 mod dialog;
+mod freeup;
 mod grid;
 mod job;
 mod password;
@@ -21,6 +23,7 @@ mod settings;
 pub use crate::settings::{NewMeans, Settings, default_backup_folder, settings_path, thumbnail_cache_dir};
 pub use backup::{BackedUp, BackupCommand, BackupView, backup_ui};
 pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
+pub use freeup::{Confirm, FreeUpCommand, FreeUpReport, FreeUpView, Proved, freeup_ui};
 pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};
 pub use password::{PasswordCommand, PasswordFor, PasswordPrompt, password_ui};
@@ -113,6 +116,12 @@ enum Event {
     Preview(ThumbKey, Result<crate::thumbnails::Preview, String>),
     /// The thumbnail cache's size on disk.
     CacheSize(u64),
+    /// Reading and proving for the free-up screen is at this.
+    FreeUpAt(String),
+    /// The free-up proof of the phone (adb's serial) ended.
+    FreeUpProved(String, Result<Proved, String>),
+    /// The free-up removal from the phone (adb's serial) ended.
+    FreeUpRemoved(String, Result<crate::freeup::Removal, String>),
 }
 
 /// What a backup folder is, for the Backup screen.
@@ -174,6 +183,8 @@ pub enum Screen {
     Backup,
     /// A backup's photos.
     Restore,
+    /// What can be removed from the open phone, and removing it.
+    FreeUp,
     /// Settings.
     Settings,
     /// The log.
@@ -340,6 +351,10 @@ pub struct App {
     settings_problem: Option<String>,
     /// What the automatic backup agent does, when it runs.
     agent: Option<crate::agent::status::AgentStatus>,
+    /// The open phone's free-up screen.
+    freeup: Option<FreeUpView>,
+    /// Stops the free-up proof.
+    freeup_cancel: CancelToken,
 }
 
 /// Everything a screen can ask for, carried out in [`App::logic`].
@@ -348,6 +363,7 @@ enum Command {
     Connect(ConnectCommand),
     Backup(BackupCommand),
     Restore(RestoreCommand),
+    FreeUp(FreeUpCommand),
     Settings(SettingsCommand),
     Show(Screen),
     ClosePreview,
@@ -406,6 +422,8 @@ impl App {
             phone_facts: HashMap::new(),
             settings_problem,
             agent: None,
+            freeup: None,
+            freeup_cancel: CancelToken::new(),
         };
         app.watch_devices()?;
         app.prune_cache(None);
@@ -432,6 +450,12 @@ impl App {
     #[must_use]
     pub fn restore_view(&self) -> &RestoreView {
         &self.restore
+    }
+
+    /// The free-up screen, while it is open.
+    #[must_use]
+    pub fn freeup_view(&self) -> Option<&FreeUpView> {
+        self.freeup.as_ref()
     }
 
     /// The screen shown.
@@ -461,7 +485,9 @@ impl App {
     /// Whether a backup or restore runs.
     #[must_use]
     pub fn job_running(&self) -> bool {
-        self.backup.as_ref().is_some_and(|b| b.job.is_some()) || self.restore.job.is_some()
+        self.backup.as_ref().is_some_and(|b| b.job.is_some())
+            || self.restore.job.is_some()
+            || self.freeup.as_ref().is_some_and(|f| f.removing)
     }
 
     /// The backup folder: the one chosen, else the default.
@@ -999,6 +1025,10 @@ impl App {
                 Some(item) => (item.clone(), None),
                 None => return,
             },
+            Screen::FreeUp => match self.freeup.as_ref().and_then(|f| f.grid.items().get(n).map(|i| (i, f))) {
+                Some((item, view)) => (item.clone(), Some(view.serial.clone())),
+                None => return,
+            },
             _ => return,
         };
         let vault = self.restore.backup.as_ref().and_then(|b| b.vault.clone()).filter(|_| phone.is_none());
@@ -1079,6 +1109,11 @@ impl App {
             preview.taken = *secs;
         }
         if !phone_taken.is_empty()
+            && let Some(freeup) = self.freeup.as_mut()
+        {
+            freeup.grid.set_taken(phone_taken.clone());
+        }
+        if !phone_taken.is_empty()
             && let Some(backup) = self.backup.as_mut()
         {
             backup.grid.set_taken(phone_taken);
@@ -1089,6 +1124,7 @@ impl App {
         let (grid, service) = match self.screen {
             Screen::Backup => (self.backup.as_mut().map(|b| &mut b.grid), self.phone_thumbs.as_ref()),
             Screen::Restore => (Some(&mut self.restore.grid), self.backup_thumbs.as_ref()),
+            Screen::FreeUp => (self.freeup.as_mut().map(|f| &mut f.grid), self.phone_thumbs.as_ref()),
             _ => (None, None),
         };
         let (Some(grid), Some(service)) = (grid, service) else { return };
@@ -1401,6 +1437,28 @@ impl App {
                 }
             }
             Event::CacheSize(bytes) => self.cache_used = Some(bytes),
+            Event::FreeUpAt(at) => {
+                if let Some(view) = self.freeup.as_mut().filter(|v| v.proving.is_some()) {
+                    view.proving = Some(at);
+                }
+            }
+            Event::FreeUpProved(serial, result) => {
+                if let Some(view) = self.freeup.as_mut().filter(|v| v.serial == serial && v.proving.is_some()) {
+                    match result {
+                        Ok(proved) => view.set_proof(proved),
+                        Err(e) => {
+                            view.proving = None;
+                            view.error = Some(e);
+                        }
+                    }
+                }
+            }
+            Event::FreeUpRemoved(serial, result) => {
+                if let Some(view) = self.freeup.as_mut().filter(|v| v.serial == serial) {
+                    view.set_removal(result);
+                }
+                self.job_ended();
+            }
             Event::Unlocked { purpose, result, remembered } => match result {
                 Ok(vault) => {
                     self.password = None;
@@ -1471,6 +1529,7 @@ impl App {
             Command::Connect(_) => {}
             Command::Backup(c) => self.carry_out_backup(c),
             Command::Restore(c) => self.carry_out_restore(&c),
+            Command::FreeUp(c) => self.carry_out_freeup(c),
             Command::Settings(c) => match c {
                 SettingsCommand::Changed => {
                     self.save_settings();
@@ -1574,6 +1633,9 @@ impl App {
             view.grid.refresh_wanted();
         }
         self.restore.grid.refresh_wanted();
+        if let Some(view) = &mut self.freeup {
+            view.grid.refresh_wanted();
+        }
     }
 
     fn set_cancelling(&mut self) {
@@ -1607,6 +1669,7 @@ impl App {
                 }
             }
             BackupCommand::BackUp => self.start_backup(),
+            BackupCommand::FreeUp => self.start_freeup(),
             BackupCommand::Cancel => {
                 self.job_cancel.cancel();
                 self.set_cancelling();
@@ -1710,6 +1773,13 @@ impl App {
             Screen::Restore => {
                 if let Some(command) = restore_ui(ui, &mut self.restore, &mut self.textures) {
                     commands.push(Command::Restore(command));
+                }
+            }
+            Screen::FreeUp => {
+                if let Some(view) = &mut self.freeup
+                    && let Some(command) = freeup_ui(ui, view, &mut self.textures)
+                {
+                    commands.push(Command::FreeUp(command));
                 }
             }
             Screen::Settings => {
@@ -2040,6 +2110,7 @@ impl Drop for App {
         self.stop.store(true, Ordering::SeqCst);
         self.scan_cancel.cancel();
         self.job_cancel.cancel();
+        self.freeup_cancel.cancel();
         // The demo phone leaves adb's list with the app.
         if let (Some(phone), Ok(adb)) = (&self.demo, self.options.adb.get()) {
             let _ = adb.disconnect(&phone.addr().to_string());

@@ -569,3 +569,255 @@ fn the_remember_checkbox_is_offered_for_the_backup_folder_and_a_new_one_not_for_
         }
     }
 }
+
+/// A proven phone file of `size` bytes in the camera folder, dated `mtime`, with its manifest entry.
+fn proven_file(name: &str, size: u64, mtime: i64) -> (crate::scan::MediaFile, crate::backup::manifest::ManifestEntry) {
+    use crate::backup::manifest::{Bytes, ManifestEntry};
+    let file = camera_file(name, size, mtime);
+    let entry = ManifestEntry {
+        phone_path: Bytes(file.path.clone()),
+        local_path: Bytes(format!("Pixel 7 (P7)/DCIM/Camera/{name}").into_bytes()),
+        size,
+        mtime,
+        sha256: "ab".repeat(32),
+        backed_up_at: mtime + 60,
+    };
+    (file, entry)
+}
+
+fn camera_file(name: &str, size: u64, mtime: i64) -> crate::scan::MediaFile {
+    crate::scan::MediaFile {
+        path: format!("/storage/emulated/0/DCIM/Camera/{name}").into_bytes(),
+        size,
+        mtime,
+        kind: crate::scan::MediaKind::Photo,
+    }
+}
+
+/// A free-up screen of phone "Pixel 7" against `/home/you/Phone backups`, proven: `proven` (name, size, date)
+/// and two kept photos (one edited on the phone, one not backed up). Dates in UTC.
+fn freeup_view(proven: &[(&str, u64, i64)]) -> FreeUpView {
+    crate::human::set_thread_time_zone(Some(jiff::tz::TimeZone::UTC));
+    let mut view = FreeUpView::new("P7".into(), "P7".into(), PathBuf::from("/home/you/Phone backups"));
+    let kept = vec![
+        (
+            camera_file("IMG_edited.jpg", 2_000_000, 1_710_000_000),
+            crate::freeup::Kept::ChangedOnPhone {
+                what: "2000000 bytes dated 1710000000 now, 1900000 bytes dated 1700000000 in the backup".into(),
+            },
+        ),
+        (camera_file("IMG_new.jpg", 1_000_000, 1_720_000_000), crate::freeup::Kept::NotBackedUp),
+    ];
+    let proven = proven.iter().map(|&(name, size, mtime)| proven_file(name, size, mtime)).collect();
+    view.set_proof(Proved { proof: crate::freeup::Proof { proven, kept }, model: "Pixel 7".into(), sdk: 34 });
+    view
+}
+
+type FreeUpState =
+    (FreeUpView, Textures, Option<FreeUpCommand>, Vec<(crate::thumbnails::ThumbKey, crate::thumbnails::Thumbnail)>);
+
+fn freeup_harness(view: FreeUpView) -> Harness<'static, FreeUpState> {
+    Harness::builder().with_size(egui::vec2(900.0, 620.0)).build_ui_state(
+        |ui, state: &mut FreeUpState| {
+            for (key, thumb) in state.3.drain(..) {
+                state.1.insert(ui.ctx(), key, Ok(thumb));
+            }
+            if let Some(c) = freeup_ui(ui, &mut state.0, &mut state.1) {
+                state.2 = Some(c);
+            }
+        },
+        (view, Textures::new(50), None, Vec::new()),
+    )
+}
+
+#[test]
+fn the_free_up_screen_says_what_can_go_and_its_remove_button_follows_the_ticks() {
+    let view = freeup_view(&[("a.jpg", 1_000_000, 1_700_000_000), ("b.jpg", 500_000, 1_700_000_060)]);
+    assert_eq!(view.grid.selected_count(), 2, "every proven photo ticked");
+    let mut harness = freeup_harness(view);
+    harness.run();
+    assert!(shows(&harness, "2 photos and videos (1.5 MB) are safe in the backup and can be removed from the phone"));
+    assert!(shows(&harness, "2 are kept on the phone"));
+    harness.get_by_role_and_label(Role::Button, "Remove 2 photos from the phone (1.5 MB)").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(FreeUpCommand::AskRemove));
+    harness.get_by_role_and_label(Role::ListBoxOption, "a.jpg").click_modifiers(egui::Modifiers::COMMAND);
+    harness.run();
+    assert!(harness.query_by_role_and_label(Role::Button, "Remove 1 photo from the phone (500.0 kB)").is_some());
+    harness.get_by_role_and_label(Role::ListBoxOption, "b.jpg").click_modifiers(egui::Modifiers::COMMAND);
+    harness.run();
+    let none = harness.get_by_role_and_label(Role::Button, "Remove 0 photos from the phone (0 B)");
+    assert!(egui_kittest::kittest::NodeT::accesskit_node(&none).is_disabled(), "Remove is offered with nothing ticked");
+}
+
+#[test]
+fn the_confirmation_names_the_phone_and_the_backup_folder_they_stay_in_and_cancel_or_remove() {
+    let mut view = freeup_view(&[("a.jpg", 1_000_000, 1_700_000_000), ("b.jpg", 500_000, 1_700_000_060)]);
+    view.confirm = Some(Confirm { files: 2, bytes: 1_500_000 });
+    let mut harness = freeup_harness(view);
+    harness.run();
+    assert!(shows(
+        &harness,
+        "2 photos and videos (1.5 MB) will be removed from Pixel 7. They stay in the backup folder /home/you/Phone \
+         backups."
+    ));
+    harness.get_by_role_and_label(Role::Button, "Cancel").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(FreeUpCommand::CancelRemove));
+    harness.get_by_role_and_label(Role::Button, "Remove").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(FreeUpCommand::Remove));
+}
+
+#[test]
+fn the_report_says_what_was_removed_lists_what_was_not_with_why_and_the_gallery_problem() {
+    let mut view = freeup_view(&[("a.jpg", 1_000_000, 1_700_000_000), ("b.jpg", 500_000, 1_700_000_060)]);
+    let (a, b) = (view.proven[0].clone(), view.proven[1].clone());
+    view.set_removal(Ok(crate::freeup::Removal {
+        removed: vec![a.clone()],
+        failed: vec![(b.0.clone(), "rm: /storage/emulated/0/DCIM/Camera/b.jpg: Permission denied".into())],
+        gallery_problem: Some("Error: the media provider is busy".into()),
+    }));
+    assert_eq!(view.grid.items().len(), 1, "the removed photo left the grid");
+    assert!(view.removed.contains(&a.0.path));
+    let mut harness = freeup_harness(view);
+    harness.run();
+    assert!(shows(
+        &harness,
+        "Removed 1 photos and videos (1.0 MB) from Pixel 7; they stay in /home/you/Phone backups. 1 could not be \
+         removed"
+    ));
+    assert!(shows(&harness, "Not removed: /storage/emulated/0/DCIM/Camera/b.jpg: rm: "));
+    assert!(shows(&harness, "Permission denied"));
+    assert!(shows(&harness, "The phone's gallery may show them until it scans again: Error: the media provider"));
+    harness.get_by_role_and_label(Role::Button, "Done").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(FreeUpCommand::Done));
+}
+
+#[test]
+fn a_free_up_that_could_not_prove_or_remove_says_why_in_words() {
+    let mut view = FreeUpView::new("Pixel 7".into(), "P7".into(), PathBuf::from("/backup"));
+    view.proving = None;
+    view.error = Some(
+        crate::freeup::FreeUpError::ManifestRefused {
+            manifest: PathBuf::from("/backup/.phonebak/manifest-P7.json"),
+            why: "the entry for /data/x is not in the phone's shared storage".into(),
+        }
+        .to_string(),
+    );
+    let mut harness = freeup_harness(view);
+    harness.run();
+    assert!(shows(&harness, "fails its checks (the entry for /data/x"));
+    assert!(shows(&harness, "nothing is removed from the phone"));
+    assert!(harness.query_all_by_label_contains("Remove ").next().is_none(), "Remove offered without a proof");
+
+    let mut view = freeup_view(&[("a.jpg", 1_000, 1_700_000_000)]);
+    view.set_removal(Err(crate::freeup::FreeUpError::Journal {
+        path: PathBuf::from("/backup/.phonebak/freed-P7.jsonl"),
+        source: std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem),
+    }
+    .to_string()));
+    let mut harness = freeup_harness(view);
+    harness.run();
+    assert!(shows(
+        &harness,
+        "The free-up stopped: Could not write the free-up journal /backup/.phonebak/freed-P7.jsonl"
+    ));
+    assert!(shows(&harness, "Check that the backup disk is connected and writable."));
+}
+
+#[test]
+fn only_older_than_shows_the_older_proven_photos_and_keeps_what_was_unticked() {
+    let day = 86_400;
+    let now = 1_800_000_000;
+    let mut view = freeup_view(&[
+        ("old.jpg", 10, now - 40 * day),
+        ("older.jpg", 10, now - 90 * day),
+        ("recent.jpg", 10, now - day),
+    ]);
+    view.grid
+        .click(view.grid.items().iter().position(|i| i.name == "older.jpg").expect("older"), egui::Modifiers::COMMAND);
+    view.older_than = Some(30);
+    view.refresh_grid(now);
+    let names = |v: &FreeUpView| {
+        let mut n: Vec<(String, bool)> =
+            v.grid.items().iter().enumerate().map(|(n, i)| (i.name.clone(), v.grid.is_selected(n))).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&view), [("old.jpg".to_string(), true), ("older.jpg".to_string(), false)]);
+    view.older_than = None;
+    view.refresh_grid(now);
+    assert_eq!(
+        names(&view),
+        [("old.jpg".to_string(), true), ("older.jpg".to_string(), false), ("recent.jpg".to_string(), true)],
+        "shown again: ticked; unticked before: still unticked"
+    );
+    let mut harness = freeup_harness(view);
+    harness.run();
+    harness.get_by_role_and_label(Role::CheckBox, "Only older than").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(FreeUpCommand::FilterChanged));
+    assert_eq!(harness.state().0.older_than, Some(30));
+}
+
+#[test]
+fn free_up_is_offered_only_for_a_backup_folder_that_holds_this_phone_and_is_unlocked() {
+    let mut view = backup_view(vec![(folder_of("Camera", 2, 1), true)]);
+    view.dest = Some(PathBuf::from("/backup"));
+    let offered = |view: BackupView| {
+        let mut harness = backup_harness(view);
+        harness.run();
+        harness.query_by_role_and_label(Role::Button, "Free up space…").is_some()
+    };
+    view.backed_up = Some(BackedUp::default());
+    assert!(!view.offers_free_up(), "offered for a folder without this phone's backup");
+    let file = &view.folders[0].0.files[0];
+    let mut backed_up = BackedUp::default();
+    backed_up.files.insert(file.path.clone(), (file.size, file.mtime));
+    view.backed_up = Some(backed_up.clone());
+    assert!(offered(view));
+    let mut locked = backup_view(vec![(folder_of("Camera", 2, 1), true)]);
+    locked.dest = Some(PathBuf::from("/backup"));
+    locked.encrypted = true;
+    locked.locked = true;
+    assert!(!offered(locked), "offered for a locked encrypted folder");
+    let mut clicked = backup_view(vec![(folder_of("Camera", 2, 1), true)]);
+    clicked.dest = Some(PathBuf::from("/backup"));
+    clicked.backed_up = Some(backed_up);
+    let mut harness = backup_harness(clicked);
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Free up space…").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(BackupCommand::FreeUp));
+}
+
+#[test]
+fn snapshot_the_free_up_screen_shows_the_proven_photos_ticked_and_the_kept_ones_with_reasons() {
+    let photos: Vec<(String, Vec<u8>)> = generated_orientation_photos().into_iter().take(6).collect();
+    let files: Vec<(&str, u64, i64)> = photos
+        .iter()
+        .enumerate()
+        .map(|(n, (name, bytes))| (name.as_str(), bytes.len() as u64, 1_700_000_000 + n as i64 * 60))
+        .collect();
+    let view = freeup_view(&files);
+    let thumbs = view
+        .grid
+        .items()
+        .iter()
+        .map(|item| {
+            let bytes = &photos.iter().find(|(n, _)| *n == item.name).expect("photo").1;
+            (item.key.clone(), crate::thumbnails::from_file(item.name.as_bytes(), bytes).expect("a thumbnail"))
+        })
+        .collect();
+    let mut harness = freeup_harness(view);
+    harness.state_mut().3 = thumbs;
+    harness.run();
+    harness.get_by_label_contains("2 are kept on the phone").click();
+    harness.run();
+    harness.get_by_role_and_label(Role::ListBoxOption, "landscape_2.jpg").click_modifiers(egui::Modifiers::COMMAND);
+    harness.run();
+    assert!(shows(&harness, "IMG_new.jpg: not in the backup"));
+    harness.snapshot("freeup_screen");
+}

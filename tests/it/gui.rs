@@ -50,7 +50,7 @@ pub fn app_harness_with(options: Options) -> Harness<'static, App> {
 }
 
 /// The labels of the photo tiles drawn whole in the window now, top left first.
-fn tiles(harness: &Harness<'_, App>) -> Vec<String> {
+pub(crate) fn tiles(harness: &Harness<'_, App>) -> Vec<String> {
     harness
         .query_all_by_role(Role::ListBoxOption)
         .filter(|n| n.rect().max.y <= 760.0)
@@ -429,7 +429,7 @@ pub fn phone_with_photos(
 }
 
 /// Types `text` into the password field labelled `label`.
-fn type_password(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+pub(crate) fn type_password(harness: &mut Harness<'_, App>, label: &str, text: &str) {
     let field = harness.get_by_role_and_label(Role::PasswordInput, label);
     field.focus();
     field.type_text(text);

@@ -13,6 +13,7 @@ mod freeup;
 mod freeup_more;
 mod gui;
 mod gui_first_run;
+mod gui_freeup;
 mod protocol;
 mod restore;
 mod sample_gallery;
