@@ -181,7 +181,10 @@ pub fn prove(
             let last = versions.last().map_or(String::new(), |e| {
                 format!(
                     "{} bytes dated {} now, {} bytes dated {} in the backup",
-                    file.size, file.mtime, e.size, e.mtime
+                    file.size,
+                    crate::human::date_time(file.mtime),
+                    e.size,
+                    crate::human::date_time(e.mtime)
                 )
             });
             proof.kept.push((file.clone(), Kept::ChangedOnPhone { what: last }));

@@ -90,6 +90,16 @@ pub struct FreeUpView {
     pub report: Option<FreeUpReport>,
     /// The phone paths removed (they leave the phone's screen too).
     pub removed: HashSet<Vec<u8>>,
+    /// The backup copies of the files this screen removed ("Put them back" restores them).
+    pub freed: Vec<Vec<u8>>,
+    /// The extra copies among the proven files (the same content as another proven file, which stays).
+    pub duplicates: HashSet<Vec<u8>>,
+    /// Their bytes.
+    pub duplicate_bytes: u64,
+    /// "Put them back" runs.
+    pub putting_back: bool,
+    /// How "Put them back" ended, for people (an error: `Err`).
+    pub put_back: Option<Result<String, String>>,
 }
 
 /// What the user asked for on the free-up screen.
@@ -101,6 +111,8 @@ pub enum FreeUpCommand {
     Cancel,
     /// The "older than" filter changed.
     FilterChanged,
+    /// Tick only the extra copies of duplicates.
+    OnlyDuplicates,
     /// Remove the ticked files: ask first.
     AskRemove,
     /// Yes, remove them.
@@ -109,6 +121,8 @@ pub enum FreeUpCommand {
     CancelRemove,
     /// The report was read: back to the phone's screen.
     Done,
+    /// Restore what this screen removed.
+    PutBack,
     /// Show a photo large.
     Preview(usize),
     /// The preview closed.
@@ -123,6 +137,11 @@ fn what(files: usize, videos: bool) -> String {
         (n, false) => format!("{n} photos"),
         (n, true) => format!("{n} photos and videos"),
     }
+}
+
+/// "1 photo or video", "3 photos and videos".
+fn files_text(n: usize) -> String {
+    if n == 1 { "1 photo or video".to_string() } else { format!("{n} photos and videos") }
 }
 
 /// Seconds since 1970, now.
@@ -147,7 +166,31 @@ impl FreeUpView {
         self.sdk = proved.sdk;
         self.proven = proved.proof.proven;
         self.kept = proved.proof.kept;
+        let groups = crate::freeup::duplicates(&self.proven);
+        self.duplicates = groups.iter().flat_map(|g| g.extras.iter().map(|(f, _)| f.path.clone())).collect();
+        self.duplicate_bytes = groups.iter().map(crate::freeup::Duplicates::extra_bytes).sum();
         self.refresh_grid(now());
+    }
+
+    /// Ticks only the extra copies of duplicates (one copy of each stays on the phone, the one in DCIM first).
+    pub fn tick_only_duplicates(&mut self) {
+        self.grid.select_all(false);
+        let duplicates = &self.duplicates;
+        self.grid.select_where(|item| duplicates.contains(&item.key.path));
+    }
+
+    /// "37 duplicates (210 MB): the same photo or video under another name", when there are any.
+    #[must_use]
+    pub fn duplicates_line(&self) -> Option<String> {
+        let n = self.duplicates.len();
+        (n > 0).then(|| {
+            format!(
+                "{n} {} ({}): the same photo or video under another name on the phone (a WhatsApp copy, a download \
+                 saved twice)",
+                if n == 1 { "duplicate" } else { "duplicates" },
+                human_bytes(self.duplicate_bytes)
+            )
+        })
     }
 
     /// Shows the proven files the filter keeps (at `now`); those shown again keep their tick, newly shown
@@ -227,6 +270,7 @@ impl FreeUpView {
         self.report = Some(match result {
             Ok(removal) => {
                 self.removed.extend(removal.removed.iter().map(|(f, _)| f.path.clone()));
+                self.freed.extend(removal.removed.iter().map(|(_, e)| e.local_path.0.clone()));
                 let gone = &self.removed;
                 self.proven.retain(|(f, _)| !gone.contains(&f.path));
                 self.refresh_grid(now());
@@ -239,6 +283,31 @@ impl FreeUpView {
                 gallery_problem: None,
             },
         });
+    }
+
+    /// Takes how "Put them back" ended: the files are on the phone again.
+    pub fn set_put_back(&mut self, result: Result<crate::restore::RestoreReport, String>) {
+        self.putting_back = false;
+        self.put_back = Some(result.and_then(|report| {
+            let back = report.restored.len() + usize::try_from(report.already_there).unwrap_or(usize::MAX);
+            let mut text = format!(
+                "Put back {} on {} from the backup, with their dates; the phone's gallery shows them again.",
+                files_text(back),
+                self.phone
+            );
+            if !report.failed.is_empty() {
+                let _ = write!(text, " {} could not be put back:", report.failed.len());
+                for f in &report.failed {
+                    let _ = write!(text, " {} ({});", String::from_utf8_lossy(&f.phone_path), f.reason);
+                }
+                return Err(text);
+            }
+            Ok(text)
+        }));
+        if matches!(self.put_back, Some(Ok(_))) {
+            self.freed.clear();
+            self.removed.clear();
+        }
     }
 
     fn report_of(&self, removal: &Removal) -> FreeUpReport {
@@ -330,6 +399,14 @@ fn proof_ui(ui: &mut egui::Ui, view: &mut FreeUpView) -> Option<FreeUpCommand> {
     if view.proven.is_empty() || view.report.is_some() {
         return None;
     }
+    if let Some(line) = view.duplicates_line() {
+        ui.horizontal(|ui| {
+            ui.label(line);
+            if ui.button("Tick only the duplicates").clicked() {
+                command = Some(FreeUpCommand::OnlyDuplicates);
+            }
+        });
+    }
     ui.horizontal(|ui| {
         let mut on = view.older_than.is_some();
         let changed_on = ui.checkbox(&mut on, "Only older than").changed();
@@ -384,12 +461,30 @@ fn report_ui(ui: &mut egui::Ui, view: &FreeUpView) -> Option<FreeUpCommand> {
             format!("The phone's gallery may show them until it scans again: {problem}"),
         );
     }
-    // The report's actions ("Put them back" goes beside Done).
     ui.horizontal(|ui| {
-        if ui.button("Done").clicked() {
+        if ui.add_enabled(!view.putting_back, egui::Button::new("Done")).clicked() {
             command = Some(FreeUpCommand::Done);
         }
+        if !view.freed.is_empty() {
+            let put_back = egui::Button::new(format!("Put them back ({})", files_text(view.freed.len())));
+            if ui.add_enabled(!view.putting_back, put_back).clicked() {
+                command = Some(FreeUpCommand::PutBack);
+            }
+        }
+        if view.putting_back {
+            ui.spinner();
+            ui.label("Copying them back to the phone from the backup…");
+        }
     });
+    match &view.put_back {
+        Some(Ok(text)) => {
+            ui.label(text);
+        }
+        Some(Err(e)) => {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        None => {}
+    }
     command
 }
 
@@ -507,6 +602,38 @@ impl App {
         });
     }
 
+    /// Restores what the free-up screen removed, from the backup folder onto the same phone, on a thread.
+    fn start_put_back(&mut self) {
+        let Some(view) = &mut self.freeup else { return };
+        if view.freed.is_empty() || view.putting_back || view.removing {
+            return;
+        }
+        view.putting_back = true;
+        view.put_back = None;
+        let local_paths: HashSet<Vec<u8>> = view.freed.iter().cloned().collect();
+        let (serial, dest) = (view.serial.clone(), view.dest.clone());
+        let vault = self.vaults.get(&dest).cloned();
+        self.job_cancel = CancelToken::new();
+        let (tx, ctx, source, cancel) =
+            (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone(), self.job_cancel.clone());
+        tracing::info!(serial, files = local_paths.len(), "put them back started from the app");
+        Self::spawn("freeup-putback", move || {
+            let result = source.device(&serial).and_then(|device| {
+                let info = device.info().map_err(|e| e.to_string())?;
+                let backup = crate::restore::open_backup_in(&dest, vault.clone()).map_err(|e| e.to_string())?;
+                let phone = backup.phone(Some(&info.serial), Some(&info.serial)).map_err(|e| e.to_string())?.clone();
+                let selection = crate::restore::Selection { local_paths: Some(local_paths), ..Default::default() };
+                let selected = crate::restore::select(&dest, &phone, &selection).map_err(|e| e.to_string())?;
+                let none = crate::progress::NoProgress;
+                let plan = crate::restore::plan_in(&dest, vault, &phone.serial, selected, &device, &none, &cancel)
+                    .map_err(|e| e.to_string())?;
+                crate::restore::execute(&plan, &device, &none, &cancel).map_err(|e| e.to_string())
+            });
+            let _ = tx.send(Event::FreeUpPutBack(serial, result));
+            ctx.request_repaint();
+        });
+    }
+
     /// Back to the phone's screen; the files removed leave its list.
     fn close_freeup(&mut self) {
         self.freeup_cancel.cancel();
@@ -531,8 +658,14 @@ impl App {
 
     pub(super) fn carry_out_freeup(&mut self, command: FreeUpCommand) {
         match command {
+            FreeUpCommand::PutBack => self.start_put_back(),
+            FreeUpCommand::OnlyDuplicates => {
+                if let Some(view) = &mut self.freeup {
+                    view.tick_only_duplicates();
+                }
+            }
             FreeUpCommand::Back | FreeUpCommand::Done => {
-                if !self.freeup.as_ref().is_some_and(|v| v.removing) {
+                if !self.freeup.as_ref().is_some_and(|v| v.removing || v.putting_back) {
                     self.close_freeup();
                 }
             }

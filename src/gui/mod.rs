@@ -122,6 +122,8 @@ enum Event {
     FreeUpProved(String, Result<Proved, String>),
     /// The free-up removal from the phone (adb's serial) ended.
     FreeUpRemoved(String, Result<crate::freeup::Removal, String>),
+    /// "Put them back" on the free-up screen ended (the phone's adb serial).
+    FreeUpPutBack(String, Result<crate::restore::RestoreReport, String>),
 }
 
 /// What a backup folder is, for the Backup screen.
@@ -487,7 +489,7 @@ impl App {
     pub fn job_running(&self) -> bool {
         self.backup.as_ref().is_some_and(|b| b.job.is_some())
             || self.restore.job.is_some()
-            || self.freeup.as_ref().is_some_and(|f| f.removing)
+            || self.freeup.as_ref().is_some_and(|f| f.removing || f.putting_back)
     }
 
     /// The backup folder: the one chosen, else the default.
@@ -1456,6 +1458,12 @@ impl App {
             Event::FreeUpRemoved(serial, result) => {
                 if let Some(view) = self.freeup.as_mut().filter(|v| v.serial == serial) {
                     view.set_removal(result);
+                }
+                self.job_ended();
+            }
+            Event::FreeUpPutBack(serial, result) => {
+                if let Some(view) = self.freeup.as_mut().filter(|v| v.serial == serial) {
+                    view.set_put_back(result);
                 }
                 self.job_ended();
             }

@@ -579,7 +579,8 @@ fn proven_file(name: &str, size: u64, mtime: i64) -> (crate::scan::MediaFile, cr
         local_path: Bytes(format!("Pixel 7 (P7)/DCIM/Camera/{name}").into_bytes()),
         size,
         mtime,
-        sha256: "ab".repeat(32),
+        // Each photo its own content (the same content would make them duplicates).
+        sha256: crate::backup::manifest::hex(&<sha2::Sha256 as sha2::Digest>::digest(name.as_bytes())),
         backed_up_at: mtime + 60,
     };
     (file, entry)
@@ -648,6 +649,31 @@ fn the_free_up_screen_says_what_can_go_and_its_remove_button_follows_the_ticks()
     harness.run();
     let none = harness.get_by_role_and_label(Role::Button, "Remove 0 photos from the phone (0 B)");
     assert!(egui_kittest::kittest::NodeT::accesskit_node(&none).is_disabled(), "Remove is offered with nothing ticked");
+}
+
+#[test]
+fn duplicates_are_counted_and_tick_only_the_duplicates_ticks_the_extra_copies_not_the_dcim_one() {
+    let mut view = FreeUpView::new("P7".into(), "P7".into(), PathBuf::from("/home/you/Phone backups"));
+    let mut proven = vec![proven_file("IMG_1.jpg", 1_000_000, 1_700_000_000), proven_file("b.jpg", 10, 1_700_000_000)];
+    let mut copy = proven_file("IMG_1.jpg", 1_000_000, 1_700_000_500);
+    copy.0.path = b"/storage/emulated/0/Download/IMG_1 (1).jpg".to_vec();
+    proven.push(copy);
+    view.set_proof(Proved {
+        proof: crate::freeup::Proof { proven, kept: Vec::new() },
+        model: "Pixel 7".into(),
+        sdk: 34,
+    });
+    let mut harness = freeup_harness(view);
+    harness.run();
+    assert!(shows(&harness, "1 duplicate (1.0 MB): the same photo or video under another name on the phone"));
+    harness.get_by_role_and_label(Role::Button, "Tick only the duplicates").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(FreeUpCommand::OnlyDuplicates));
+    harness.state_mut().0.tick_only_duplicates();
+    harness.run();
+    let ticked: Vec<Vec<u8>> = harness.state().0.grid.selected_items().map(|i| i.key.path.clone()).collect();
+    assert_eq!(ticked, [b"/storage/emulated/0/Download/IMG_1 (1).jpg".to_vec()]);
+    assert!(harness.query_by_role_and_label(Role::Button, "Remove 1 photo from the phone (1.0 MB)").is_some());
 }
 
 #[test]

@@ -277,3 +277,56 @@ fn an_encrypted_backup_folder_offers_free_up_once_unlocked_and_removes_the_prove
         "a photo's name shows in the encrypted folder"
     );
 }
+
+#[test]
+fn put_them_back_after_a_free_up_restores_the_removed_photos_with_their_dates_and_the_phone_screen_shows_them() {
+    let mut screen = free_up_screen();
+    let dates: Vec<u64> = [0, 2, 3].iter().map(|&i| crate::util::mtime_of(&screen.camera().join(photo(i)))).collect();
+    let contents: Vec<Vec<u8>> =
+        [0, 2, 3].iter().map(|&i| std::fs::read(screen.camera().join(photo(i))).expect("photo")).collect();
+    let all = screen.bytes(&[0, 2, 3]);
+    screen.click(&format!("Remove 3 photos from the phone ({})", human_bytes(all)));
+    screen.click("Remove");
+    step_until(&mut screen.harness, Duration::from_secs(30), "the removal", |h| {
+        h.state().freeup_view().is_some_and(|v| v.report.is_some())
+    });
+    screen.harness.run_steps(3);
+    assert_eq!(on_phone(&screen.camera()), [photo(1), "IMG_20240301_120000.jpg".to_string()]);
+
+    screen.click("Put them back (3 photos and videos)");
+    step_until(&mut screen.harness, Duration::from_secs(30), "putting them back", |h| {
+        h.state().freeup_view().is_some_and(|v| v.put_back.is_some())
+    });
+    screen.harness.run_steps(3);
+    let said = screen.harness.state().freeup_view().and_then(|v| v.put_back.clone()).expect("an outcome");
+    assert_eq!(
+        said,
+        Ok("Put back 3 photos and videos on Free Phone from the backup, with their dates; the phone's gallery shows \
+            them again."
+            .to_string())
+    );
+    assert!(screen.shows("Put back 3 photos and videos on Free Phone"));
+    for (n, i) in [0, 2, 3].into_iter().enumerate() {
+        let path = screen.camera().join(photo(i));
+        assert_eq!(std::fs::read(&path).ok().as_ref(), Some(&contents[n]), "{}", photo(i));
+        assert_eq!(crate::util::mtime_of(&path), dates[n], "{}'s date", photo(i));
+    }
+    assert!(
+        screen.harness.query_by_role_and_label(Role::Button, "Put them back (3 photos and videos)").is_none(),
+        "offered again once they are back"
+    );
+    // Back on the phone's screen, they are there.
+    screen.click("Done");
+    let mut shown: Vec<String> = screen
+        .harness
+        .state()
+        .backup_view()
+        .expect("the phone's screen")
+        .grid
+        .items()
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+    shown.sort();
+    assert_eq!(shown.len(), 5, "{shown:?}");
+}
