@@ -474,6 +474,51 @@ fn cat_and_sleep_reach_toybox_through_the_shell() {
     compare_all(&cases);
 }
 
+/// `sort` (Android's toybox has it), unset variables (they expand to nothing, a word made only of them is no
+/// word at all) and a toybox command's own error (no shell prefix), against Debian's toybox under mksh.
+#[test]
+fn sort_unset_variables_and_toybox_errors_answer_as_real_toybox_under_mksh_does() {
+    let cases: Vec<Case> = [
+        "sort @T/texts/lines.txt",
+        "sort -r @T/texts/lines.txt @T/texts/noeol.txt",
+        "sort @T/missing @T/texts/noeol.txt",
+        "sort -u @T/texts/lines.txt @T/texts/lines.txt",
+        "printf '10\\n9\\n-1\\n2x\\nx\\n\\n09\\n' | sort -n",
+        "printf '10\\n9\\n-1\\n9\\n' | sort -nr",
+        "printf '10\\n9\\n-1\\n9\\n' | sort -nu",
+        "printf 'b\\0a\\0c d\\0' | sort -z",
+        "printf 'b\\0a\\0' | sort -zr | wc -c",
+        "printf 'a 2\\nb 1\\nc 10\\nd  1\\n' | sort -k2n",
+        "printf 'a 2\\nb 1\\nc 10\\n' | sort -k2,2 -r",
+        "printf 'a 2 x\\nb 1 y\\nc 1 a\\n' | sort -k2,2n -k3",
+        "printf 'a:2\\nb:1\\nc:3\\n' | sort -t: -k2",
+        "printf 'a:2:x\\nb:1:z\\n' | sort -t : -k 3r",
+        "printf 'ab\\nba\\naa\\n' | sort -k1.2",
+        "printf 'x\\nx\\ny\\nX\\n' | sort -u",
+        "printf 'B\\na\\nb\\nA\\n' | sort -f",
+        "printf 'B\\na\\nb\\nA\\n' | sort -fu",
+        "printf ' b\\na\\n  c\\n' | sort -b",
+        "printf '1.10\\n1.9\\n1.2\\n' | sort -V",
+        "printf '1f\\na\\n0x3\\n' | sort -x",
+        "printf 'mar\\nJan\\nfeb\\nxyz\\n' | sort -M",
+        "sort -c @T/texts/lines.txt",
+        "printf 'a\\nb\\n' | sort -c; echo $?",
+        "sort -C @T/texts/lines.txt; echo $?",
+        "sort -k1q @T/texts/lines.txt",
+        "sort -Q @T/texts/lines.txt",
+        "echo \"a\" $UNSET b",
+        "echo \"[$UNSET]\" x$UNSET y",
+        "$UNSET echo hi",
+        "echo \"$UNSET\" | wc -c",
+        "ls @T/missing",
+        "stat @T/missing; echo $?",
+    ]
+    .into_iter()
+    .map(case)
+    .collect();
+    compare_all(&cases);
+}
+
 /// A file's state as the comparison sees it.
 #[derive(Debug, PartialEq, Eq)]
 struct Entry {

@@ -19,6 +19,7 @@ fn chars(word: &Word, status: i32) -> Vec<PChar> {
         match *u {
             Unit::Byte(b, quoted) => out.push((b, !quoted)),
             Unit::Status => out.extend(status.to_string().bytes().map(|b| (b, false))),
+            Unit::Var(value, quoted) => out.extend(value.unwrap_or_default().iter().map(|&b| (b, !quoted))),
         }
     }
     out
@@ -36,6 +37,10 @@ pub(super) fn literal(word: &Word, status: i32) -> Vec<u8> {
 /// Expands a command word into the fields it becomes.
 pub(super) fn fields(phone: &Phone, cwd: &[u8], word: &Word, status: i32) -> Vec<Vec<u8>> {
     let cs = chars(word, status);
+    // An unquoted word made only of expansions that expand to nothing is no field at all (`"$X"` is one).
+    if cs.is_empty() && !word.units.is_empty() && word.units.iter().all(|u| matches!(u, Unit::Var(_, false))) {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     if cs.contains(&(b'{', true)) {
         alt_expand(phone, cwd, cs, 0, &mut out);

@@ -9,6 +9,7 @@
 //! runs, never answered with a guess. Syntax errors print mksh's messages after the lines before them ran.
 
 mod builtins;
+mod env;
 mod exec;
 mod expand;
 mod fsys;

@@ -5,7 +5,8 @@
 //! is parsed one line at a time (a line ends at a newline that no `|`, `&&` or `||` continues), so that lines
 //! before a syntax error run as they do on the phone.
 //!
-//! Everything outside the subset (substitutions, variables, compound commands, functions, here-documents,
+//! Variables expand (`$NAME`, from the phone shell's environment in `env.rs`; unset ones to nothing). Everything
+//! outside the subset (substitutions, `${...}`, assignments, compound commands, functions, here-documents,
 //! background jobs, ...) is reported as [`ParseError::Unsupported`] rather than guessed at.
 
 /// One byte of a word, or the `$?` expansion.
@@ -15,6 +16,8 @@ pub(super) enum Unit {
     Byte(u8, bool),
     /// `$?` (quoted or not: its digits never split or glob).
     Status,
+    /// `$NAME`: the variable's value (`None`: unset, it expands to nothing), and whether it was quoted.
+    Var(Option<&'static [u8]>, bool),
 }
 
 /// A word as written: its units, and its source text for messages.
@@ -444,16 +447,16 @@ impl<'s> Lexer<'s> {
                 Ok(())
             }
             Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
-                let mut name = String::from("$");
-                let st = self.save();
-                while let Some(c) = self.getc() {
+                let mut name = Vec::new();
+                while let Some(c) = self.peek() {
                     if !(c.is_ascii_alphanumeric() || c == b'_') {
                         break;
                     }
-                    name.push(c as char);
+                    self.getc();
+                    name.push(c);
                 }
-                self.restore(st);
-                unsupported(format!("variable {name}"))
+                units.push(Unit::Var(super::env::lookup(&name), quoted));
+                Ok(())
             }
             Some(c @ (b'!' | b'#' | b'$' | b'*' | b'-' | b'@' | b'0'..=b'9')) => {
                 unsupported(format!("parameter ${}", c as char))
@@ -771,6 +774,7 @@ mod tests {
                     .map(|u| match u {
                         Unit::Byte(b, _) => *b,
                         Unit::Status => b'?',
+                        Unit::Var(..) => b'$',
                     })
                     .collect()
             })
@@ -810,7 +814,7 @@ mod tests {
         for (src, what) in [
             ("echo $(ls)", "$(...)"),
             ("echo `ls`", "`"),
-            ("echo $HOME", "$HOME"),
+            ("echo $#", "parameter $#"),
             ("echo ${x}", "${"),
             ("if true; then :; fi", "'if'"),
             ("a=1", "assignment"),

@@ -139,7 +139,7 @@ fn syntax_errors_run_earlier_lines_and_use_mksh_messages() {
 fn unsupported_constructs_fail_loudly_before_anything_runs() {
     let f = Fixture::new();
     for script in
-        ["echo a; echo $(ls)", "echo `id`", "echo $HOME", "for f in *; do echo $f; done", "a=1 ls", "sleep 1 &"]
+        ["echo a; echo $(ls)", "echo `id`", "echo ${HOME}", "for f in *; do echo $f; done", "a=1 ls", "sleep 1 &"]
     {
         let (out, err, status) = f.sh(script);
         assert_eq!(out, "", "{script}");

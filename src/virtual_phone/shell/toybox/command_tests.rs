@@ -286,3 +286,54 @@ fn unknown_options_are_refused_with_toybox_text() {
         assert_eq!(err, format!("{name}: Unknown option 'y' (see \"{name} --help\")\n"));
     }
 }
+
+/// `tr` (Android's toybox has it; Debian's toybox does not, so it is pinned here from toybox's tr.c).
+#[test]
+fn tr_translates_deletes_squeezes_and_complements_as_toybox_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = phone(dir.path());
+    let tr = |args: &[&[u8]], input: &[u8]| {
+        let mut argv: Vec<&[u8]> = vec![b"tr"];
+        argv.extend_from_slice(args);
+        let mut out = Vec::new();
+        let (err, status) = run_with(&p, &argv, input, &mut out);
+        (String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned(), status)
+    };
+    let ok = |s: &str| (s.to_string(), String::new(), 0);
+    assert_eq!(tr(&[b"a-c", b"A-C"], b"abcd"), ok("ABCd"));
+    assert_eq!(tr(&[b"[:lower:]", b"[:upper:]"], "h\u{e9}llo\n".as_bytes()), ok("H\u{e9}LLO\n"));
+    assert_eq!(tr(&[b"-d", b"[:digit:]"], b"a1b2c3"), ok("abc"));
+    assert_eq!(tr(&[b"-s", b" "], b"a   b  c"), ok("a b c"));
+    assert_eq!(tr(&[b"-c", b"a-z\\n", b"_"], b"ab1C\n"), ok("ab__\n"));
+    assert_eq!(tr(&[b"\\n", b","], b"a\nb\n"), ok("a,b,"));
+    assert_eq!(tr(&[b"abc", b"xy"], b"abc"), ok("xyy"), "set2 is padded with its last byte");
+    assert_eq!(tr(&[b"-t", b"abc", b"xy"], b"abc"), ok("xyc"), "-t truncates set1");
+    assert_eq!(tr(&[b"\\101", b"x"], b"ABA"), ok("xBx"), "octal escape");
+    assert_eq!(tr(&[b"\\x41", b"y"], b"ABA"), ok("yBy"), "hex escape");
+    assert_eq!(tr(&[b"-ds", b"a", b"b"], b"aabbcc"), ok("bcc"));
+    assert_eq!(tr(&[b"[:space:]", b"."], b"a b\tc\n"), ok("a.b.c."));
+    assert_eq!(tr(&[b"z-a", b"x"], b"abc"), (String::new(), "tr: reverse colating order\n".into(), 1));
+    assert_eq!(tr(&[b"a", b""], b"abc"), (String::new(), "tr: set2 can't be empty string\n".into(), 1));
+    let (out, err, status) = tr(&[], b"abc");
+    assert_eq!((out.as_str(), status), ("", 1));
+    assert!(err.starts_with("tr: Needs 1 argument"), "{err}");
+    let (_, err, status) = tr(&[b"a", b"b", b"c"], b"abc");
+    assert_eq!(status, 1);
+    assert!(err.starts_with("tr: Max 2 arguments"), "{err}");
+}
+
+/// The variables of the phone's shell environment expand to Android's values, others to nothing.
+#[test]
+fn the_shell_environment_holds_androids_variables() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = phone(dir.path());
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let status = crate::virtual_phone::shell::run(
+        &p,
+        b"echo $EXTERNAL_STORAGE \"$HOME\" $TMPDIR; echo $NOPE.",
+        &mut out,
+        &mut err,
+    );
+    assert_eq!((String::from_utf8_lossy(&out).as_ref(), status), ("/sdcard / /data/local/tmp\n.\n", 0), "{err:?}");
+}

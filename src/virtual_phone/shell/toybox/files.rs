@@ -8,7 +8,7 @@ use crate::virtual_phone::shell::{Ctx, Io};
 use std::io::{self, Read};
 
 /// Something `loopfiles` hands a command: standard input (`-`) or an opened file.
-enum Input<'a, 'b> {
+pub(super) enum Input<'a, 'b> {
     Stdin(&'a mut (dyn Read + 'b)),
     File(fsys::Opened),
 }
@@ -24,7 +24,7 @@ impl Read for Input<'_, '_> {
 
 /// toybox's `loopfiles`: each name opened in turn (`-` and no names mean standard input); names that do not
 /// open are reported and skipped.
-fn loopfiles(
+pub(super) fn loopfiles(
     ctx: &Ctx<'_>,
     names: &[Vec<u8>],
     stdin: &mut dyn Read,

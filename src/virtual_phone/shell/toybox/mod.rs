@@ -13,6 +13,7 @@ mod fsys;
 mod info;
 mod ls;
 mod modify;
+mod text;
 mod time;
 
 use super::CommandFn;
@@ -33,6 +34,8 @@ pub fn lookup(name: &[u8]) -> Option<CommandFn> {
         b"mv" => modify::mv,
         b"rm" => modify::rm,
         b"touch" => modify::touch,
+        b"sort" => text::sort,
+        b"tr" => text::tr,
         b"df" => info::df,
         b"id" => info::id,
         b"whoami" => info::whoami,
