@@ -10,6 +10,7 @@ mod cli_restore;
 mod device;
 mod encrypted;
 mod freeup;
+mod freeup_trash;
 mod gui;
 mod gui_first_run;
 mod protocol;
