@@ -198,3 +198,31 @@ fn free_up_on_android_10_and_9_removes_permanently_and_says_the_phone_has_no_tra
         );
     }
 }
+
+#[test]
+fn moving_hundreds_of_photos_to_the_trash_takes_a_few_shell_commands_per_batch() {
+    use phonebak::progress::CancelToken;
+    use phonebak::scan::{ScanOptions, scan};
+    let server = AdbServer::start();
+    let names: Vec<String> = (0..600).map(|i| format!("IMG_{i:04} 'x'.jpg")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (storage, phone, dest) = backed_up_phone(&server, "14", "MANY14", &refs);
+    let device = crate::util::device_of(&server, &phone);
+    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let files = freeup::choose(gallery.files(), None, &[], 1_800_000_000);
+    let manifest =
+        phonebak::backup::manifest::Manifest::load(dest.path(), "MANY14").expect("manifest").expect("a manifest");
+    let proof = freeup::prove(&device, dest.path(), &manifest, None, &files, &CancelToken::new()).expect("proof");
+    assert_eq!(proof.proven.len(), 600);
+    let before = phone.stats().shell_commands;
+    let removal =
+        freeup::remove(&device, dest.path(), "MANY14", None, 34, &proof, freeup::Disposal::Trash, &CancelToken::new())
+            .expect("trash");
+    let commands = phone.stats().shell_commands - before;
+    assert_eq!((removal.removed.len(), removal.failed.len()), (600, 0));
+    // Two batches (of at most 500): a query and an update each.
+    assert!((2..=30).contains(&commands), "{commands} shell commands for 600 photos (at most 0.05 per photo)");
+    let left = names_in(&storage.path().join("DCIM/Camera"));
+    assert!(left.iter().all(|n| n.starts_with(".trashed-")), "{left:?}");
+    assert!(!gallery_rows(&server, &phone).contains("Camera/"));
+}
