@@ -156,12 +156,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 bail!("{refused} Add --permanent to remove them permanently; nothing else was removed.");
             }
             eprintln!("{refused}");
-            let left: Vec<_> = proof
-                .proven
-                .iter()
-                .filter(|(f, _)| !so_far.removed.iter().any(|(t, _)| t.path == f.path))
-                .cloned()
-                .collect();
+            let trashed: std::collections::HashSet<&[u8]> =
+                so_far.removed.iter().map(|(f, _)| f.path.as_slice()).collect();
+            let left: Vec<_> =
+                proof.proven.iter().filter(|(f, _)| !trashed.contains(f.path.as_slice())).cloned().collect();
             let question = format!(
                 "Remove the {} photos and videos left ({}) from {} permanently instead? They stay in {}.",
                 left.len(),

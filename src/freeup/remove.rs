@@ -482,6 +482,16 @@ mod tests {
     }
 
     #[test]
+    fn journal_lines_written_before_the_trash_read_as_permanent_removals() {
+        let old = br#"{"event":"removing","phone_path":"/storage/emulated/0/DCIM/a.jpg","local_path":"P/DCIM/a.jpg","sha256":"ab","size":3,"mtime":1,"at":2}"#;
+        let line: FreedLine = serde_json::from_slice(old).expect("an old line");
+        assert!(matches!(line, FreedLine::Removing { trash: false, .. }), "{line:?}");
+        let old = br#"{"event":"removed","phone_path":"/storage/emulated/0/DCIM/a.jpg","at":2}"#;
+        let line: FreedLine = serde_json::from_slice(old).expect("an old line");
+        assert!(matches!(line, FreedLine::Removed { trash: false, .. }), "{line:?}");
+    }
+
+    #[test]
     fn row_ids_are_read_only_for_wanted_paths_even_when_a_name_holds_a_newline_and_a_row_header() {
         let a = "/storage/emulated/0/DCIM/a\nRow: 1 _id=9, _data=/storage/emulated/0/DCIM/b.jpg";
         let b = "/storage/emulated/0/DCIM/b.jpg";
