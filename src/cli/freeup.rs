@@ -1,6 +1,7 @@
 //! `phonebak free-up`: removes from the phone the photos and videos proven safe in a backup folder (see
 //! [`crate::freeup`] for exactly what is checked), after saying how many and how much, and keeps every other
-//! one with its reason.
+//! one with its reason. On Android 11+ they go to the phone's trash (kept 30 days) unless `--permanent` is
+//! given; older phones have no trash, so they are removed permanently, and the output says so.
 
 use super::common::{human_bytes, json_path, lossy, pick_device, print_json, stdout_ok};
 use crate::backup::manifest::Manifest;
@@ -38,6 +39,10 @@ pub struct Args {
     /// Remove without asking (for scripts).
     #[arg(long)]
     yes: bool,
+    /// Remove them permanently instead of moving them to the phone's trash (where they are kept 30 days; the
+    /// trash exists on Android 11 and later, so older phones always remove permanently).
+    #[arg(long)]
+    permanent: bool,
     /// Print JSON lines (each file kept or removed, then a summary) instead of text.
     #[arg(long)]
     json: bool,
@@ -78,6 +83,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         proof.proven = groups.iter().flat_map(|g| g.extras.iter().cloned()).collect();
     }
     let out = &mut std::io::stdout();
+    let disposal = if args.permanent || !freeup::has_trash(info.sdk) {
+        freeup::Disposal::Permanent
+    } else {
+        freeup::Disposal::Trash
+    };
+    let no_trash = (!freeup::has_trash(info.sdk)).then(|| {
+        format!(
+            "{} (Android {}) has no trash: photos and videos are removed from it permanently.",
+            info.model, info.android_release
+        )
+    });
     if args.json {
         for (file, kept) in &proof.kept {
             let mut line = serde_json::to_value(kept)?;
@@ -120,6 +136,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             args.from.display(),
             proof.kept.len()
         ))?;
+        if let Some(note) = &no_trash {
+            stdout_ok(writeln!(out, "{note}"))?;
+        }
     }
     if args.dry_run || proof.proven.is_empty() {
         if args.json {
@@ -127,6 +146,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 "event": "summary", "dry_run": args.dry_run, "removable": proof.proven.len(),
                 "removable_bytes": proof.proven_bytes(), "kept": proof.kept.len(), "removed": 0,
                 "duplicates": extras, "duplicate_bytes": extra_bytes,
+                "disposal": disposal, "phone_has_trash": no_trash.is_none(),
             })))?;
         }
         return Ok(ExitCode::SUCCESS);
@@ -135,47 +155,131 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if !std::io::stdin().is_terminal() {
             bail!("Add --yes to remove them without being asked (or --dry-run to only look); nothing was removed.");
         }
-        eprint!(
-            "Remove {} photos and videos ({}) from {}? They stay in {}. [y/N] ",
-            proof.proven.len(),
-            human_bytes(proof.proven_bytes()),
-            info.model,
-            args.from.display()
-        );
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer).context("Could not read the answer")?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        let (n, bytes) = (proof.proven.len(), human_bytes(proof.proven_bytes()));
+        let question = match disposal {
+            freeup::Disposal::Trash => format!(
+                "Move {n} photos and videos ({bytes}) on {} to the phone's trash (kept 30 days)? They stay in {}.",
+                info.model,
+                args.from.display()
+            ),
+            freeup::Disposal::Permanent => format!(
+                "Remove {n} photos and videos ({bytes}) from {} permanently? They stay in {}.",
+                info.model,
+                args.from.display()
+            ),
+        };
+        if !ask(&question)? {
             stdout_ok(writeln!(out, "Nothing was removed."))?;
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let removal = freeup::remove(&device, &args.from, &info.serial, vault.as_deref(), info.sdk, &proof, &cancel)?;
+    let remove = |proof: &freeup::Proof, disposal| {
+        freeup::remove(&device, &args.from, &info.serial, vault.as_deref(), info.sdk, proof, disposal, &cancel)
+    };
+    let mut trashed_before = Vec::new();
+    let removal = match remove(&proof, disposal) {
+        Err(freeup::FreeUpError::TrashRefused { said, so_far }) => {
+            let moved = if so_far.removed.is_empty() {
+                "nothing was moved to it".to_string()
+            } else {
+                format!("{} were moved to it before", so_far.removed.len())
+            };
+            let refused = format!("The phone's trash cannot be used from the shell ({said}); {moved}.");
+            if !std::io::stdin().is_terminal() {
+                bail!("{refused} Add --permanent to remove them permanently; nothing else was removed.");
+            }
+            eprintln!("{refused}");
+            let trashed: std::collections::HashSet<&[u8]> =
+                so_far.removed.iter().map(|(f, _)| f.path.as_slice()).collect();
+            let left: Vec<_> =
+                proof.proven.iter().filter(|(f, _)| !trashed.contains(f.path.as_slice())).cloned().collect();
+            let question = format!(
+                "Remove the {} photos and videos left ({}) from {} permanently instead? They stay in {}.",
+                left.len(),
+                human_bytes(left.iter().map(|(f, _)| f.size).sum()),
+                info.model,
+                args.from.display()
+            );
+            if !ask(&question)? {
+                stdout_ok(writeln!(out, "Nothing more was removed."))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            trashed_before = so_far.removed;
+            remove(&freeup::Proof { proven: left, kept: Vec::new() }, freeup::Disposal::Permanent)?
+        }
+        other => other?,
+    };
+    report(out, args, &info.model, &proof, &removal, &trashed_before)?;
+    Ok(if removal.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+}
+
+/// Asks a yes/no question on the terminal (stderr); `true` for yes.
+fn ask(question: &str) -> anyhow::Result<bool> {
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).context("Could not read the answer")?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Prints what a removal did (`trashed_before`: moved to the trash before the phone refused it).
+fn report(
+    out: &mut std::io::Stdout,
+    args: &Args,
+    model: &str,
+    proof: &freeup::Proof,
+    removal: &freeup::Removal,
+    trashed_before: &[(crate::scan::MediaFile, crate::backup::manifest::ManifestEntry)],
+) -> anyhow::Result<()> {
+    let trash = removal.disposal == freeup::Disposal::Trash;
     if args.json {
+        for (file, _) in trashed_before {
+            stdout_ok(print_json(&json!({
+                "event": "removed", "path": json_path(&file.path), "size": file.size, "disposal": "trash",
+            })))?;
+        }
         for (file, _) in &removal.removed {
-            stdout_ok(print_json(&json!({ "event": "removed", "path": json_path(&file.path), "size": file.size })))?;
+            stdout_ok(print_json(&json!({
+                "event": "removed", "path": json_path(&file.path), "size": file.size, "disposal": removal.disposal,
+            })))?;
         }
         for (file, why) in &removal.failed {
             stdout_ok(print_json(&json!({ "event": "not_removed", "path": json_path(&file.path), "why": why })))?;
         }
         stdout_ok(print_json(&json!({
-            "event": "summary", "dry_run": false, "removed": removal.removed.len(), "removed_bytes": removal.bytes(),
+            "event": "summary", "dry_run": false, "disposal": removal.disposal,
+            "removed": removal.removed.len() + trashed_before.len(),
+            "removed_bytes": removal.bytes() + trashed_before.iter().map(|(f, _)| f.size).sum::<u64>(),
+            "trashed": if trash { removal.removed.len() } else { 0 } + trashed_before.len(),
             "not_removed": removal.failed.len(), "kept": proof.kept.len(), "gallery_problem": removal.gallery_problem,
         })))?;
-    } else {
-        for (file, why) in &removal.failed {
-            stdout_ok(writeln!(out, "not removed: {} ({why})", lossy(&file.path)))?;
-        }
+        return Ok(());
+    }
+    let what = if trash { "not moved to the trash" } else { "not removed" };
+    for (file, why) in &removal.failed {
+        stdout_ok(writeln!(out, "{what}: {} ({why})", lossy(&file.path)))?;
+    }
+    if !trashed_before.is_empty() {
         stdout_ok(writeln!(
             out,
-            "Removed {} photos and videos ({}) from {}; they stay in {}.",
-            removal.removed.len(),
-            human_bytes(removal.bytes()),
-            info.model,
-            args.from.display()
+            "Moved {} photos and videos to the phone's trash (kept 30 days) before it was refused.",
+            trashed_before.len()
         ))?;
-        if let Some(problem) = &removal.gallery_problem {
-            stdout_ok(writeln!(out, "The phone's gallery may show them until it rescans: {problem}"))?;
-        }
     }
-    Ok(if removal.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    let (n, bytes, dest) = (removal.removed.len(), human_bytes(removal.bytes()), args.from.display());
+    if trash {
+        stdout_ok(writeln!(
+            out,
+            "Moved {n} photos and videos ({bytes}) on {model} to the phone's trash (kept 30 days, then deleted by \
+             the phone); they stay in {dest}."
+        ))?;
+    } else {
+        stdout_ok(writeln!(
+            out,
+            "Removed {n} photos and videos ({bytes}) permanently from {model}; they stay in {dest}."
+        ))?;
+    }
+    if let Some(problem) = &removal.gallery_problem {
+        stdout_ok(writeln!(out, "The phone's gallery may show them until it rescans: {problem}"))?;
+    }
+    Ok(())
 }

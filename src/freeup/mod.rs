@@ -8,8 +8,8 @@
 //! 3. the phone's file still has that size and date, and the phone's own `sha256sum` of it, taken in the same
 //!    run, equals it.
 //!
-//! Anything else is kept on the phone and reported with its reason. [`remove`] then removes the proven files
-//! (journal first, then `rm`, then the gallery).
+//! Anything else is kept on the phone and reported with its reason. [`remove`] then moves the proven files to
+//! the phone's trash (Android 11+) or removes them permanently (journal first, then the phone, then the gallery).
 
 use crate::backup::manifest::{self, CopyState, Manifest, ManifestEntry};
 use crate::device::{Device, DeviceError, command_line, parse_sha256sum};
@@ -23,7 +23,7 @@ mod putback;
 mod remove;
 pub use duplicates::{Duplicates, duplicates};
 pub use putback::{Freed, days, freed, freed_on};
-pub use remove::{FreedLine, Removal, journal_path, remove};
+pub use remove::{Disposal, FreedLine, Removal, has_trash, journal_path, remove};
 
 /// Longest `sha256sum` command sent at once (the adb server takes requests of up to 64 KiB).
 const MAX_COMMAND_BYTES: usize = 48 * 1024;
@@ -101,6 +101,17 @@ pub enum FreeUpError {
     /// Talking to the phone failed.
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// The phone's trash was chosen, and the phone has none or its media store refuses the shell.
+    #[error(
+        "The phone's trash cannot be used from the shell ({said}); nothing more was moved to it. Choose \
+         permanent removal instead (`phonebak free-up --permanent`)."
+    )]
+    TrashRefused {
+        /// What the phone said, in one line.
+        said: String,
+        /// What was moved to the trash (or kept) before, in this run.
+        so_far: Box<Removal>,
+    },
     /// The run was cancelled.
     #[error("Stopped; what was removed before is written in the backup folder's free-up journal.")]
     Cancelled,

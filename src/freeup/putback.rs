@@ -106,6 +106,7 @@ mod tests {
             size: 10,
             mtime: 1,
             at,
+            trash: false,
         }
     }
 
@@ -131,7 +132,11 @@ mod tests {
             dir.path(),
             &[
                 removing("a.jpg", day1),
-                FreedLine::Removed { phone_path: Bytes(b"/storage/emulated/0/DCIM/a.jpg".to_vec()), at: day1 },
+                FreedLine::Removed {
+                    phone_path: Bytes(b"/storage/emulated/0/DCIM/a.jpg".to_vec()),
+                    at: day1,
+                    trash: false,
+                },
                 removing("b.jpg", day2),
                 removing("c.jpg", day2),
             ],

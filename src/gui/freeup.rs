@@ -11,7 +11,7 @@ use super::grid::{Badge, GridCommand, GridItem, PhotoGrid, Textures};
 use super::{App, CancelToken, Event, Screen};
 use crate::backup::Manifest;
 use crate::backup::manifest::ManifestEntry;
-use crate::freeup::{Kept, Proof, Removal};
+use crate::freeup::{Disposal, Kept, Proof, Removal};
 use crate::human::human_bytes;
 use crate::scan::{MediaFile, MediaKind};
 use crate::thumbnails::ThumbKey;
@@ -31,15 +31,26 @@ pub struct Proved {
     pub sdk: u32,
 }
 
-/// What the confirmation shows (the count and bytes it asks about).
-///
-/// The choice of how to remove (the phone's trash or for good) goes here when the engine has it.
+/// What the confirmation shows (the count and bytes it asks about) and where they go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
     /// How many files it removes.
     pub files: usize,
     /// Their bytes.
     pub bytes: u64,
+    /// Into the phone's trash (the default where it has one) or deleted at once.
+    pub disposal: Disposal,
+}
+
+/// Why a removal stopped, for the screen.
+#[derive(Debug)]
+pub struct FreeUpFailure {
+    /// In words.
+    pub said: String,
+    /// The phone refused the shell its trash (permanent removal can be offered instead).
+    pub trash_refused: bool,
+    /// What was removed before it stopped.
+    pub so_far: Option<Removal>,
 }
 
 /// How a removal ended, for people.
@@ -49,6 +60,8 @@ pub struct FreeUpReport {
     pub headline: String,
     /// It stopped on an error (shown in the error colour).
     pub failed: bool,
+    /// The phone refused its trash: "Remove permanently instead" is offered.
+    pub trash_refused: bool,
     /// Each file not removed, with what the phone said.
     pub not_removed: Vec<String>,
     /// The gallery could not be told (the files are gone; it catches up at its next scan).
@@ -113,6 +126,8 @@ pub enum FreeUpCommand {
     FilterChanged,
     /// Tick only the extra copies of duplicates.
     OnlyDuplicates,
+    /// The trash was refused: ask again, for permanent removal.
+    AskPermanent,
     /// Remove the ticked files: ask first.
     AskRemove,
     /// Yes, remove them.
@@ -256,29 +271,55 @@ impl FreeUpView {
     #[must_use]
     pub fn confirm_text(&self, confirm: &Confirm) -> String {
         format!(
-            "{} photos and videos ({}) will be removed from {}. They stay in the backup folder {}.",
+            "{} photos and videos ({}) will be removed from {}. They stay in the backup folder {}. {}",
             confirm.files,
             human_bytes(confirm.bytes),
             self.phone,
-            self.dest.display()
+            self.dest.display(),
+            match confirm.disposal {
+                Disposal::Trash => "They go to the phone's trash first, where the phone keeps them 30 days.",
+                Disposal::Permanent => "They are deleted from the phone at once.",
+            }
         )
     }
 
+    /// The choice the confirmation starts with: the phone's trash where it has one.
+    #[must_use]
+    pub fn default_disposal(&self) -> Disposal {
+        if crate::freeup::has_trash(self.sdk) { Disposal::Trash } else { Disposal::Permanent }
+    }
+
     /// Takes how the removal ended: the report, and the removed files leave the grid.
-    pub fn set_removal(&mut self, result: Result<Removal, String>) {
+    pub fn set_removal(&mut self, result: Result<Removal, FreeUpFailure>) {
         self.removing = false;
-        self.report = Some(match result {
-            Ok(removal) => {
-                self.removed.extend(removal.removed.iter().map(|(f, _)| f.path.clone()));
-                self.freed.extend(removal.removed.iter().map(|(_, e)| e.local_path.0.clone()));
-                let gone = &self.removed;
-                self.proven.retain(|(f, _)| !gone.contains(&f.path));
-                self.refresh_grid(now());
-                self.report_of(&removal)
-            }
-            Err(e) => FreeUpReport {
-                headline: format!("The free-up stopped: {e}"),
+        let (removal, failure) = match result {
+            Ok(removal) => (Some(removal), None),
+            Err(mut failure) => (failure.so_far.take(), Some(failure)),
+        };
+        if let Some(removal) = &removal {
+            self.removed.extend(removal.removed.iter().map(|(f, _)| f.path.clone()));
+            self.freed.extend(removal.removed.iter().map(|(_, e)| e.local_path.0.clone()));
+            let gone = &self.removed;
+            self.proven.retain(|(f, _)| !gone.contains(&f.path));
+            self.refresh_grid(now());
+        }
+        self.report = Some(match (failure, removal) {
+            (None, Some(removal)) => self.report_of(&removal),
+            (Some(failure), _) if failure.trash_refused => FreeUpReport {
+                headline: format!(
+                    "{} would not move them to its trash from the shell ({}), so nothing more was removed. \
+                     Remove them permanently instead, or keep them.",
+                    self.phone, failure.said
+                ),
                 failed: true,
+                trash_refused: true,
+                not_removed: Vec::new(),
+                gallery_problem: None,
+            },
+            (failure, _) => FreeUpReport {
+                headline: format!("The free-up stopped: {}", failure.map_or_else(String::new, |f| f.said)),
+                failed: true,
+                trash_refused: false,
                 not_removed: Vec::new(),
                 gallery_problem: None,
             },
@@ -311,19 +352,30 @@ impl FreeUpView {
     }
 
     fn report_of(&self, removal: &Removal) -> FreeUpReport {
-        let mut headline = format!(
-            "Removed {} photos and videos ({}) from {}; they stay in {}.",
-            removal.removed.len(),
-            human_bytes(removal.bytes()),
-            self.phone,
-            self.dest.display()
-        );
+        let mut headline = match removal.disposal {
+            Disposal::Permanent => format!(
+                "Removed {} photos and videos ({}) from {}; they stay in {}.",
+                removal.removed.len(),
+                human_bytes(removal.bytes()),
+                self.phone,
+                self.dest.display()
+            ),
+            Disposal::Trash => format!(
+                "Moved {} photos and videos ({}) on {} to its trash (the phone deletes them in 30 days); they stay \
+                 in {}.",
+                removal.removed.len(),
+                human_bytes(removal.bytes()),
+                self.phone,
+                self.dest.display()
+            ),
+        };
         if !removal.failed.is_empty() {
             let _ = write!(headline, " {} could not be removed (listed below).", removal.failed.len());
         }
         FreeUpReport {
             headline,
             failed: !removal.failed.is_empty(),
+            trash_refused: false,
             not_removed: removal
                 .failed
                 .iter()
@@ -371,7 +423,8 @@ pub fn freeup_ui(ui: &mut egui::Ui, view: &mut FreeUpView, textures: &mut Textur
         }
         ui.add_space(4.0);
     });
-    if let Some(c) = confirm_ui(ui.ctx(), view) {
+    let ctx = ui.ctx().clone();
+    if let Some(c) = confirm_ui(&ctx, view) {
         command = Some(c);
     }
     egui::CentralPanel::default().show(ui, |ui| match view.grid.show(ui, textures) {
@@ -465,6 +518,9 @@ fn report_ui(ui: &mut egui::Ui, view: &FreeUpView) -> Option<FreeUpCommand> {
         if ui.add_enabled(!view.putting_back, egui::Button::new("Done")).clicked() {
             command = Some(FreeUpCommand::Done);
         }
+        if report.trash_refused && ui.button("Remove permanently instead…").clicked() {
+            command = Some(FreeUpCommand::AskPermanent);
+        }
         if !view.freed.is_empty() {
             let put_back = egui::Button::new(format!("Put them back ({})", files_text(view.freed.len())));
             if ui.add_enabled(!view.putting_back, put_back).clicked() {
@@ -489,13 +545,21 @@ fn report_ui(ui: &mut egui::Ui, view: &FreeUpView) -> Option<FreeUpCommand> {
 }
 
 /// Asks before removing, naming the phone and the backup folder the files stay in.
-fn confirm_ui(ctx: &egui::Context, view: &FreeUpView) -> Option<FreeUpCommand> {
-    let confirm = view.confirm.as_ref()?;
+fn confirm_ui(ctx: &egui::Context, view: &mut FreeUpView) -> Option<FreeUpCommand> {
+    let text = view.confirm_text(view.confirm.as_ref()?);
+    let has_trash = crate::freeup::has_trash(view.sdk);
     let mut command = None;
     let modal = egui::Modal::new(egui::Id::unique("phonebak-freeup-confirm")).show(ctx, |ui| {
         ui.heading("Remove them from the phone?");
-        ui.label(view.confirm_text(confirm));
-        // How to remove them (the phone's trash or for good) is chosen here when the engine offers it.
+        ui.label(text);
+        if let Some(confirm) = view.confirm.as_mut() {
+            if has_trash {
+                ui.radio_value(&mut confirm.disposal, Disposal::Trash, "Move to the phone's trash (kept 30 days)");
+                ui.radio_value(&mut confirm.disposal, Disposal::Permanent, "Remove permanently");
+            } else {
+                ui.weak("This phone (Android 10 or older) has no trash: they are removed permanently.");
+            }
+        }
         ui.horizontal(|ui| {
             if ui.button("Cancel").clicked() {
                 command = Some(FreeUpCommand::CancelRemove);
@@ -585,17 +649,23 @@ impl App {
         view.removing = true;
         view.report = None;
         self.job_cancel = CancelToken::new();
-        let (serial, dest, sdk) = (view.serial.clone(), view.dest.clone(), view.sdk);
+        let (serial, dest, sdk, disposal) = (view.serial.clone(), view.dest.clone(), view.sdk, confirm.disposal);
         let vault = self.vaults.get(&dest).cloned();
         let (tx, ctx, source, cancel) =
             (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone(), self.job_cancel.clone());
         tracing::info!(serial, files = proven.len(), dest = %dest.display(), "free-up removal started from the app");
         Self::spawn("freeup-remove", move || {
             let proof = Proof { proven, kept: Vec::new() };
-            let result = source.device(&serial).and_then(|device| {
-                let info = device.info().map_err(|e| e.to_string())?;
-                crate::freeup::remove(&device, &dest, &info.serial, vault.as_deref(), sdk, &proof, &cancel)
-                    .map_err(|e| e.to_string())
+            let failure = |said: String| FreeUpFailure { said, trash_refused: false, so_far: None };
+            let result = source.device(&serial).map_err(failure).and_then(|device| {
+                let info = device.info().map_err(|e| failure(e.to_string()))?;
+                crate::freeup::remove(&device, &dest, &info.serial, vault.as_deref(), sdk, &proof, disposal, &cancel)
+                    .map_err(|e| match e {
+                        crate::freeup::FreeUpError::TrashRefused { said, so_far } => {
+                            FreeUpFailure { said, trash_refused: true, so_far: Some(*so_far) }
+                        }
+                        e => failure(e.to_string()),
+                    })
             });
             let _ = tx.send(Event::FreeUpRemoved(serial, result));
             ctx.request_repaint();
@@ -659,6 +729,17 @@ impl App {
     pub(super) fn carry_out_freeup(&mut self, command: FreeUpCommand) {
         match command {
             FreeUpCommand::PutBack => self.start_put_back(),
+            FreeUpCommand::AskPermanent => {
+                if let Some(view) = &mut self.freeup
+                    && !view.removing
+                {
+                    let (files, bytes, _) = view.ticked();
+                    if files > 0 {
+                        view.report = None;
+                        view.confirm = Some(Confirm { files, bytes, disposal: Disposal::Permanent });
+                    }
+                }
+            }
             FreeUpCommand::OnlyDuplicates => {
                 if let Some(view) = &mut self.freeup {
                     view.tick_only_duplicates();
@@ -682,7 +763,8 @@ impl App {
                 {
                     let (files, bytes, _) = view.ticked();
                     if files > 0 {
-                        view.confirm = Some(Confirm { files, bytes });
+                        let disposal = view.default_disposal();
+                        view.confirm = Some(Confirm { files, bytes, disposal });
                     }
                 }
             }

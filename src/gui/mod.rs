@@ -23,7 +23,7 @@ mod settings;
 pub use crate::settings::{NewMeans, Settings, default_backup_folder, settings_path, thumbnail_cache_dir};
 pub use backup::{BackedUp, BackupCommand, BackupView, backup_ui};
 pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
-pub use freeup::{Confirm, FreeUpCommand, FreeUpReport, FreeUpView, Proved, freeup_ui};
+pub use freeup::{Confirm, FreeUpCommand, FreeUpFailure, FreeUpReport, FreeUpView, Proved, freeup_ui};
 pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};
 pub use password::{PasswordCommand, PasswordFor, PasswordPrompt, password_ui};
@@ -121,7 +121,7 @@ enum Event {
     /// The free-up proof of the phone (adb's serial) ended.
     FreeUpProved(String, Result<Proved, String>),
     /// The free-up removal from the phone (adb's serial) ended.
-    FreeUpRemoved(String, Result<crate::freeup::Removal, String>),
+    FreeUpRemoved(String, Result<crate::freeup::Removal, freeup::FreeUpFailure>),
     /// "Put them back" on the free-up screen ended (the phone's adb serial).
     FreeUpPutBack(String, Result<crate::restore::RestoreReport, String>),
 }

@@ -679,7 +679,7 @@ fn duplicates_are_counted_and_tick_only_the_duplicates_ticks_the_extra_copies_no
 #[test]
 fn the_confirmation_names_the_phone_and_the_backup_folder_they_stay_in_and_cancel_or_remove() {
     let mut view = freeup_view(&[("a.jpg", 1_000_000, 1_700_000_000), ("b.jpg", 500_000, 1_700_000_060)]);
-    view.confirm = Some(Confirm { files: 2, bytes: 1_500_000 });
+    view.confirm = Some(Confirm { files: 2, bytes: 1_500_000, disposal: crate::freeup::Disposal::Permanent });
     let mut harness = freeup_harness(view);
     harness.run();
     assert!(shows(
@@ -696,10 +696,50 @@ fn the_confirmation_names_the_phone_and_the_backup_folder_they_stay_in_and_cance
 }
 
 #[test]
+fn on_android_11_and_later_the_confirmation_offers_the_phones_trash_first_and_a_refused_trash_offers_permanent() {
+    let mut view = freeup_view(&[("a.jpg", 1_000_000, 1_700_000_000), ("b.jpg", 500_000, 1_700_000_060)]);
+    assert_eq!(view.default_disposal(), crate::freeup::Disposal::Trash, "Android 14 has a trash");
+    view.confirm = Some(Confirm { files: 2, bytes: 1_500_000, disposal: view.default_disposal() });
+    let mut harness = freeup_harness(view);
+    harness.run();
+    assert!(shows(&harness, "They go to the phone's trash first, where the phone keeps them 30 days."));
+    harness.get_by_label("Remove permanently").click();
+    harness.run();
+    let chosen = harness.state().0.confirm.as_ref().map(|c| c.disposal);
+    assert_eq!(chosen, Some(crate::freeup::Disposal::Permanent));
+    assert!(shows(&harness, "They are deleted from the phone at once."));
+
+    // Android 10: no trash, no choice.
+    let mut view = freeup_view(&[("a.jpg", 1_000_000, 1_700_000_000)]);
+    view.sdk = 29;
+    assert_eq!(view.default_disposal(), crate::freeup::Disposal::Permanent);
+    view.confirm = Some(Confirm { files: 1, bytes: 1_000_000, disposal: view.default_disposal() });
+    let mut harness = freeup_harness(view);
+    harness.run();
+    assert!(shows(&harness, "has no trash: they are removed permanently"));
+    assert!(harness.query_by_label("Move to the phone's trash (kept 30 days)").is_none());
+
+    // The phone refuses the shell its trash: said in words, with permanent removal offered.
+    let mut view = freeup_view(&[("a.jpg", 1_000_000, 1_700_000_000)]);
+    view.set_removal(Err(crate::gui::FreeUpFailure {
+        said: "java.lang.SecurityException: Permission Denial".into(),
+        trash_refused: true,
+        so_far: None,
+    }));
+    let mut harness = freeup_harness(view);
+    harness.run();
+    assert!(shows(&harness, "Pixel 7 would not move them to its trash from the shell (java.lang.SecurityException"));
+    harness.get_by_role_and_label(Role::Button, "Remove permanently instead…").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(FreeUpCommand::AskPermanent));
+}
+
+#[test]
 fn the_report_says_what_was_removed_lists_what_was_not_with_why_and_the_gallery_problem() {
     let mut view = freeup_view(&[("a.jpg", 1_000_000, 1_700_000_000), ("b.jpg", 500_000, 1_700_000_060)]);
     let (a, b) = (view.proven[0].clone(), view.proven[1].clone());
     view.set_removal(Ok(crate::freeup::Removal {
+        disposal: crate::freeup::Disposal::Permanent,
         removed: vec![a.clone()],
         failed: vec![(b.0.clone(), "rm: /storage/emulated/0/DCIM/Camera/b.jpg: Permission denied".into())],
         gallery_problem: Some("Error: the media provider is busy".into()),
@@ -739,11 +779,15 @@ fn a_free_up_that_could_not_prove_or_remove_says_why_in_words() {
     assert!(harness.query_all_by_label_contains("Remove ").next().is_none(), "Remove offered without a proof");
 
     let mut view = freeup_view(&[("a.jpg", 1_000, 1_700_000_000)]);
-    view.set_removal(Err(crate::freeup::FreeUpError::Journal {
-        path: PathBuf::from("/backup/.phonebak/freed-P7.jsonl"),
-        source: std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem),
-    }
-    .to_string()));
+    view.set_removal(Err(crate::gui::FreeUpFailure {
+        said: crate::freeup::FreeUpError::Journal {
+            path: PathBuf::from("/backup/.phonebak/freed-P7.jsonl"),
+            source: std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem),
+        }
+        .to_string(),
+        trash_refused: false,
+        so_far: None,
+    }));
     let mut harness = freeup_harness(view);
     harness.run();
     assert!(shows(

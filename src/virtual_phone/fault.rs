@@ -34,6 +34,9 @@ pub enum Fault {
     TinyWrites(usize),
     /// The phone takes this long before each answer to the host.
     Slow(Duration),
+    /// The media provider refuses the shell's `content update` (a `SecurityException`, "Permission Denial"),
+    /// so the phone's trash cannot be used over ADB.
+    MediaWriteRefused,
 }
 
 /// When a cable pull happens.
@@ -52,7 +55,7 @@ impl std::str::FromStr for Fault {
 
     /// Parses `cable-pull:after=BYTES[,offline=MS]`, `cable-pull:random[=BYTES][,offline=MS]`,
     /// `storage-full:after=BYTES`, `read-only`, `vanish:PATH`, `unreadable:PATH`, `sync-v1`,
-    /// `tiny-writes[:BYTES]` and `slow:MS`.
+    /// `tiny-writes[:BYTES]`, `slow:MS` and `media-write-refused`.
     fn from_str(spec: &str) -> Result<Self, String> {
         let (name, args) = spec.split_once(':').unwrap_or((spec, ""));
         let kv = |key: &str| -> Result<Option<u64>, String> {
@@ -97,10 +100,12 @@ impl std::str::FromStr for Fault {
             } else {
                 parse_bytes(args).ok_or(format!("{spec}: bad size"))? as usize
             }),
+            "media-write-refused" => Fault::MediaWriteRefused,
             "slow" => Fault::Slow(Duration::from_millis(args.parse().map_err(|_| format!("{spec}: say slow:MS"))?)),
             _ => {
                 return Err(format!(
-                    "unknown fault {name:?}: use cable-pull, storage-full, read-only, vanish, unreadable, sync-v1, tiny-writes or slow"
+                    "unknown fault {name:?}: use cable-pull, storage-full, read-only, vanish, unreadable, sync-v1, tiny-writes, slow or \
+                     media-write-refused"
                 ));
             }
         })
@@ -138,6 +143,7 @@ mod tests {
         assert_eq!("vanish:/sdcard/a.jpg".parse(), Ok(Fault::Vanish(PathBuf::from("/sdcard/a.jpg"))));
         assert_eq!("tiny-writes".parse(), Ok(Fault::TinyWrites(7)));
         assert_eq!("slow:20".parse(), Ok(Fault::Slow(Duration::from_millis(20))));
+        assert_eq!("media-write-refused".parse(), Ok(Fault::MediaWriteRefused));
         assert!("cable-pull".parse::<Fault>().is_err());
         assert!("unreadable:relative".parse::<Fault>().is_err());
         assert!("melt".parse::<Fault>().is_err());

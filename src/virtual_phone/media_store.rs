@@ -127,6 +127,9 @@ pub struct MediaFacts {
 pub struct MediaStore {
     sdk: u32,
     inner: Mutex<Inner>,
+    /// Fault: `content update` from the shell is refused with a `SecurityException` (a phone whose media
+    /// provider does not let the shell write, as some makers' builds do).
+    shell_writes_refused: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -160,7 +163,20 @@ impl MediaStore {
     /// An empty media store for this API level.
     #[must_use]
     pub fn new(sdk: u32) -> Self {
-        Self { sdk, inner: Mutex::new(Inner { next_id: 1, ..Inner::default() }) }
+        Self {
+            sdk,
+            inner: Mutex::new(Inner { next_id: 1, ..Inner::default() }),
+            shell_writes_refused: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Fault: from now on (`true`) the shell's `content update` is refused with a `SecurityException`.
+    pub fn refuse_shell_writes(&self, refused: bool) {
+        self.shell_writes_refused.store(refused, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn shell_writes_refused(&self) -> bool {
+        self.shell_writes_refused.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The API level whose rules the store follows.
@@ -424,6 +440,19 @@ impl MediaStore {
                 inner.rows.remove(&id);
             }
         }
+    }
+
+    /// The row `id` now names the file at `data` (renamed on disk by the caller), trashed or not; its `_id`
+    /// and every other column stay.
+    fn move_row(&self, id: i64, data: Vec<u8>, is_trashed: bool, date_expires: Option<i64>) {
+        let mut inner = self.lock();
+        let Some(mut row) = inner.rows.remove(&id) else { return };
+        inner.by_path.remove(&row.data);
+        row.data = data;
+        row.is_trashed = is_trashed;
+        row.date_expires = date_expires;
+        inner.by_path.insert(row.data.clone(), id);
+        inner.rows.insert(id, row);
     }
 
     fn remove_ids(&self, ids: &[i64]) -> Vec<MediaRow> {
@@ -1167,9 +1196,9 @@ fn tokenize(sql: &str) -> Result<Vec<Token>, SqlError> {
 }
 
 /// SQL keywords the virtual phone recognises but does not model.
-const UNSUPPORTED_KEYWORDS: [&str; 22] = [
-    "IN", "BETWEEN", "GLOB", "REGEXP", "MATCH", "ESCAPE", "EXISTS", "CASE", "WHEN", "THEN", "ELSE", "END", "CAST",
-    "COLLATE", "SELECT", "FROM", "UNION", "WHERE", "GROUP", "HAVING", "ORDER", "DISTINCT",
+const UNSUPPORTED_KEYWORDS: [&str; 21] = [
+    "BETWEEN", "GLOB", "REGEXP", "MATCH", "ESCAPE", "EXISTS", "CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "COLLATE",
+    "SELECT", "FROM", "UNION", "WHERE", "GROUP", "HAVING", "ORDER", "DISTINCT",
 ];
 
 /// A parsed selection.
@@ -1292,6 +1321,31 @@ impl Parser<'_> {
             return Ok(Expr::IsNull { negated: false, value: Box::new(left) });
         }
         let negated = self.eat_keyword("NOT");
+        if self.eat_keyword("IN") {
+            // `x IN (a, b, ...)`: true when x equals one of them (as `x = a OR x = b ...`).
+            if self.peek() != Some(&Token::LParen) {
+                return Err(SqlError::Unsupported("IN without a parenthesised list".to_string()));
+            }
+            self.pos += 1;
+            let mut terms = Vec::new();
+            loop {
+                let item = self.primary()?;
+                if !matches!(item, Expr::Literal(_)) {
+                    return Err(SqlError::Unsupported("IN with something other than literals".to_string()));
+                }
+                terms.push(Expr::Cmp("=", Box::new(left.clone()), Box::new(item)));
+                match self.peek() {
+                    Some(Token::Comma) => self.pos += 1,
+                    Some(Token::RParen) => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.near()),
+                }
+            }
+            let any = Expr::Or(terms);
+            return Ok(if negated { Expr::Not(Box::new(any)) } else { any });
+        }
         if self.eat_keyword("LIKE") {
             let pattern = self.primary()?;
             if self.peek_keyword("ESCAPE") {
@@ -1668,6 +1722,7 @@ fn stack_frames(op: &str) -> String {
     let (proxy, line, cmd, cmd_line) = match op {
         "query" => ("query", 472, "QueryCommand", 662),
         "delete" => ("delete", 544, "DeleteCommand", 596),
+        "update" => ("update", 571, "UpdateCommand", 587),
         _ => ("call", 732, "CallCommand", 617),
     };
     format!(
@@ -1745,6 +1800,8 @@ struct ContentArgs {
     method: Option<String>,
     arg: Option<String>,
     extras: Vec<(String, String, String)>,
+    /// The `--bind` values alone (`update`'s new values).
+    binds: Vec<(String, String, String)>,
 }
 
 /// Splits a binding at unescaped colons (a backslash escapes the next character), as `Content.java` does.
@@ -1803,6 +1860,9 @@ fn parse_content_args(op: &str, args: &[String]) -> Result<ContentArgs, String> 
                 if !["b", "s", "i", "l", "f", "d", "n"].iter().any(|t| t.eq_ignore_ascii_case(kind)) {
                     return Err(format!("Unsupported type: {kind}"));
                 }
+                if flag == "--bind" {
+                    out.binds.push((key.clone(), kind.clone(), val.clone()));
+                }
                 out.extras.push((key.clone(), kind.clone(), val.clone()));
             }
         }
@@ -1818,7 +1878,7 @@ fn parse_content_args(op: &str, args: &[String]) -> Result<ContentArgs, String> 
 }
 
 /// `content ARGS...` (args exclude the command name), as Android's `content` tool answers for the media
-/// provider: `query`, `delete` and `call` (`scan_file`, `scan_volume`).
+/// provider: `query`, `delete`, `update` (`is_trashed`) and `call` (`scan_file`, `scan_volume`).
 pub fn content_command(phone: &Phone, args: &[Vec<u8>], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let args: Vec<String> = args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
     let Some(op) = args.first() else {
@@ -1849,6 +1909,7 @@ pub fn content_command(phone: &Phone, args: &[Vec<u8>], stdout: &mut dyn Write, 
     match op {
         "query" => content_query(phone, &uri, &parsed, stdout, stderr),
         "delete" => content_delete(phone, &uri, &parsed, stderr),
+        "update" => content_update(phone, &uri, &parsed, stderr),
         "call" => content_call(phone, &uri, &parsed, stdout, stderr),
         _ => not_modelled(stderr, &format!("`content {op}`")),
     }
@@ -2019,6 +2080,96 @@ fn content_delete(phone: &Phone, uri: &str, parsed: &ContentArgs, stderr: &mut d
         if let Location::Storage(host) = phone.storage.locate(b"/", &row.data) {
             let _ = phone.storage.remove_file(&host);
         }
+    }
+    0
+}
+
+/// How long `MediaProvider` keeps a trashed file (`FileUtils.DEFAULT_DURATION_TRASHED`), seconds.
+const TRASH_KEPT_SECS: i64 = 30 * 86_400;
+
+/// `content update --uri URI --bind is_trashed:i:0|1 [--where ...]`, as Android 11+'s `MediaProvider` does it:
+/// trashing renames the file to `.trashed-<date_expires>-<display name>` in its folder (`date_expires` = now +
+/// 30 days) and keeps the row's `_id`; untrashing renames it back. `content update` prints nothing. On
+/// Android 10 and 9 the column does not exist and the provider's exception is printed as for a query.
+fn content_update(phone: &Phone, uri: &str, parsed: &ContentArgs, stderr: &mut dyn Write) -> i32 {
+    let sdk = phone.media.sdk;
+    let media_uri = match resolve_uri(phone, "update", uri, stderr) {
+        Ok(u) => u,
+        Err(code) => return code,
+    };
+    let table = media_uri.table;
+    if parsed.binds.is_empty() {
+        // ContentResolver: "Empty values".
+        return provider_error(stderr, "update", "java.lang.IllegalArgumentException", "Empty values");
+    }
+    let mut trash = None;
+    for (key, kind, value) in &parsed.binds {
+        match find_column(key, table, sdk) {
+            None if sdk >= 29 => {
+                // SQLiteQueryBuilder's strict columns (Android 10+).
+                let message = format!("Invalid column {key}");
+                return provider_error(stderr, "update", "java.lang.IllegalArgumentException", &message);
+            }
+            None => {
+                let sql = format!(
+                    "UPDATE {} SET {key}=?{}",
+                    table.sql_name(),
+                    parsed.selection.as_deref().map(|w| format!(" WHERE {w}")).unwrap_or_default()
+                );
+                return sqlite_error(stderr, "update", &format!("no such column: {key}"), &sql);
+            }
+            Some(c) if c.name == "is_trashed" => {
+                let number = if kind.eq_ignore_ascii_case("b") {
+                    Some(i64::from(value == "true"))
+                } else {
+                    value.parse::<i64>().ok()
+                };
+                match number {
+                    Some(n) => trash = Some(n != 0),
+                    None => return not_modelled(stderr, &format!("is_trashed bound to {value:?}")),
+                }
+            }
+            Some(c) => return not_modelled(stderr, &format!("`content update` of {}", c.name)),
+        }
+    }
+    let Some(trash) = trash else { return 0 };
+    if phone.media.shell_writes_refused() {
+        let message = format!(
+            "Permission Denial: writing com.android.providers.media.MediaProvider uri {uri} from pid=4242, \
+             uid=2000 requires android.permission.WRITE_EXTERNAL_STORAGE, or grantUriPermission()"
+        );
+        return provider_error(stderr, "update", "java.lang.SecurityException", &message);
+    }
+    let rows = match select_rows(phone, "update", &media_uri, parsed, "UPDATE", stderr) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let now = unix_now();
+    for row in rows {
+        if row.is_trashed == trash {
+            continue;
+        }
+        let (dir, _) = split_parent(&row.data);
+        let (name, expires) = if trash {
+            let expires = now + TRASH_KEPT_SECS;
+            (format!(".trashed-{expires}-{}", row.display_name), Some(expires))
+        } else {
+            (row.display_name.clone(), None)
+        };
+        let mut data = dir.to_vec();
+        data.push(b'/');
+        data.extend_from_slice(name.as_bytes());
+        let (Location::Storage(from), Location::Storage(to)) =
+            (phone.storage.locate(b"/", &row.data), phone.storage.locate(b"/", &data))
+        else {
+            continue;
+        };
+        if let Err(e) = phone.storage.rename(&from, &to) {
+            // MediaProvider: "Failed to rename" when the file cannot be moved.
+            let message = format!("Failed to rename {} ({e})", String::from_utf8_lossy(&row.data));
+            return provider_error(stderr, "update", "java.lang.IllegalStateException", &message);
+        }
+        phone.media.move_row(row.id, data, trash, expires);
     }
     0
 }
@@ -2507,7 +2658,9 @@ mod tests {
     fn sql_the_virtual_phone_does_not_model_fails_loudly() {
         let (_dir, phone) = new_phone(34);
         let uri = "content://media/external/images/media";
-        for selection in ["_id IN (1, 2)", "lower(_display_name) = 'a'", "_size + 1 > 2", "_id BETWEEN 1 AND 2"] {
+        for selection in
+            ["_id IN (SELECT _id FROM files)", "lower(_display_name) = 'a'", "_size + 1 > 2", "_id BETWEEN 1 AND 2"]
+        {
             let (out, err, code) = content(&phone, &["query", "--uri", uri, "--where", selection]);
             assert_eq!((out.as_str(), code), ("", 0), "{selection}");
             assert!(err.starts_with("Error while accessing provider:media\nandroid.database.sqlite.SQLiteException: "));
@@ -2733,5 +2886,126 @@ mod tests {
             assert_eq!(back, t);
         }
         assert_eq!(civil_from_unix(T), (2023, 11, 14, 22, 13, 20));
+    }
+
+    #[test]
+    fn content_update_is_trashed_moves_a_file_to_the_trash_keeping_its_id_and_back_on_android_11_and_later() {
+        let (dir, phone) = new_phone(34);
+        let jpeg = jpeg_with_exif(T, 1, false);
+        put(&phone, "DCIM/Camera/it's $x.jpg", &jpeg, T);
+        put(&phone, "DCIM/Camera/keep.jpg", &jpeg, T);
+        let row = phone.media.scan_file(&phone.storage, b"/sdcard/DCIM/Camera/it's $x.jpg").expect("row");
+        phone.media.scan_file(&phone.storage, b"/sdcard/DCIM/Camera/keep.jpg").expect("row");
+        let images = "content://media/external/images/media";
+        let before = unix_now();
+        let (out, err, code) = content(
+            &phone,
+            &[
+                "update",
+                "--uri",
+                "content://media/external/file",
+                "--bind",
+                "is_trashed:i:1",
+                "--where",
+                &format!("_id IN ({})", row.id),
+            ],
+        );
+        // `content update` prints nothing on success.
+        assert_eq!((out.as_str(), err.as_str(), code), ("", "", 0));
+        let camera = dir.path().join("DCIM/Camera");
+        let names: Vec<String> = fs::read_dir(&camera)
+            .expect("camera")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "keep.jpg")
+            .collect();
+        let [trashed] = names.as_slice() else { panic!("{names:?}") };
+        let expires: i64 = trashed
+            .strip_prefix(".trashed-")
+            .and_then(|r| r.strip_suffix("-it's $x.jpg"))
+            .and_then(|d| d.parse().ok())
+            .expect("a .trashed-<expiry>- name");
+        assert!((before + 30 * 86_400..=unix_now() + 30 * 86_400).contains(&expires), "{expires}");
+        // The gallery no longer lists it; the row keeps its _id and says trashed until when.
+        let (out, _, _) = content(&phone, &["query", "--uri", images, "--projection", "_display_name"]);
+        assert_eq!(out, "Row: 0 _display_name=keep.jpg\n");
+        let by_id = format!("{images}/{}", row.id);
+        let (out, _, _) =
+            content(&phone, &["query", "--uri", &by_id, "--projection", "_id:is_trashed:date_expires:_data"]);
+        assert_eq!(
+            out,
+            format!(
+                "Row: 0 _id={}, is_trashed=1, date_expires={expires}, _data=/storage/emulated/0/DCIM/Camera/{trashed}\n",
+                row.id
+            )
+        );
+        // is_trashed=0 puts it back under its name.
+        let (out, err, _) = content(&phone, &["update", "--uri", &by_id, "--bind", "is_trashed:i:0"]);
+        assert_eq!((out.as_str(), err.as_str()), ("", ""));
+        assert!(camera.join("it's $x.jpg").exists());
+        let (out, _, _) =
+            content(&phone, &["query", "--uri", images, "--projection", "_id:_display_name", "--sort", "_id"]);
+        assert_eq!(
+            out,
+            format!("Row: 0 _id={}, _display_name=it's $x.jpg\nRow: 1 _id=2, _display_name=keep.jpg\n", row.id)
+        );
+    }
+
+    #[test]
+    fn content_update_is_trashed_fails_on_android_10_and_9_and_when_the_shell_is_refused() {
+        for sdk in [28, 29] {
+            let (dir, phone) = new_phone(sdk);
+            put(&phone, "DCIM/Camera/a.jpg", &jpeg_with_exif(T, 1, false), T);
+            phone.media.scan_file(&phone.storage, b"/sdcard/DCIM/Camera/a.jpg").expect("row");
+            let args = [
+                "update",
+                "--uri",
+                "content://media/external/file",
+                "--bind",
+                "is_trashed:i:1",
+                "--where",
+                "_id IN (1)",
+            ];
+            let (out, err, code) = content(&phone, &args);
+            assert_eq!((out.as_str(), code), ("", 0), "{sdk}");
+            assert!(err.starts_with("Error while accessing provider:media\n"), "{sdk}: {err}");
+            let expected = if sdk == 29 {
+                "java.lang.IllegalArgumentException: Invalid column is_trashed\n"
+            } else {
+                "android.database.sqlite.SQLiteException: no such column: is_trashed (code 1 SQLITE_ERROR): , while \
+                 compiling: UPDATE files SET is_trashed=? WHERE _id IN (1)\n"
+            };
+            assert!(err.contains(expected), "{sdk}: {err}");
+            assert!(err.contains("Content$UpdateCommand.onExecute"), "{err}");
+            assert!(dir.path().join("DCIM/Camera/a.jpg").exists());
+        }
+        let (dir, phone) = new_phone(34);
+        put(&phone, "DCIM/Camera/a.jpg", &jpeg_with_exif(T, 1, false), T);
+        phone.media.scan_file(&phone.storage, b"/sdcard/DCIM/Camera/a.jpg").expect("row");
+        phone.media.refuse_shell_writes(true);
+        let (out, err, code) =
+            content(&phone, &["update", "--uri", "content://media/external/file/1", "--bind", "is_trashed:i:1"]);
+        assert_eq!((out.as_str(), code), ("", 0));
+        assert!(err.contains("java.lang.SecurityException: Permission Denial: writing "), "{err}");
+        assert!(dir.path().join("DCIM/Camera/a.jpg").exists());
+        assert_eq!(phone.media.visible_rows().len(), 1);
+    }
+
+    #[test]
+    fn where_in_matches_any_listed_value() {
+        let (_dir, phone) = new_phone(34);
+        for name in ["a.jpg", "b.jpg", "c.jpg"] {
+            put(&phone, &format!("DCIM/{name}"), &jpeg_with_exif(T, 1, false), T);
+            phone.media.scan_file(&phone.storage, format!("/sdcard/DCIM/{name}").as_bytes()).expect("row");
+        }
+        let uri = "content://media/external/images/media";
+        let query = |selection: &str| {
+            content(&phone, &["query", "--uri", uri, "--projection", "_display_name", "--where", selection]).0
+        };
+        assert_eq!(query("_id IN (1, 3)"), "Row: 0 _display_name=a.jpg\nRow: 1 _display_name=c.jpg\n");
+        assert_eq!(
+            query("_data NOT IN ('/storage/emulated/0/DCIM/a.jpg', 'x''y')"),
+            "Row: 0 _display_name=b.jpg\nRow: 1 _display_name=c.jpg\n"
+        );
     }
 }

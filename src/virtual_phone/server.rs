@@ -164,6 +164,7 @@ impl Server {
             Fault::SyncV1Only => faults.sync_v1 = true,
             Fault::TinyWrites(n) => faults.tiny_writes = Some(n.max(1)),
             Fault::Slow(d) => faults.slow = d,
+            Fault::MediaWriteRefused => self.shared.phone.media.refuse_shell_writes(true),
         }
     }
 

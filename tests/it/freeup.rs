@@ -121,7 +121,7 @@ fn free_up_removes_only_proven_photos_journals_each_and_leaves_no_gallery_row_on
         assert_eq!(out.status.code(), Some(1), "{}", said(&out));
         assert!(camera.join("a.jpg").exists());
 
-        let out = phonebak(&server, &["free-up", "--from", dest_arg, "--yes", "--json"]);
+        let out = phonebak(&server, &["free-up", "--from", dest_arg, "--yes", "--json", "--permanent"]);
         assert!(out.status.success(), "Android {release}: {}", said(&out));
         let lines = crate::util::json_lines(&out);
         let summary = crate::util::event(&lines, "summary");
@@ -144,14 +144,14 @@ fn free_up_removes_only_proven_photos_journals_each_and_leaves_no_gallery_row_on
         );
         assert!(rows.contains("edited.jpg"), "Android {release}: {rows}");
         // A second run finds nothing more to remove and removes nothing twice.
-        let out = phonebak(&server, &["free-up", "--from", dest_arg, "--yes", "--json"]);
+        let out = phonebak(&server, &["free-up", "--from", dest_arg, "--yes", "--json", "--permanent"]);
         let lines = crate::util::json_lines(&out);
         assert_eq!(crate::util::event(&lines, "summary")["removed"].as_u64(), Some(0), "{}", said(&out));
     }
 }
 
 /// The names in folder `dir`, sorted.
-fn names_in(dir: &std::path::Path) -> Vec<String> {
+pub(crate) fn names_in(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("folder")
         .flatten()
@@ -207,8 +207,17 @@ fn a_cable_pulled_during_a_free_up_never_removes_a_file_without_its_journal_line
                     let files = freeup::choose(gallery.files(), None, &[], 1_800_000_000);
                     let proof = freeup::prove(&device, dest.path(), &manifest, None, &files, &CancelToken::new())
                         .map_err(|e| e.to_string())?;
-                    freeup::remove(&device, dest.path(), &serial, None, 34, &proof, &CancelToken::new())
-                        .map_err(|e| e.to_string())
+                    freeup::remove(
+                        &device,
+                        dest.path(),
+                        &serial,
+                        None,
+                        34,
+                        &proof,
+                        freeup::Disposal::Permanent,
+                        &CancelToken::new(),
+                    )
+                    .map_err(|e| e.to_string())
                 });
             // Whatever happened: every photo gone from the phone has its journal line, and the new ones stay.
             let journal = journaled(dest.path(), &serial);

@@ -117,6 +117,8 @@ fn phone_with_copies(serial: &str) -> (AdbServer, tempfile::TempDir, phonebak::v
         write_file(&storage.path().join(path), &content, *mtime);
     }
     server.connect(&phone, "device");
+    let paths: Vec<&str> = COPIES.iter().map(|(p, _)| *p).collect();
+    tell_gallery(&server, &phone, &paths);
     (server, storage, phone)
 }
 

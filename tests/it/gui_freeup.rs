@@ -50,11 +50,12 @@ impl FreeUpScreen {
     }
 }
 
-/// The names in the phone's camera folder.
+/// The names in the phone's camera folder (not those in the phone's trash, `.trashed-<expiry>-NAME`).
 fn on_phone(camera: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(camera)
         .expect("camera folder")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with(".trashed-"))
         .collect();
     names.sort();
     names
@@ -64,6 +65,7 @@ fn free_up_screen() -> FreeUpScreen {
     let server = AdbServer::start();
     let (storage, phone) = phone_with_photos("Free Phone", "FREEAPP1", 4);
     server.connect(&phone, "device");
+    crate::util::index_folder(&server, &phone, "DCIM/Camera");
     let dest = tempfile::tempdir().expect("backup folder");
     let out = phonebak(&server, &["backup", "--to", dest.path().to_str().expect("utf8")]);
     assert!(out.status.success(), "{}", said(&out));
@@ -167,6 +169,9 @@ fn remove_takes_exactly_the_ticked_photos_off_the_phone_keeps_them_in_the_backup
     screen.harness.run_steps(3);
     let two = screen.bytes(&[2, 3]);
     screen.click(&format!("Remove 2 photos from the phone ({})", human_bytes(two)));
+    // Android 14 has a trash, offered first; this removal is permanent.
+    screen.harness.get_by_label("Remove permanently").click();
+    screen.harness.run_steps(3);
     screen.click("Remove");
     step_until(&mut screen.harness, Duration::from_secs(30), "the removal", |h| {
         h.state().freeup_view().is_some_and(|v| v.report.is_some())
@@ -211,6 +216,7 @@ fn an_encrypted_backup_folder_offers_free_up_once_unlocked_and_removes_the_prove
     let server = AdbServer::start();
     let (storage, phone) = phone_with_photos("Locked Phone", "FREEENC1", 3);
     server.connect(&phone, "device");
+    crate::util::index_folder(&server, &phone, "DCIM/Camera");
     let adb = adb_of(&server);
     let mut harness = app_harness_with(Options::with_adb(AdbSource::Fixed(adb.clone())));
     open_phone(&mut harness, "Locked Phone");
@@ -269,8 +275,11 @@ fn an_encrypted_backup_folder_offers_free_up_once_unlocked_and_removes_the_prove
         h.state().freeup_view().is_some_and(|v| v.report.is_some())
     });
     let report = harness.state().freeup_view().and_then(|v| v.report.clone()).expect("a report");
-    assert!(report.headline.starts_with("Removed 3 photos and videos"), "{report:?}");
+    // The default on Android 14: the phone's trash.
+    assert!(report.headline.starts_with("Moved 3 photos and videos"), "{report:?}");
     assert!(on_phone(&camera).is_empty(), "left on the phone: {:?}", on_phone(&camera));
+    let trashed = std::fs::read_dir(&camera).expect("camera").flatten();
+    assert_eq!(trashed.filter(|e| e.file_name().to_string_lossy().starts_with(".trashed-")).count(), 3);
     // The journal is in the encrypted folder under its hashed name: no photo's name shows.
     assert!(
         crate::util::tree(dest.path()).keys().all(|p| !String::from_utf8_lossy(p).contains("IMG_")),
@@ -292,6 +301,9 @@ fn put_them_back_after_a_free_up_restores_the_removed_photos_with_their_dates_an
     });
     screen.harness.run_steps(3);
     assert_eq!(on_phone(&screen.camera()), [photo(1), "IMG_20240301_120000.jpg".to_string()]);
+    let in_trash = std::fs::read_dir(screen.camera()).expect("camera").flatten();
+    let in_trash = in_trash.filter(|e| e.file_name().to_string_lossy().starts_with(".trashed-")).count();
+    assert_eq!(in_trash, 3, "the default on Android 14 is the phone's trash");
 
     screen.click("Put them back (3 photos and videos)");
     step_until(&mut screen.harness, Duration::from_secs(30), "putting them back", |h| {

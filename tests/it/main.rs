@@ -11,6 +11,7 @@ mod device;
 mod encrypted;
 mod freeup;
 mod freeup_more;
+mod freeup_trash;
 mod gui;
 mod gui_first_run;
 mod gui_freeup;

@@ -376,3 +376,12 @@ impl Drop for Tmpfs {
         let _ = Command::new("umount").arg(&self.0).output();
     }
 }
+
+/// Has the phone's media store index the folder `rel` (below the storage root) as the camera app would have,
+/// through `content call ... scan_file` (Android 11+): its photos get gallery rows.
+pub fn index_folder(server: &AdbServer, phone: &VirtualPhone, rel: &str) {
+    let path = format!("'/storage/emulated/0/{}'", rel.replace('\'', "'\\''"));
+    let command = format!("content call --uri content://media --method scan_file --arg {path}");
+    let out = server.on(phone, &["shell", &command]);
+    assert!(out.status.success() && out.stderr.is_empty(), "{}", said(&out));
+}
