@@ -176,7 +176,7 @@ fn journaled(dest: &std::path::Path, serial: &str) -> std::collections::HashSet<
 #[test]
 fn a_cable_pulled_during_a_free_up_never_removes_a_file_without_its_journal_line_and_the_rerun_finishes() {
     use phonebak::virtual_phone::{Fault, PullPoint};
-    let mut cut = 0;
+    let (mut cut, mut cut_in_trash_rounds) = (0, 0);
     for round in 0..10u64 {
         let server = AdbServer::start();
         let serial = format!("PULLFREE{round}");
@@ -187,6 +187,11 @@ fn a_cable_pulled_during_a_free_up_never_removes_a_file_without_its_journal_line
             write_file(&camera.join(format!("IMG_{i:02} 'x'.jpg")), &noise(8_000, i + 1), 1_600_000_000 + i);
         }
         server.connect(&phone, "device");
+        // Odd rounds go to the phone's trash (its photos have gallery rows), even ones are removed permanently.
+        let disposal = if round % 2 == 1 { freeup::Disposal::Trash } else { freeup::Disposal::Permanent };
+        if disposal == freeup::Disposal::Trash {
+            crate::util::index_folder(&server, &phone, "DCIM/Camera");
+        }
         let dest = tempfile::tempdir().expect("backup folder");
         let out = phonebak(&server, &["backup", "--to", dest.path().to_str().expect("utf8")]);
         assert!(out.status.success(), "{}", said(&out));
@@ -207,17 +212,8 @@ fn a_cable_pulled_during_a_free_up_never_removes_a_file_without_its_journal_line
                     let files = freeup::choose(gallery.files(), None, &[], 1_800_000_000);
                     let proof = freeup::prove(&device, dest.path(), &manifest, None, &files, &CancelToken::new())
                         .map_err(|e| e.to_string())?;
-                    freeup::remove(
-                        &device,
-                        dest.path(),
-                        &serial,
-                        None,
-                        34,
-                        &proof,
-                        freeup::Disposal::Permanent,
-                        &CancelToken::new(),
-                    )
-                    .map_err(|e| e.to_string())
+                    freeup::remove(&device, dest.path(), &serial, None, 34, &proof, disposal, &CancelToken::new())
+                        .map_err(|e| e.to_string())
                 });
             // Whatever happened: every photo gone from the phone has its journal line, and the new ones stay.
             let journal = journaled(dest.path(), &serial);
@@ -234,15 +230,22 @@ fn a_cable_pulled_during_a_free_up_never_removes_a_file_without_its_journal_line
                 break;
             }
             cut += 1;
+            if disposal == freeup::Disposal::Trash {
+                cut_in_trash_rounds += 1;
+            }
             device = crate::util::replug(&server, &phone);
         }
         assert!(finished, "round {round}: the re-runs never finished");
-        let left = names_in(&camera);
+        let (trashed, left): (Vec<String>, Vec<String>) =
+            names_in(&camera).into_iter().partition(|n| n.starts_with(".trashed-"));
         assert_eq!(left, ["new 1.jpg", "new 2.jpg"], "round {round}");
+        let in_trash = if disposal == freeup::Disposal::Trash { 12 } else { 0 };
+        assert_eq!(trashed.len(), in_trash, "round {round} ({disposal:?}): {trashed:?}");
         // Each photo was removed once: one `Removing` line per photo at most per run that reached `rm`.
         assert_eq!(journaled(dest.path(), &serial).len(), 12, "round {round}");
     }
     assert!(cut >= 5, "only {cut} of 10 cable pulls cut a free-up: the test does not test much");
+    assert!(cut_in_trash_rounds >= 2, "only {cut_in_trash_rounds} cable pulls cut a free-up to the trash");
 }
 
 #[test]
