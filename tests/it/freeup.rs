@@ -87,22 +87,8 @@ fn free_up_removes_only_proven_photos_journals_each_and_leaves_no_gallery_row_on
         }
         server.connect(&phone, "device");
         // The gallery knows the photos (as the camera app would have told it), on every release.
-        for name in names {
-            let encoded: String =
-                name.bytes()
-                    .map(|b| {
-                        if b.is_ascii_alphanumeric() || b == b'.' {
-                            (b as char).to_string()
-                        } else {
-                            format!("%{b:02X}")
-                        }
-                    })
-                    .collect();
-            let uri = format!("file:///storage/emulated/0/DCIM/Camera/{encoded}");
-            let action = "android.intent.action.MEDIA_SCANNER_SCAN_FILE";
-            let told = server.on(&phone, &["shell", "am", "broadcast", "-a", action, "-d", &uri]);
-            assert!(told.status.success(), "{}", said(&told));
-        }
+        let paths: Vec<String> = names.iter().map(|name| format!("DCIM/Camera/{name}")).collect();
+        crate::util::tell_gallery(&server, &phone, &paths.iter().map(String::as_str).collect::<Vec<_>>());
         let dest = tempfile::tempdir().expect("backup folder");
         let dest_arg = dest.path().to_str().expect("utf8");
         let out = phonebak(&server, &["backup", "--to", dest_arg]);

@@ -5,26 +5,6 @@
 use crate::util::{AdbServer, mtime_of, noise, phone_with_dir, phonebak, said, text, write_file};
 use phonebak::virtual_phone::{AndroidVersion, Config};
 
-/// Tells the gallery about `paths` (below the storage root) as a camera app would.
-fn tell_gallery(server: &AdbServer, phone: &phonebak::virtual_phone::VirtualPhone, paths: &[&str]) {
-    for path in paths {
-        let encoded: String = path
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b == b'.' || b == b'/' {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        let uri = format!("file:///storage/emulated/0/{encoded}");
-        let action = "android.intent.action.MEDIA_SCANNER_SCAN_FILE";
-        let told = server.on(phone, &["shell", "am", "broadcast", "-a", action, "-d", &uri]);
-        assert!(told.status.success(), "{}", said(&told));
-    }
-}
-
 /// The `_data` column of every row of the phone's media store that a gallery shows.
 fn gallery_rows(server: &AdbServer, phone: &phonebak::virtual_phone::VirtualPhone) -> String {
     let mut rows = String::new();
@@ -49,7 +29,7 @@ fn put_them_back_restores_exactly_what_a_free_up_removed_with_their_dates_and_ga
             write_file(&storage.path().join(name), &noise(20_000, i as u64 + 1), 1_600_000_000 + 1000 * i as u64);
         }
         server.connect(&phone, "device");
-        tell_gallery(&server, &phone, &names);
+        crate::util::tell_gallery(&server, &phone, &names);
         let dest = tempfile::tempdir().expect("backup folder");
         let dest_arg = dest.path().to_str().expect("utf8");
         let out = phonebak(&server, &["backup", "--to", dest_arg]);
@@ -118,7 +98,7 @@ fn phone_with_copies(serial: &str) -> (AdbServer, tempfile::TempDir, phonebak::v
     }
     server.connect(&phone, "device");
     let paths: Vec<&str> = COPIES.iter().map(|(p, _)| *p).collect();
-    tell_gallery(&server, &phone, &paths);
+    crate::util::tell_gallery(&server, &phone, &paths);
     (server, storage, phone)
 }
 

@@ -385,3 +385,23 @@ pub fn index_folder(server: &AdbServer, phone: &VirtualPhone, rel: &str) {
     let out = server.on(phone, &["shell", &command]);
     assert!(out.status.success() && out.stderr.is_empty(), "{}", said(&out));
 }
+
+/// Tells the gallery about `paths` (below the storage root) as a camera app would.
+pub fn tell_gallery(server: &AdbServer, phone: &VirtualPhone, paths: &[&str]) {
+    for path in paths {
+        let encoded: String = path
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b == b'.' || b == b'/' {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let uri = format!("file:///storage/emulated/0/{encoded}");
+        let action = "android.intent.action.MEDIA_SCANNER_SCAN_FILE";
+        let told = server.on(phone, &["shell", "am", "broadcast", "-a", action, "-d", &uri]);
+        assert!(told.status.success(), "{}", said(&told));
+    }
+}

@@ -1300,22 +1300,13 @@ fn slash(s: &[u8], i: &mut usize, posix: bool) -> Option<u8> {
         }
         return Some(result as u8);
     }
-    *i += 1;
-    Some(match c {
-        b'\\' => b'\\',
-        b'a' => 7,
-        b'b' => 8,
-        b'e' => 27,
-        b'f' => 12,
-        b'n' => b'\n',
-        b'r' => b'\r',
-        b't' => b'\t',
-        b'v' => 11,
-        _ => {
-            *i -= 1;
-            b'\\'
+    match toybox::unescape(c) {
+        0 => Some(b'\\'),
+        byte => {
+            *i += 1;
+            Some(byte)
         }
-    })
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod time;
 
 use super::CommandFn;
 use std::io::{self, Read, Write};
+pub(crate) use text::unescape;
 
 /// The toybox command called `name`, if the phone has it.
 #[must_use]

@@ -543,7 +543,7 @@ fn read_all(input: &mut Input<'_, '_>, data: &mut Vec<u8>) -> std::io::Result<()
 }
 
 /// toybox's `unescape`: the byte a backslash escape letter stands for, 0 for none.
-fn unescape(c: u8) -> u8 {
+pub(crate) fn unescape(c: u8) -> u8 {
     match c {
         b'\\' => b'\\',
         b'a' => 7,
