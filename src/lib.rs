@@ -7,6 +7,8 @@
 pub mod agent;
 pub mod backup;
 pub mod cli;
+pub mod contacts;
+pub mod content;
 pub mod device;
 pub mod freeup;
 pub mod gui;

@@ -8,6 +8,7 @@
 mod agent;
 mod backup;
 mod common;
+mod contacts;
 mod devices;
 mod folders;
 mod freeup;
@@ -58,6 +59,8 @@ enum Command {
     FreeUp(freeup::Args),
     /// Re-check every file of a backup folder against its manifest; name missing and corrupt files.
     Verify(verify::Args),
+    /// The phone's contacts: `export -o FILE.vcf` writes them as a vCard.
+    Contacts(contacts::Args),
     /// Back up the phones marked "Back up automatically" whenever they connect (runs in the background; the
     /// app starts it). `phonebak agent status` shows what it is doing.
     Agent(agent::Args),
@@ -99,6 +102,7 @@ pub fn main() -> ExitCode {
         Some(Command::Backup(args)) => backup::run(args),
         Some(Command::Restore(args)) => restore::run(args),
         Some(Command::Verify(args)) => verify::run(args),
+        Some(Command::Contacts(args)) => contacts::run(args),
         Some(Command::FreeUp(args)) => freeup::run(args),
         Some(Command::Wifi(args)) => wifi::run(args),
         Some(Command::VirtualPhone(args)) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),
