@@ -37,6 +37,18 @@ pub enum Fault {
     /// The media provider refuses the shell's `content update` (a `SecurityException`, "Permission Denial"),
     /// so the phone's trash cannot be used over ADB.
     MediaWriteRefused,
+    /// The shell has lost a provider's permission (`deny:contacts`: `READ_CONTACTS` and `WRITE_CONTACTS`;
+    /// `deny:sms`: `READ_SMS)`: the provider answers with a `SecurityException`, "Permission Denial".
+    Deny(DeniedProvider),
+}
+
+/// A provider whose permission the shell can lose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeniedProvider {
+    /// `com.android.contacts`.
+    Contacts,
+    /// `sms`.
+    Sms,
 }
 
 /// When a cable pull happens.
@@ -55,7 +67,7 @@ impl std::str::FromStr for Fault {
 
     /// Parses `cable-pull:after=BYTES[,offline=MS]`, `cable-pull:random[=BYTES][,offline=MS]`,
     /// `storage-full:after=BYTES`, `read-only`, `vanish:PATH`, `unreadable:PATH`, `sync-v1`,
-    /// `tiny-writes[:BYTES]`, `slow:MS` and `media-write-refused`.
+    /// `tiny-writes[:BYTES]`, `slow:MS`, `media-write-refused` and `deny:contacts|sms`.
     fn from_str(spec: &str) -> Result<Self, String> {
         let (name, args) = spec.split_once(':').unwrap_or((spec, ""));
         let kv = |key: &str| -> Result<Option<u64>, String> {
@@ -101,11 +113,16 @@ impl std::str::FromStr for Fault {
                 parse_bytes(args).ok_or(format!("{spec}: bad size"))? as usize
             }),
             "media-write-refused" => Fault::MediaWriteRefused,
+            "deny" => match args {
+                "contacts" => Fault::Deny(DeniedProvider::Contacts),
+                "sms" => Fault::Deny(DeniedProvider::Sms),
+                _ => return Err(format!("{spec}: say deny:contacts or deny:sms")),
+            },
             "slow" => Fault::Slow(Duration::from_millis(args.parse().map_err(|_| format!("{spec}: say slow:MS"))?)),
             _ => {
                 return Err(format!(
-                    "unknown fault {name:?}: use cable-pull, storage-full, read-only, vanish, unreadable, sync-v1, tiny-writes, slow or \
-                     media-write-refused"
+                    "unknown fault {name:?}: use cable-pull, storage-full, read-only, vanish, unreadable, sync-v1, tiny-writes, slow, \
+                     media-write-refused or deny"
                 ));
             }
         })
@@ -144,6 +161,9 @@ mod tests {
         assert_eq!("tiny-writes".parse(), Ok(Fault::TinyWrites(7)));
         assert_eq!("slow:20".parse(), Ok(Fault::Slow(Duration::from_millis(20))));
         assert_eq!("media-write-refused".parse(), Ok(Fault::MediaWriteRefused));
+        assert_eq!("deny:contacts".parse(), Ok(Fault::Deny(DeniedProvider::Contacts)));
+        assert_eq!("deny:sms".parse(), Ok(Fault::Deny(DeniedProvider::Sms)));
+        assert!("deny:calendar".parse::<Fault>().is_err());
         assert!("cable-pull".parse::<Fault>().is_err());
         assert!("unreadable:relative".parse::<Fault>().is_err());
         assert!("melt".parse::<Fault>().is_err());

@@ -19,6 +19,7 @@
 //! must talk to it only through ADB.
 
 pub mod battery;
+pub mod content;
 mod fault;
 mod link;
 pub mod media_store;
@@ -33,7 +34,7 @@ pub mod storage;
 mod sync;
 
 pub use battery::{Battery, BatterySetting};
-pub use fault::{Fault, PullPoint, parse_bytes};
+pub use fault::{DeniedProvider, Fault, PullPoint, parse_bytes};
 pub use link::LinkModel;
 pub use props::{AndroidVersion, Props};
 pub use stats::{Stats, StatsSnapshot};
@@ -124,6 +125,10 @@ pub struct Phone {
     pub storage: Storage,
     /// The media store (what the gallery shows).
     pub media: MediaStore,
+    /// The address book (the contacts provider).
+    pub contacts: content::ContactsStore,
+    /// The SMS messages (the SMS provider).
+    pub sms: content::SmsStore,
     /// System properties.
     pub props: Props,
     /// The Android release it behaves as.
@@ -159,6 +164,8 @@ impl VirtualPhone {
         let phone = Arc::new(Phone {
             storage,
             media,
+            contacts: content::ContactsStore::default(),
+            sms: content::SmsStore::default(),
             props: Props::new(&config.model, &config.serial, config.android),
             android: config.android,
             stats: Stats::default(),
@@ -168,6 +175,8 @@ impl VirtualPhone {
         match &config.storage {
             StorageSource::Sample(options) => {
                 sample::generate(&phone.storage, &phone.media, options)?;
+                sample::address_book(&phone.contacts, options.seed);
+                sample::messages(&phone.sms, options.seed);
             }
             StorageSource::Empty => sample::standard_folders(&phone.storage)?,
             StorageSource::Dir(_) => phone.media.scan_volume(&phone.storage),

@@ -19,6 +19,9 @@
 //! is compiled unoptimised into this crate), so their JPEGs are also cached in
 //! `$TMPDIR/phonebak-sample-cache/`; a missing or implausible cache file is simply made again.
 
+use super::content::sms::{TYPE_INBOX, TYPE_SENT};
+use super::content::sql::Value;
+use super::content::{Contact, ContactsStore, DataItem, Sms, SmsStore};
 use super::media_store::{ExifTime, MP4_EPOCH_OFFSET, MediaFacts, MediaStore, civil_from_unix, days_from_civil};
 use super::storage::{Storage, SyntheticContent};
 use std::collections::HashSet;
@@ -1044,6 +1047,182 @@ fn exif_taken_secs(bytes: &[u8]) -> Option<i64> {
     }
     let days = super::media_store::days_from_civil(i64::from(dt.year), u32::from(dt.month), u32::from(dt.day));
     Some(days * 86_400 + i64::from(dt.hour) * 3600 + i64::from(dt.minute) * 60 + i64::from(dt.second.min(59)))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The address book and the messages.
+
+/// A contact of the sample address book: (given, family, phones, emails, extras).
+type SampleContact = (&'static str, &'static str, &'static [(&'static str, i64)], &'static [&'static str]);
+
+const PEOPLE: [SampleContact; 20] = [
+    ("Anna", "Schmidt", &[("+49 151 23456789", 2), ("+49 30 1234567", 1)], &["anna.schmidt@example.de"]),
+    (
+        "Bob",
+        "O'Brien",
+        &[("+1 (415) 555-0134", 2), ("+1 415 555 0199", 3)],
+        &["bob@example.com", "bob.obrien@work.example"],
+    ),
+    ("Chloé", "Dubois", &[("+33 6 12 34 56 78", 2)], &["chloe.dubois@example.fr"]),
+    ("محمد", "العلي", &[("+971 50 123 4567", 2)], &["m.alali@example.ae"]),
+    ("דניאל", "כהן", &[("+972 52-123-4567", 2)], &[]),
+    ("Li", "Wei", &[("+86 138 0013 8000", 2), ("+86 10 6552 9988", 3)], &["li.wei@example.cn"]),
+    ("Emma", "Smith, Jr.", &[("+44 7700 900123", 2)], &["emma=smith@example.co.uk"]),
+    (
+        "Kenji",
+        "Sato",
+        &[("+81 90-1234-5678", 2)],
+        &["kenji@example.jp", "k.sato@work.example.jp", "kenji.home@example.jp"],
+    ),
+    ("Olga", "Ivanova", &[("+7 912 345-67-89", 2)], &["olga@example.ru"]),
+    (
+        "Raj",
+        "Patel",
+        &[("+91 98765 43210", 2), ("+91 22 2345 6789", 1), ("+91 98765 00000", 7)],
+        &["raj.patel@example.in"],
+    ),
+    ("Sofia", "García", &[("+34 612 34 56 78", 2)], &["sofia, garcia@example.es"]),
+    ("Tom", "Müller", &[("+49 170 9876543", 2)], &[]),
+    ("Zoë", "Van der Berg", &[("+31 6 12345678", 2)], &["zoe@example.nl"]),
+    ("Grandma", "", &[("+1 555 010 2000", 1)], &[]),
+    ("Dr. Lee", "Kim", &[("+82 10-1234-5678", 3)], &["dr.kim@clinic.example"]),
+    ("Pizza", "Place 🍕", &[("+1 555 010 3000", 3)], &[]),
+    ("Max", "Mustermann", &[("+49 89 123456", 1), ("+49 160 1112223", 2)], &["max@example.de"]),
+    ("Fatima", "Zahra", &[("+212 6 12 34 56 78", 2)], &["fatima@example.ma"]),
+    ("Noah", "Brown", &[("+61 412 345 678", 2)], &["noah.brown@example.com.au"]),
+    ("", "", &[("+1 555 010 9999", 2)], &[]),
+];
+
+/// Adds the sample address book (20 contacts: several numbers and emails, addresses, organisations, notes,
+/// birthdays, websites, nicknames, hostile values: commas, `=`, `, key=value`, newlines, `Row: 3`, emoji,
+/// Arabic and Hebrew, a 5,000-character note, a contact with only a phone number). `seed` picks the
+/// birthdays; the rest is fixed.
+pub fn address_book(contacts: &ContactsStore, seed: u64) {
+    use super::content::mime;
+    let mut rng = Rng::new(seed ^ 0xc047_ac75);
+    let long_note: String = (0..5000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+    for (n, &(given, family, phones, emails)) in PEOPLE.iter().enumerate() {
+        let mut items = Vec::new();
+        if !given.is_empty() || !family.is_empty() {
+            let display = if family.is_empty() { given.to_string() } else { format!("{given} {family}") };
+            let family = (!family.is_empty()).then_some(family);
+            items.push(DataItem::text(mime::NAME, &[Some(&display), Some(given), family]));
+        }
+        for (number, kind) in phones {
+            items.push(DataItem {
+                mimetype: mime::PHONE,
+                values: vec![(1, Value::Text((*number).to_string())), (2, Value::Int(*kind))],
+            });
+        }
+        for (i, email) in emails.iter().enumerate() {
+            let kind = if i == 0 { 1 } else { 2 };
+            items.push(DataItem {
+                mimetype: mime::EMAIL,
+                values: vec![(1, Value::Text((*email).to_string())), (2, Value::Int(kind))],
+            });
+        }
+        if given.is_empty() {
+            // Only a phone number.
+            contacts.add(&Contact { account: None, starred: false, items });
+            continue;
+        }
+        if n % 3 == 0 {
+            let street = format!("{} Main Street, Apt. {}", 10 + n, n);
+            let formatted = format!("{street}\nSpringfield, IL 62704\nUSA");
+            items.push(DataItem::text(
+                mime::POSTAL,
+                &[
+                    Some(&formatted),
+                    Some("1"),
+                    None,
+                    Some(&street),
+                    None,
+                    None,
+                    Some("Springfield"),
+                    Some("IL"),
+                    Some("62704"),
+                    Some("USA"),
+                ],
+            ));
+        }
+        if n % 4 == 1 {
+            items.push(DataItem::text(
+                mime::ORGANIZATION,
+                &[Some("Acme, Inc. (R&D=1)"), Some("1"), None, Some("Engineer, senior")],
+            ));
+        }
+        if n % 5 == 2 {
+            items.push(DataItem::text(mime::WEBSITE, &[Some("https://example.com/?a=1, b=2"), Some("7")]));
+        }
+        if n % 6 == 3 {
+            items.push(DataItem::text(mime::NICKNAME, &[Some("Nicky 😀")]));
+        }
+        if n % 2 == 0 {
+            let year = 1950 + rng.below(55);
+            let month = 1 + rng.below(12);
+            let day = 1 + rng.below(28);
+            items.push(DataItem::text(mime::EVENT, &[Some(&format!("{year}-{month:02}-{day:02}")), Some("3")]));
+        }
+        let note = match n {
+            0 => Some("Met at the conference, key=value, other=thing".to_string()),
+            1 => Some("Line one\nRow: 3 _id=99, mimetype=vnd.android.cursor.item/name\nline three".to_string()),
+            2 => Some("Likes: ☕, 🥐 and 🇫🇷".to_string()),
+            3 => Some("ملاحظة باللغة العربية".to_string()),
+            4 => Some("הערה בעברית, עם פסיק".to_string()),
+            7 => Some(long_note.clone()),
+            9 => Some(", data1=fake, mimetype=x".to_string()),
+            _ => None,
+        };
+        if let Some(note) = note {
+            items.push(DataItem::text(mime::NOTE, &[Some(&note)]));
+        }
+        if n == 5 {
+            // A contact photo: a tiny JPEG thumbnail in data15.
+            items.push(DataItem {
+                mimetype: mime::PHOTO,
+                values: vec![(15, Value::Blob(vec![0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0xff, 0xd9]))],
+            });
+        }
+        let account = (n % 4 != 3).then(|| ("owner@gmail.com".to_string(), "com.google".to_string()));
+        contacts.add(&Contact { account, starred: n % 7 == 0, items });
+    }
+}
+
+/// Adds the sample messages: 40 SMS in 5 threads, inbox and sent, multi-line bodies and emoji, dated from
+/// `seed`.
+pub fn messages(sms: &SmsStore, seed: u64) {
+    let mut rng = Rng::new(seed ^ 0x05a5_0001);
+    let threads = [
+        ("+49 151 23456789", "Anna"),
+        ("+1 (415) 555-0134", "Bob"),
+        ("+33 6 12 34 56 78", "Chloé"),
+        ("+971 50 123 4567", "محمد"),
+        ("72345", "Bank"),
+    ];
+    let mut t = (ROLL_START + (ROLL_DAYS as i64 - 30) * 86_400) * 1000;
+    for i in 0..40usize {
+        let (address, who) = threads[i % threads.len()];
+        t += 60_000 + (rng.below(6 * 3600) as i64) * 1000;
+        let inbox = i % 3 != 1;
+        let body = match i % 8 {
+            0 => format!("Hi {who}! 👋"),
+            1 => "Running late,\nsee you at 8, ok?".to_string(),
+            2 => "Your code is 481516. Do not share it, key=value.".to_string(),
+            3 => "Row: 7 _id=1, body=fake".to_string(),
+            4 => "مرحبا، كيف حالك؟".to_string(),
+            5 => "Line 1\nLine 2\n\nLine 4 🎉".to_string(),
+            6 => "ok".to_string(),
+            _ => format!("Message {i}, with a comma"),
+        };
+        sms.add(Sms {
+            address: address.to_string(),
+            date_ms: t,
+            date_sent_ms: if inbox { t - 2000 } else { 0 },
+            kind: if inbox { TYPE_INBOX } else { TYPE_SENT },
+            read: i < 36,
+            body,
+        });
+    }
 }
 
 #[cfg(test)]

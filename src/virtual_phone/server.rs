@@ -12,7 +12,7 @@ use super::packet::{
     MAX_PAYLOAD, Packet,
 };
 use super::storage::Location;
-use super::{AuthMode, Config, Fault, LinkModel, Phone, PullPoint, shell, sync};
+use super::{AuthMode, Config, DeniedProvider, Fault, LinkModel, Phone, PullPoint, shell, sync};
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufReader, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -165,6 +165,8 @@ impl Server {
             Fault::TinyWrites(n) => faults.tiny_writes = Some(n.max(1)),
             Fault::Slow(d) => faults.slow = d,
             Fault::MediaWriteRefused => self.shared.phone.media.refuse_shell_writes(true),
+            Fault::Deny(DeniedProvider::Contacts) => self.shared.phone.contacts.deny(true),
+            Fault::Deny(DeniedProvider::Sms) => self.shared.phone.sms.deny(true),
         }
     }
 

@@ -23,4 +23,5 @@ mod secrets;
 mod thumbnails;
 mod toybox_conformance;
 mod util;
+mod vp_providers;
 mod wifi_battery;

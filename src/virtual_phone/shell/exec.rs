@@ -449,7 +449,7 @@ fn run_builtin(sh: &mut Shell<'_>, argv: &[Vec<u8>], io: &mut Io<'_>) -> Result<
 fn run_external(sh: &mut Shell<'_>, argv: &[Vec<u8>], io: &mut Io<'_>, phone: &Phone) -> Result<i32, Stop> {
     let name = argv[0].rsplit(|&b| b == b'/').next().unwrap_or_default();
     match name {
-        b"content" => Ok(media_store::content_command(phone, &argv[1..], io.stdout, io.stderr)),
+        b"content" => Ok(super::super::content::content_command(phone, &argv[1..], io.stdout, io.stderr)),
         b"am" => Ok(media_store::am_command(phone, &argv[1..], io.stdout, io.stderr)),
         b"dumpsys" => Ok(battery::dumpsys_command(phone, &argv[1..], io.stdout, io.stderr)),
         b"ip" => Ok(net::ip_command(phone, &argv[1..], io.stdout, io.stderr)),

@@ -16,6 +16,8 @@ fn phone(dir: &Path) -> Phone {
     Phone {
         storage: Storage::new(dir, 128 << 30).expect("storage"),
         media: MediaStore::new(ANDROID.sdk),
+        contacts: crate::virtual_phone::content::ContactsStore::default(),
+        sms: crate::virtual_phone::content::SmsStore::default(),
         props: Props::new("Pixel 7", "VIRT0001", ANDROID),
         android: ANDROID,
         stats: Stats::default(),
