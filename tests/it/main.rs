@@ -7,6 +7,7 @@ mod backup_faults;
 mod cli;
 mod cli_backup;
 mod cli_restore;
+mod contacts;
 mod device;
 mod encrypted;
 mod freeup;

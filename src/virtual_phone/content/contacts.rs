@@ -257,7 +257,7 @@ const fn text(name: &'static str) -> Col {
     Col { name, affinity: Affinity::Text }
 }
 
-const RAW_CONTACTS: [Col; 13] = [
+const RAW_CONTACTS: [Col; 15] = [
     int("_id"),
     int("contact_id"),
     text("account_name"),
@@ -271,6 +271,8 @@ const RAW_CONTACTS: [Col; 13] = [
     int("display_name_source"),
     int("starred"),
     int("pinned"),
+    int("send_to_voicemail"),
+    text("custom_ringtone"),
 ];
 
 const DATA: [Col; 26] = [
@@ -382,6 +384,8 @@ impl Target {
                         Value::Int(source),
                         Value::Int(i64::from(r.starred)),
                         Value::Int(0),
+                        Value::Int(0),
+                        Value::Null,
                     ]
                 })
                 .collect(),
