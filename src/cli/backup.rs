@@ -36,12 +36,25 @@ pub struct Args {
     /// later runs into an encrypted folder stay encrypted and ask for the password, with or without this.
     #[arg(long)]
     encrypt: bool,
+    /// What to back up, comma-separated: `photos` (the gallery's photos and videos), `contacts` (a vCard
+    /// and the provider's rows in `<Model> (<serial>)/Contacts/`).
+    #[arg(long, value_name = "WHAT", value_delimiter = ',', default_value = "photos")]
+    what: Vec<What>,
     /// Print what would be copied, and copy nothing.
     #[arg(long)]
     dry_run: bool,
     /// Print JSON lines (the plan, progress events, the report) instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// A kind of data `phonebak backup --what` backs up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum What {
+    /// The gallery's photos and videos.
+    Photos,
+    /// The phone's contacts.
+    Contacts,
 }
 
 /// The files of the chosen folders (all the gallery's when none is chosen), modified on or after `since`.
@@ -147,14 +160,98 @@ fn report_json(report: &BackupReport) -> serde_json::Value {
     })
 }
 
-/// Runs `phonebak backup`.
+/// Runs `phonebak backup`: the photos, then the contacts, as `--what` asks. Exit code 3 when a part could
+/// not be backed up whole (the other parts are done).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let cancel = cancel_on_ctrl_c("finished files are kept")?;
     let device = pick_device(args.device.as_deref())?;
     let info = device.info()?;
     tracing::info!(serial = info.serial, model = info.model, dest = %args.to.display(), "backup started");
     let vault = super::common::open_folder(&args.to, args.encrypt && !args.dry_run)?;
-    let gallery = scan_gallery(&device, &cancel, !args.json)?;
+    let mut whole = true;
+    if args.what.contains(&What::Photos) {
+        whole &= backup_photos(args, &device, &info, vault.clone(), &cancel)?;
+    }
+    if args.what.contains(&What::Contacts) {
+        whole &= backup_contacts(args, &device, &info, vault.as_deref())?;
+    }
+    Ok(if whole { ExitCode::SUCCESS } else { ExitCode::from(3) })
+}
+
+/// Saves the phone's contacts into its folder of the backup; false when they could not be.
+fn backup_contacts(
+    args: &Args,
+    device: &crate::device::Device,
+    info: &crate::device::DeviceInfo,
+    vault: Option<&crate::vault::Vault>,
+) -> anyhow::Result<bool> {
+    let refuse = |why: String| -> anyhow::Result<bool> {
+        if args.json {
+            stdout_ok(print_json(&json!({ "event": "contacts_not_saved", "reason": why })))?;
+        } else {
+            eprintln!("phonebak: contacts not saved: {why}");
+        }
+        Ok(false)
+    };
+    if vault.is_some() {
+        return refuse(format!(
+            "{} is an encrypted backup folder, and phonebak does not yet save contacts into one. Export them with \
+             `phonebak contacts export -o FILE.vcf` and keep that file somewhere safe.",
+            args.to.display()
+        ));
+    }
+    let book = match crate::contacts::read_contacts(device, info.sdk) {
+        Ok(book) => book,
+        Err(e) => return refuse(e.to_string()),
+    };
+    for note in &book.notes {
+        eprintln!("phonebak: {note}");
+    }
+    if args.dry_run {
+        if args.json {
+            stdout_ok(print_json(&json!({ "event": "contacts_plan", "contacts": book.contacts.len() })))?;
+        } else {
+            stdout_ok(writeln!(std::io::stdout(), "Would save {} contacts.", book.contacts.len()))?;
+        }
+        return Ok(true);
+    }
+    let manifest = Manifest::load_or_new_in(&args.to, &info.serial, &info.model, None)?;
+    let phone_folder = args.to.join(manifest.device_folder());
+    let what = format!("{}: contacts of {}", backup::lock::role(), info.serial);
+    let saved = {
+        let _lock = backup::lock::lock(&args.to, &what)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        crate::contacts::store::save(&phone_folder, &book, &crate::human::date(now))?
+    };
+    if args.json {
+        stdout_ok(print_json(&json!({
+            "event": "contacts", "contacts": saved.contacts, "vcard": saved.vcard.to_string_lossy(),
+            "unchanged": saved.unchanged, "previous": saved.previous.as_ref().map(|p| p.to_string_lossy()),
+        })))?;
+    } else {
+        let mut text = format!("Saved {} contacts to {}", saved.contacts, saved.vcard.display());
+        if saved.unchanged {
+            text.push_str(" (unchanged since the last backup)");
+        }
+        if let Some(previous) = &saved.previous {
+            let _ = write!(text, "; the previous version is {}", previous.display());
+        }
+        stdout_ok(writeln!(std::io::stdout(), "{text}."))?;
+    }
+    Ok(true)
+}
+
+/// Backs up the gallery's photos and videos; false when some could not be.
+fn backup_photos(
+    args: &Args,
+    device: &crate::device::Device,
+    info: &crate::device::DeviceInfo,
+    vault: Option<std::sync::Arc<crate::vault::Vault>>,
+    cancel: &crate::progress::CancelToken,
+) -> anyhow::Result<bool> {
+    let gallery = scan_gallery(device, cancel, !args.json)?;
     let files = choose(&gallery, &args.folder, args.since)?;
     let manifest = Manifest::load_or_new_in(&args.to, &info.serial, &info.model, vault.as_deref())?;
     let plan = backup::plan_in(&files, &args.to, &manifest, vault);
@@ -167,10 +264,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     );
     print_plan(args.json, || plan_json(&plan), || plan_text(&plan, args.dry_run))?;
     if args.dry_run {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(true);
     }
     let report =
-        with_progress(args.json, plan.totals.bytes_to_copy, |shown| backup::execute(&plan, &device, shown, &cancel))?;
+        with_progress(args.json, plan.totals.bytes_to_copy, |shown| backup::execute(&plan, device, shown, cancel))?;
     tracing::info!(
         copied = report.copied.len(),
         bytes = report.bytes_copied,
@@ -214,5 +311,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let mut out = std::io::stdout().lock();
         stdout_ok(out.write_all(text.as_bytes()).and_then(|()| out.flush()))?;
     }
-    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    Ok(report.failed.is_empty())
 }

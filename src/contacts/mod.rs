@@ -21,6 +21,7 @@
 //! photo store, which nothing reachable from the shell reads. A phone whose provider refuses the expression
 //! gives the contacts without photos and a note saying so.
 
+pub mod store;
 pub mod vcard;
 
 use crate::content::{ContentError, Provider, Row, Runner, Value};
@@ -280,7 +281,13 @@ pub struct AddressBook {
 pub enum ContactsError {
     /// The contacts provider refused, is missing, or answered in an unknown form.
     #[error("Could not read the contacts: {0}")]
-    Content(#[from] ContentError),
+    Content(ContentError),
+}
+
+impl From<ContentError> for ContactsError {
+    fn from(e: ContentError) -> Self {
+        Self::Content(e)
+    }
 }
 
 /// Reads the phone's contacts: the raw contacts not deleted, their data rows, and their photos (see the

@@ -85,3 +85,69 @@ fn contacts_export_on_a_phone_that_refuses_the_shell_its_contacts_says_so_and_ex
     assert!(err.contains("Android 14") && err.contains("Permission Denial"), "{err}");
     assert!(!file.exists(), "a vCard was written anyway");
 }
+
+#[test]
+fn backup_what_contacts_saves_a_vcard_beside_the_photos_keeps_the_previous_version_when_they_change() {
+    let server = AdbServer::start();
+    let phone = sample_phone("14", Vec::new());
+    server.connect(&phone, "device");
+    let dest = tempfile::tempdir().expect("backup folder");
+    let dest_arg = dest.path().to_str().expect("utf8");
+    let out = phonebak(&server, &["backup", "--to", dest_arg, "--what", "photos,contacts", "--json"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let lines = crate::util::json_lines(&out);
+    assert!(crate::util::event(&lines, "report")["copied_files"].as_u64().unwrap_or(0) > 0, "{}", said(&out));
+    let saved = crate::util::event(&lines, "contacts");
+    assert_eq!((saved["contacts"].as_u64(), saved["unchanged"].as_bool()), (Some(20), Some(false)), "{saved}");
+    let folder = dest.path().join("Pixel 7 (VIRT0001)/Contacts");
+    let vcf = std::fs::read_to_string(folder.join("contacts.vcf")).expect("contacts.vcf");
+    assert_eq!(vcf.matches("BEGIN:VCARD\r\n").count(), 20);
+    let rows: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("contacts.json")).expect("contacts.json")).expect("json");
+    assert_eq!(rows["raw_contacts"].as_array().map(Vec::len), Some(20), "every raw row is kept");
+
+    // Nothing changed: nothing is written.
+    let out = phonebak(&server, &["backup", "--to", dest_arg, "--what", "contacts", "--json"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let lines = crate::util::json_lines(&out);
+    assert_eq!(crate::util::event(&lines, "contacts")["unchanged"].as_bool(), Some(true), "{}", said(&out));
+    assert!(lines.iter().all(|l| l["event"] != "report"), "photos were backed up without being asked");
+
+    // A new contact on the phone: the previous vCard stays, dated.
+    for command in [
+        "content insert --uri content://com.android.contacts/raw_contacts --bind account_name:n: --bind account_type:n:",
+        "content insert --uri content://com.android.contacts/data --bind raw_contact_id:i:21 \
+         --bind mimetype:s:vnd.android.cursor.item/name --bind data1:s:'Zoë New'",
+    ] {
+        let done = server.on(&phone, &["shell", command]);
+        assert!(done.status.success() && done.stderr.is_empty(), "{}", said(&done));
+    }
+    let out = phonebak(&server, &["backup", "--to", dest_arg, "--what", "contacts"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(text(&out.stdout).contains("Saved 21 contacts to"), "{}", said(&out));
+    let today = phonebak::human::date(
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs())
+            .expect("seconds"),
+    );
+    let previous = folder.join(format!("contacts-{today}.vcf"));
+    assert_eq!(std::fs::read_to_string(&previous).ok().as_deref(), Some(vcf.as_str()), "the previous version");
+    let now = std::fs::read_to_string(folder.join("contacts.vcf")).expect("contacts.vcf");
+    assert!(now.contains("FN:Zoë New\r\n"), "{now}");
+}
+
+#[test]
+fn a_backup_whose_contacts_are_refused_still_backs_up_the_photos_and_exits_3() {
+    let server = AdbServer::start();
+    let phone = sample_phone("10", vec![Fault::Deny(DeniedProvider::Contacts)]);
+    server.connect(&phone, "device");
+    let dest = tempfile::tempdir().expect("backup folder");
+    let out = phonebak(&server, &["backup", "--to", dest.path().to_str().expect("utf8"), "--what", "photos,contacts"]);
+    assert_eq!(out.status.code(), Some(3), "{}", said(&out));
+    assert!(text(&out.stdout).contains("Backed up "), "the photos were not backed up: {}", said(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("contacts not saved") && err.contains("Android 10") && err.contains("Permission Denial"),
+        "{err}"
+    );
+    assert!(!dest.path().join("Pixel 7 (VIRT0001)/Contacts").exists());
+}
