@@ -18,6 +18,20 @@ pub struct Args {
 enum Command {
     /// Write the phone's contacts to a vCard file (vCard 3.0, UTF-8, photos inline).
     Export(ExportArgs),
+    /// Add the contacts of a vCard file (from another phone, Google Contacts, a backup) to the phone's own
+    /// contacts; those already on the phone (same name, numbers and emails) are skipped.
+    Import(ImportArgs),
+}
+
+/// Options of `phonebak contacts import`.
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// The phone (its serial in `phonebak devices`); needed only when several are ready.
+    #[arg(long, value_name = "SERIAL")]
+    device: Option<String>,
+    /// The vCard file (2.1, 3.0 or 4.0).
+    #[arg(value_name = "FILE.vcf")]
+    file: PathBuf,
 }
 
 /// Options of `phonebak contacts export`.
@@ -35,6 +49,38 @@ struct ExportArgs {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match &args.command {
         Command::Export(export) => run_export(export),
+        Command::Import(import) => {
+            let bytes = std::fs::read(&import.file)
+                .with_context(|| format!("Could not read the vCard file {}", import.file.display()))?;
+            let contacts = vcard::read_vcards(&bytes)?;
+            let device = pick_device(import.device.as_deref())?;
+            Ok(if put_on_phone(&device, &contacts)? { ExitCode::SUCCESS } else { ExitCode::from(3) })
+        }
+    }
+}
+
+/// Adds `contacts` to the phone and says how many were added and skipped; false when the phone refused.
+pub(super) fn put_on_phone(
+    device: &crate::device::Device,
+    contacts: &[crate::contacts::Contact],
+) -> anyhow::Result<bool> {
+    let info = device.info()?;
+    match crate::contacts::import::import(device, info.sdk, contacts) {
+        Ok(done) => {
+            for note in &done.notes {
+                eprintln!("phonebak: {note}");
+            }
+            println!(
+                "Added {} contacts to {}; {} were on it already and were skipped.",
+                done.added, info.model, done.skipped
+            );
+            Ok(true)
+        }
+        Err(ContactsError::Content(e)) if e.is_refusal() => {
+            eprintln!("phonebak: contacts not restored: {e}");
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -7,6 +7,7 @@ use super::common::{
     with_progress,
 };
 use crate::restore::{self, RestorePlan, RestoreReport, Selection};
+use anyhow::Context as _;
 use serde_json::json;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -40,12 +41,25 @@ pub struct Args {
     /// (YYYY-MM-DD, or `last` for the latest free-up), as the backup folder's free-up journal lists them.
     #[arg(long, value_name = "DATE")]
     freed_on: Option<String>,
+    /// What to restore, comma-separated: `photos` (the default), `contacts` (the backup's
+    /// `Contacts/contacts.vcf`, added to the phone's own contacts; those it has already are skipped).
+    #[arg(long, value_name = "WHAT", value_delimiter = ',', default_value = "photos")]
+    what: Vec<What>,
     /// Print what would be restored, and write nothing.
     #[arg(long)]
     dry_run: bool,
     /// Print JSON lines (the plan, progress events, the report) instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// A kind of data `phonebak restore --what` restores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum What {
+    /// The photos and videos.
+    Photos,
+    /// The contacts.
+    Contacts,
 }
 
 fn plan_json(plan: &RestorePlan) -> serde_json::Value {
@@ -207,6 +221,67 @@ fn freed_on(
 
 /// Runs `phonebak restore`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut whole = true;
+    if args.what.contains(&What::Photos) {
+        whole &= restore_photos(args)?;
+    }
+    if args.what.contains(&What::Contacts) {
+        whole &= restore_contacts(args)?;
+    }
+    Ok(if whole { ExitCode::SUCCESS } else { ExitCode::from(3) })
+}
+
+/// The backup's vCard of phone `backup_of` (or of the only phone whose contacts the folder holds).
+fn contacts_file(from: &std::path::Path, backup_of: Option<&str>) -> anyhow::Result<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in
+        std::fs::read_dir(from).with_context(|| format!("Could not read the backup folder {}", from.display()))?
+    {
+        let entry = entry?;
+        let vcf = entry.path().join(crate::contacts::store::FOLDER).join("contacts.vcf");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if vcf.is_file() && backup_of.is_none_or(|s| name.ends_with(&format!("({s})"))) {
+            found.push((name, vcf));
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0).1),
+        0 => anyhow::bail!(
+            "{} holds no contacts{}: back them up with `phonebak backup --what contacts`.",
+            from.display(),
+            backup_of.map(|s| format!(" of {s}")).unwrap_or_default()
+        ),
+        _ => {
+            let names: Vec<String> = found.into_iter().map(|(n, _)| n).collect();
+            anyhow::bail!(
+                "{} holds the contacts of several phones ({}): choose one with --backup-of SERIAL.",
+                from.display(),
+                names.join(", ")
+            )
+        }
+    }
+}
+
+/// Adds the backup's contacts to the phone; false when the phone refused.
+fn restore_contacts(args: &Args) -> anyhow::Result<bool> {
+    let file = contacts_file(&args.from, args.backup_of.as_deref())?;
+    let bytes = std::fs::read(&file).with_context(|| format!("Could not read {}", file.display()))?;
+    let contacts = crate::contacts::vcard::read_vcards(&bytes)?;
+    if args.dry_run {
+        stdout_ok(writeln!(
+            std::io::stdout(),
+            "Would add the {} contacts of {} that the phone does not have.",
+            contacts.len(),
+            file.display()
+        ))?;
+        return Ok(true);
+    }
+    let device = pick_device(args.device.as_deref())?;
+    super::contacts::put_on_phone(&device, &contacts)
+}
+
+/// Restores the photos and videos; false when some could not be.
+fn restore_photos(args: &Args) -> anyhow::Result<bool> {
     let cancel = cancel_on_ctrl_c("restored files are kept")?;
     // The backup is read (and checked) before the phone is touched.
     let vault = super::common::open_folder(&args.from, false)?;
@@ -231,7 +306,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         restore::plan_in(&args.from, vault, &phone.serial, selected, &device, &crate::progress::NoProgress, &cancel)?;
     print_plan(args.json, || plan_json(&plan), || plan_text(&plan, args.dry_run))?;
     if args.dry_run {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(true);
     }
     let report =
         with_progress(args.json, plan.totals.bytes_to_push, |shown| restore::execute(&plan, &device, shown, &cancel))?;
@@ -248,5 +323,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         stdout_ok(out.write_all(report_text(&report).as_bytes()).and_then(|()| out.flush()))?;
     }
     let unavailable = !plan.unavailable.is_empty();
-    Ok(if report.failed.is_empty() && !unavailable { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    Ok(report.failed.is_empty() && !unavailable)
 }

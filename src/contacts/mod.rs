@@ -21,6 +21,7 @@
 //! photo store, which nothing reachable from the shell reads. A phone whose provider refuses the expression
 //! gives the contacts without photos and a note saying so.
 
+pub mod import;
 pub mod store;
 pub mod vcard;
 

@@ -151,3 +151,76 @@ fn a_backup_whose_contacts_are_refused_still_backs_up_the_photos_and_exits_3() {
     );
     assert!(!dest.path().join("Pixel 7 (VIRT0001)/Contacts").exists());
 }
+
+/// What vobject reads from a vCard file, sorted by name, to compare address books.
+fn cards_of(file: &std::path::Path) -> Vec<serde_json::Value> {
+    let read = std::process::Command::new(python_with_vobject()).arg("-c").arg(DUMP).arg(file).output();
+    let read = read.expect("python runs");
+    assert!(read.status.success(), "vobject: {}", text(&read.stderr));
+    let mut cards: Vec<serde_json::Value> = serde_json::from_slice(&read.stdout).expect("json");
+    cards.sort_by_key(|c| c["fn"].as_str().unwrap_or_default().to_string());
+    cards
+}
+
+#[test]
+fn restore_what_contacts_onto_an_empty_phone_gives_the_same_contacts_and_a_second_restore_adds_none() {
+    let server = AdbServer::start();
+    let source = sample_phone("14", Vec::new());
+    server.connect(&source, "device");
+    let dest = tempfile::tempdir().expect("backup folder");
+    let dest_arg = dest.path().to_str().expect("utf8");
+    let out = phonebak(&server, &["backup", "--to", dest_arg, "--what", "contacts"]);
+    assert!(out.status.success(), "{}", said(&out));
+
+    for release in ["14", "9"] {
+        let (_storage, empty) = crate::util::phone_with_dir(Config {
+            serial: format!("EMPTY{release}"),
+            android: AndroidVersion::parse(release).expect("android"),
+            ..Config::default()
+        });
+        server.connect(&empty, "device");
+        let to = empty.addr().to_string();
+        let restore = ["restore", "--from", dest_arg, "--what", "contacts", "--device", &to];
+        let out = phonebak(&server, &restore);
+        assert!(out.status.success(), "Android {release}: {}", said(&out));
+        assert!(text(&out.stdout).contains("Added 20 contacts to Pixel 7; 0 were on it already"), "{}", said(&out));
+        let out = phonebak(&server, &restore);
+        assert!(text(&out.stdout).contains("Added 0 contacts to Pixel 7; 20 were on it already"), "{}", said(&out));
+
+        // What the phone now holds reads back as the backup's vCard, field for field.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let again = dir.path().join("again.vcf");
+        let out = phonebak(&server, &["contacts", "export", "--device", &to, "-o", again.to_str().expect("utf8")]);
+        assert!(out.status.success(), "{}", said(&out));
+        let original = cards_of(&dest.path().join("Pixel 7 (VIRT0001)/Contacts/contacts.vcf"));
+        assert_eq!(cards_of(&again), original, "Android {release}");
+    }
+}
+
+#[test]
+fn contacts_import_reads_a_vcard_another_program_wrote() {
+    let server = AdbServer::start();
+    let (_storage, phone) = crate::util::phone_with_dir(Config::default());
+    server.connect(&phone, "device");
+    // As Google Contacts exports them: vCard 3.0, grouped labels, escaped commas.
+    let google = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Roe\r\nN:Roe;Jane;;;\r\nEMAIL;TYPE=INTERNET;TYPE=WORK:jane@\
+                  example.org\r\nTEL;TYPE=CELL:+44 7700 900123\r\nitem1.TEL:+44 20 7946 0000\r\nitem1.X-ABLabel:Boat\r\n\
+                  ORG:Roe\\, Sons & Co;\r\nNOTE:Likes tea\\, not coffee\\nand biscuits\r\nEND:VCARD\r\nBEGIN:VCARD\r\n\
+                  VERSION:3.0\r\nFN:Li Wei\r\nN:Li;Wei;;;\r\nTEL;TYPE=HOME:010-1234-5678\r\nEND:VCARD\r\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("google.vcf");
+    std::fs::write(&file, google).expect("write");
+    let out = phonebak(&server, &["contacts", "import", file.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(text(&out.stdout).contains("Added 2 contacts"), "{}", said(&out));
+    let back = dir.path().join("back.vcf");
+    let out = phonebak(&server, &["contacts", "export", "-o", back.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", said(&out));
+    let cards = cards_of(&back);
+    assert_eq!(cards.len(), 2);
+    assert_eq!(cards[0]["fn"], "Jane Roe");
+    assert_eq!(cards[0]["tel"], serde_json::json!(["+44 7700 900123", "+44 20 7946 0000"]));
+    assert_eq!(cards[0]["email"], serde_json::json!(["jane@example.org"]));
+    assert_eq!(cards[0]["note"], serde_json::json!(["Likes tea, not coffee\nand biscuits"]));
+    assert_eq!(cards[1]["tel"], serde_json::json!(["010-1234-5678"]));
+}

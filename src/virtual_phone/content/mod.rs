@@ -162,7 +162,8 @@ fn bind_value(kind: &str, value: &str) -> Value {
     }
 }
 
-/// Splits a binding at unescaped colons (a backslash escapes the next character), as `Content.java` does.
+/// Splits a binding at unescaped colons (a backslash escapes the next character), as Android 11+'s
+/// `Content.java` does (`splitWithEscaping`).
 fn split_with_escaping(arg: &str) -> Option<Vec<String>> {
     let mut out = vec![String::new()];
     let mut chars = arg.chars();
@@ -176,8 +177,17 @@ fn split_with_escaping(arg: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// Parses the options of `content OP ...` as `Content.java` does; `Err` carries the `[ERROR]` message.
-pub fn parse_request(op: &str, args: &[String]) -> Result<Request, String> {
+/// Splits a binding at its first two colons, the rest being the value as it is, as `Content.java` did up to
+/// Android 10 (`indexOf(COLON)` twice).
+fn split_at_two_colons(arg: &str) -> Option<Vec<String>> {
+    let (key, rest) = arg.split_once(':')?;
+    let (kind, value) = rest.split_once(':')?;
+    Some(vec![key.to_string(), kind.to_string(), value.to_string()])
+}
+
+/// Parses the options of `content OP ...` as `Content.java` does on Android SDK `sdk`; `Err` carries the
+/// `[ERROR]` message.
+pub fn parse_request(op: &str, args: &[String], sdk: u32) -> Result<Request, String> {
     let mut out = Request { op: op.to_string(), ..Request::default() };
     let mut uri = None;
     let mut i = 0;
@@ -214,15 +224,19 @@ pub fn parse_request(op: &str, args: &[String]) -> Result<Request, String> {
             "--arg" => out.arg = Some(value()?),
             _ => {
                 let v = value()?;
-                let parts = split_with_escaping(&v).ok_or_else(|| "Invalid escaping".to_string())?;
+                let parts = if sdk >= 30 {
+                    split_with_escaping(&v).ok_or_else(|| "Invalid escaping".to_string())?
+                } else {
+                    split_at_two_colons(&v).unwrap_or_default()
+                };
                 let [key, kind, val] = &parts[..] else { return Err(format!("Binding not well formed: {v}")) };
                 if !["b", "s", "i", "l", "f", "d", "n"].iter().any(|t| t.eq_ignore_ascii_case(kind)) {
                     return Err(format!("Unsupported type: {kind}"));
                 }
                 // Integer.parseInt / Long.parseLong throw NumberFormatException, an IllegalArgumentException.
                 let bad_number = match kind.to_ascii_lowercase().as_str() {
-                    "i" => val.parse::<i32>().is_err(),
-                    "l" => val.parse::<i64>().is_err(),
+                    "i" if sdk >= 30 => val.parse::<i32>().is_err(),
+                    "i" | "l" => val.parse::<i64>().is_err(),
                     _ => false,
                 };
                 if bad_number {
@@ -257,7 +271,7 @@ pub fn content_command(phone: &Phone, args: &[Vec<u8>], stdout: &mut dyn Write, 
     if !["insert", "delete", "update", "query", "call", "read", "write", "gettype"].contains(&op) {
         return usage_error(stdout, &format!("Unsupported operation: {op}"));
     }
-    let request = match parse_request(op, &args[1..]) {
+    let request = match parse_request(op, &args[1..], phone.android.sdk) {
         Ok(p) => p,
         Err(message) => return usage_error(stdout, &message),
     };

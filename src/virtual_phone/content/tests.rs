@@ -88,13 +88,10 @@ fn contacts_insert_prints_nothing_and_the_caller_finds_the_new_id_by_querying_ba
         let (out, _, _) =
             content(&phone, &["query", "--uri", RAW, "--projection", "_id", "--sort", "_id DESC LIMIT 1"]);
         assert_eq!(out, "Row: 0 _id=2\n", "Android {release}");
+        // Android 11+ splits a binding at unescaped colons; before, the value is all after the second colon.
+        let number = if sdk >= 30 { "data1:s:+49 30 1234\\:5" } else { "data1:s:+49 30 1234:5" };
         for binds in [
-            [
-                "raw_contact_id:i:2",
-                "mimetype:s:vnd.android.cursor.item/phone_v2",
-                "data1:s:+49 30 1234\\:5",
-                "data2:i:2",
-            ],
+            ["raw_contact_id:i:2", "mimetype:s:vnd.android.cursor.item/phone_v2", number, "data2:i:2"],
             ["raw_contact_id:i:2", "mimetype:s:vnd.android.cursor.item/name", "data2:s:Ann", "data3:s:Lee"],
         ] {
             let mut args = vec!["insert", "--uri", DATA];
