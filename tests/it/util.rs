@@ -66,17 +66,36 @@ impl AdbServer {
         self.adb(&all)
     }
 
-    /// Connects the phone and waits until `adb devices` lists it in `state`.
+    /// Connects the phone and waits until `adb devices` lists it in `state`. A phone `adb devices` does not list
+    /// at all a few seconds after `adb connect` said "connected" (the server dropped the new transport while it
+    /// still cleaned up an earlier one of the same address, after a cable pull) is connected again, as a person
+    /// would run `adb connect` again.
     pub fn connect(&self, phone: &VirtualPhone, state: &str) {
         let addr = phone.addr().to_string();
-        let out = self.adb(&["connect", &addr]);
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("connected to"),
-            "adb connect {addr}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.wait_for_state(phone, state, Duration::from_secs(10));
+        for attempt in 0..3 {
+            let out = self.adb(&["connect", &addr]);
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("connected to"),
+                "adb connect {addr}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let start = Instant::now();
+            loop {
+                let now = self.state_of(phone);
+                if now.as_deref() == Some(state) {
+                    return;
+                }
+                if now.is_none() && start.elapsed() > Duration::from_secs(3) && attempt < 2 {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "phone never reached state {state:?}; last seen {now:?}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
     }
 
     /// The state `adb devices` shows for the phone, if listed.
