@@ -103,6 +103,21 @@ pub enum FreedLine {
     },
 }
 
+impl FreedLine {
+    /// The line written before phone file `file`, proven by `entry`, is removed (into the trash when `trash`).
+    fn removing(file: &MediaFile, entry: &ManifestEntry, at: i64, trash: bool) -> Self {
+        Self::Removing {
+            phone_path: manifest::Bytes(file.path.clone()),
+            local_path: entry.local_path.clone(),
+            sha256: entry.sha256.clone(),
+            size: entry.size,
+            mtime: entry.mtime,
+            at,
+            trash,
+        }
+    }
+}
+
 /// The free-up journal of phone `serial` in `dest`.
 #[must_use]
 pub fn journal_path(dest: &Path, serial: &str, vault: Option<&Vault>) -> PathBuf {
@@ -189,18 +204,7 @@ pub fn remove(
         let (batch, after) = rest.split_at(take);
         rest = after;
         let at = now();
-        let removing: Vec<FreedLine> = batch
-            .iter()
-            .map(|(f, e)| FreedLine::Removing {
-                phone_path: manifest::Bytes(f.path.clone()),
-                local_path: e.local_path.clone(),
-                sha256: e.sha256.clone(),
-                size: e.size,
-                mtime: e.mtime,
-                at,
-                trash: false,
-            })
-            .collect();
+        let removing: Vec<FreedLine> = batch.iter().map(|(f, e)| FreedLine::removing(f, e, at, false)).collect();
         journal(&path, vault, &removing)?;
         let mut command = Vec::new();
         for (file, _) in batch {
@@ -329,18 +333,7 @@ fn trash_batch(
     }
     // 2. The journal, durable before the phone is touched.
     let at = now();
-    let lines: Vec<FreedLine> = with_row
-        .iter()
-        .map(|(f, e, _)| FreedLine::Removing {
-            phone_path: manifest::Bytes(f.path.clone()),
-            local_path: e.local_path.clone(),
-            sha256: e.sha256.clone(),
-            size: e.size,
-            mtime: e.mtime,
-            at,
-            trash: true,
-        })
-        .collect();
+    let lines: Vec<FreedLine> = with_row.iter().map(|(f, e, _)| FreedLine::removing(f, e, at, true)).collect();
     journal(journal_file, vault, &lines)?;
     // 3. One command: the update, then whether each file still has its name.
     let id_list: Vec<String> = with_row.iter().map(|(_, _, id)| id.to_string()).collect();
