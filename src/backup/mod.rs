@@ -11,6 +11,7 @@
 //! The engine never knows who watches: progress goes through the [`Progress`] trait ([`NoProgress`] when
 //! nobody does) and stopping through a [`CancelToken`].
 
+pub mod documents;
 mod execute;
 pub mod folder;
 pub mod lock;

@@ -193,13 +193,6 @@ fn backup_contacts(
         }
         Ok(false)
     };
-    if vault.is_some() {
-        return refuse(format!(
-            "{} is an encrypted backup folder, and phonebak does not yet save contacts into one. Export them with \
-             `phonebak contacts export -o FILE.vcf` and keep that file somewhere safe.",
-            args.to.display()
-        ));
-    }
     let book = match crate::contacts::read_contacts(device, info.sdk) {
         Ok(book) => book,
         Err(e) => return refuse(e.to_string()),
@@ -215,15 +208,20 @@ fn backup_contacts(
         }
         return Ok(true);
     }
-    let manifest = Manifest::load_or_new_in(&args.to, &info.serial, &info.model, None)?;
-    let phone_folder = args.to.join(manifest.device_folder());
     let what = format!("{}: contacts of {}", backup::lock::role(), info.serial);
     let saved = {
         let _lock = backup::lock::lock(&args.to, &what)?;
+        let manifest = Manifest::load_or_new_in(&args.to, &info.serial, &info.model, vault)?;
+        if vault.is_some() && !Manifest::path_in(&args.to, &info.serial, vault).exists() {
+            // An encrypted folder's phones are known by their manifests only: a backup of contacts alone
+            // must leave one, or the restore could not find them.
+            manifest.save_in(&args.to, vault)?;
+        }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        crate::contacts::store::save(&phone_folder, &book, &crate::human::date(now))?
+        let docs = crate::backup::documents::Documents::new(&args.to, vault);
+        crate::contacts::store::save_in(&docs, &manifest.device_folder(), &book, &crate::human::date(now))?
     };
     if args.json {
         stdout_ok(print_json(&json!({
@@ -231,7 +229,12 @@ fn backup_contacts(
             "unchanged": saved.unchanged, "previous": saved.previous.as_ref().map(|p| p.to_string_lossy()),
         })))?;
     } else {
-        let mut text = format!("Saved {} contacts to {}", saved.contacts, saved.vcard.display());
+        let mut text = format!(
+            "Saved {} contacts to {}{}",
+            saved.contacts,
+            saved.vcard.display(),
+            if vault.is_some() { " (encrypted)" } else { "" }
+        );
         if saved.unchanged {
             text.push_str(" (unchanged since the last backup)");
         }

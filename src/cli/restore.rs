@@ -262,10 +262,42 @@ fn contacts_file(from: &std::path::Path, backup_of: Option<&str>) -> anyhow::Res
     }
 }
 
+/// The vCard of an encrypted backup folder (asks its password): the one of phone `--backup-of`, or of the only
+/// phone the folder holds, or of the phone connected.
+fn encrypted_contacts(args: &Args) -> anyhow::Result<(std::path::PathBuf, Vec<u8>)> {
+    let vault = super::common::open_folder(&args.from, false)?;
+    let backup = restore::open_backup_in(&args.from, vault.clone())?;
+    let phone = match backup.phone(args.backup_of.as_deref(), None) {
+        Ok(phone) => phone,
+        Err(_) if args.backup_of.is_none() => {
+            let device = pick_device(args.device.as_deref())?;
+            backup.phone(None, Some(&device.info()?.serial))?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let docs = crate::backup::documents::Documents::new(&args.from, vault.as_deref());
+    let place = crate::contacts::store::vcard_place(&phone.manifest.device_folder());
+    match docs.read(&place)? {
+        Some(bytes) => Ok((args.from.join(&place), bytes)),
+        None => anyhow::bail!(
+            "The encrypted backup {} holds no contacts of {} ({}): back them up with `phonebak backup --what \
+             contacts`.",
+            args.from.display(),
+            phone.serial,
+            phone.model
+        ),
+    }
+}
+
 /// Adds the backup's contacts to the phone; false when the phone refused.
 fn restore_contacts(args: &Args) -> anyhow::Result<bool> {
-    let file = contacts_file(&args.from, args.backup_of.as_deref())?;
-    let bytes = std::fs::read(&file).with_context(|| format!("Could not read {}", file.display()))?;
+    let (file, bytes) = if crate::vault::is_encrypted(&args.from) {
+        encrypted_contacts(args)?
+    } else {
+        let file = contacts_file(&args.from, args.backup_of.as_deref())?;
+        let bytes = std::fs::read(&file).with_context(|| format!("Could not read {}", file.display()))?;
+        (file, bytes)
+    };
     let contacts = crate::contacts::vcard::read_vcards(&bytes)?;
     if args.dry_run {
         stdout_ok(writeln!(

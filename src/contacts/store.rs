@@ -2,11 +2,14 @@
 //! programs) beside `contacts.json` (every raw row the provider gave, for a faithful restore). A new backup
 //! whose contacts differ keeps the previous pair as a dated version (`contacts-2026-12-05.vcf` and `.json`);
 //! one with the same contacts writes nothing. Each file is written whole to a temporary name, made durable and
-//! renamed, so a pulled cable or a full disk never leaves half a vCard.
+//! renamed, so a pulled cable or a full disk never leaves half a vCard. In an encrypted backup folder both are
+//! sealed and stored under hashed names, as the photos are ([`crate::backup::documents`]).
 
 use super::{AddressBook, vcard};
-use std::io::Write as _;
+use crate::backup::documents::Documents;
 use std::path::{Path, PathBuf};
+
+pub use crate::backup::documents::DocumentError as SaveError;
 
 /// The folder of the contacts inside a phone's folder of the backup.
 pub const FOLDER: &str = "Contacts";
@@ -16,7 +19,7 @@ pub const FOLDER: &str = "Contacts";
 pub struct Saved {
     /// How many contacts the vCard holds.
     pub contacts: usize,
-    /// The vCard.
+    /// The vCard (its place in the backup folder: in an encrypted folder it is stored under a hashed name).
     pub vcard: PathBuf,
     /// The same contacts were there already: nothing was written.
     pub unchanged: bool,
@@ -24,78 +27,74 @@ pub struct Saved {
     pub previous: Option<PathBuf>,
 }
 
-/// Why the contacts could not be saved.
-#[derive(Debug, thiserror::Error)]
-#[error("Could not {what} {} ({source}). Check that the backup disk is connected, writable and not full.", path.display())]
-pub struct SaveError {
-    what: &'static str,
-    path: PathBuf,
-    source: std::io::Error,
+/// The place of a document of the contacts: `<phone folder>/Contacts/<name>`.
+fn place(device_folder: &str, name: &str) -> String {
+    if device_folder.is_empty() { format!("{FOLDER}/{name}") } else { format!("{device_folder}/{FOLDER}/{name}") }
 }
 
-fn fail(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SaveError + use<> {
-    let path = path.to_path_buf();
-    move |source| SaveError { what, path, source }
+/// The place of the vCard of the phone whose folder (relative to the backup folder) is `device_folder`.
+#[must_use]
+pub fn vcard_place(device_folder: &str) -> String {
+    place(device_folder, "contacts.vcf")
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, made durable before the rename.
-fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp =
-        tempfile::Builder::new().prefix(".phonebak-").suffix(".tmp").tempfile_in(dir).map_err(fail("write", path))?;
-    tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(fail("write", path))?;
-    tmp.persist(path).map_err(|e| fail("write", path)(e.error))?;
-    Ok(())
-}
-
-/// A name in `dir` for the version of `day` (`contacts-DAY.vcf`, then `contacts-DAY-2.vcf`...) that neither
-/// the vCard nor the JSON has yet.
-fn dated_stem(dir: &Path, day: &str) -> String {
+/// A name for the version of `day` (`contacts-DAY`, then `contacts-DAY-2`...) that neither the vCard nor the
+/// JSON has yet.
+fn dated_stem(docs: &Documents<'_>, device_folder: &str, day: &str) -> String {
     let mut n = 1;
     loop {
         let stem = if n == 1 { format!("contacts-{day}") } else { format!("contacts-{day}-{n}") };
-        if !dir.join(format!("{stem}.vcf")).exists() && !dir.join(format!("{stem}.json")).exists() {
+        if !docs.exists(&place(device_folder, &format!("{stem}.vcf")))
+            && !docs.exists(&place(device_folder, &format!("{stem}.json")))
+        {
             return stem;
         }
         n += 1;
     }
 }
 
-/// Saves `book` into `phone_folder` (the phone's folder of the backup, made if missing). `day` (`YYYY-MM-DD`)
-/// names the previous version when the contacts changed.
+/// Saves `book` into `phone_folder` (the phone's folder of a plain backup, made if missing). `day`
+/// (`YYYY-MM-DD`) names the previous version when the contacts changed.
 ///
 /// # Errors
 /// The folder or a file cannot be written.
 pub fn save(phone_folder: &Path, book: &AddressBook, day: &str) -> Result<Saved, SaveError> {
-    let dir = phone_folder.join(FOLDER);
-    std::fs::create_dir_all(&dir).map_err(fail("create the folder", &dir))?;
-    let vcf = dir.join("contacts.vcf");
-    let json_path = dir.join("contacts.json");
+    save_in(&Documents::new(phone_folder, None), "", book, day)
+}
+
+/// Saves `book` among the documents `docs` of a backup folder (plain or encrypted), in the phone's folder
+/// `device_folder` (relative to the backup folder). `day` (`YYYY-MM-DD`) names the previous version when the
+/// contacts changed.
+///
+/// # Errors
+/// A file cannot be read, decrypted or written.
+pub fn save_in(docs: &Documents<'_>, device_folder: &str, book: &AddressBook, day: &str) -> Result<Saved, SaveError> {
+    let vcf = place(device_folder, "contacts.vcf");
+    let json_place = place(device_folder, "contacts.json");
     let text = vcard::write_vcards(&book.contacts);
     let rows = serde_json::json!({ "raw_contacts": book.raw_contacts, "data": book.data });
-    let json = serde_json::to_vec_pretty(&rows).map_err(|e| fail("write", &json_path)(std::io::Error::other(e)))?;
-    let saved = |unchanged, previous| Saved { contacts: book.contacts.len(), vcard: vcf.clone(), unchanged, previous };
-    let old_vcf = std::fs::read(&vcf).ok();
-    let old_json = std::fs::read(&json_path).ok();
+    let json = serde_json::to_vec_pretty(&rows).expect("a JSON value always serialises");
+    let shown = |place: &str| PathBuf::from(docs.shown(place).trim_end_matches(" (encrypted)"));
+    let saved = |unchanged, previous| Saved { contacts: book.contacts.len(), vcard: shown(&vcf), unchanged, previous };
+    let old_vcf = docs.read(&vcf)?;
+    let old_json = docs.read(&json_place)?;
     if old_vcf.as_deref() == Some(text.as_bytes()) && old_json.as_deref() == Some(json.as_slice()) {
         return Ok(saved(true, None));
     }
     let mut previous = None;
     if old_vcf.is_some() || old_json.is_some() {
-        let stem = dated_stem(&dir, day);
+        let stem = dated_stem(docs, device_folder, day);
         if old_vcf.is_some() {
-            let to = dir.join(format!("{stem}.vcf"));
-            std::fs::rename(&vcf, &to).map_err(fail("keep the previous version as", &to))?;
-            previous = Some(to);
+            let to = place(device_folder, &format!("{stem}.vcf"));
+            docs.rename(&vcf, &to)?;
+            previous = Some(shown(&to));
         }
         if old_json.is_some() {
-            let to = dir.join(format!("{stem}.json"));
-            std::fs::rename(&json_path, &to).map_err(fail("keep the previous version as", &to))?;
+            docs.rename(&json_place, &place(device_folder, &format!("{stem}.json")))?;
         }
     }
-    write_whole(&json_path, &json)?;
-    write_whole(&vcf, text.as_bytes())?;
-    std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(fail("make durable the folder", &dir))?;
+    docs.write(&json_place, &json)?;
+    docs.write(&vcf, text.as_bytes())?;
     Ok(saved(false, previous))
 }
 

@@ -224,3 +224,80 @@ fn contacts_import_reads_a_vcard_another_program_wrote() {
     assert_eq!(cards[0]["note"], serde_json::json!(["Likes tea, not coffee\nand biscuits"]));
     assert_eq!(cards[1]["tel"], serde_json::json!(["010-1234-5678"]));
 }
+
+/// Runs the real binary with `PHONEBAK_PASSWORD` set (an encrypted folder asks for it).
+fn phonebak_with_password(server: &AdbServer, args: &[&str]) -> std::process::Output {
+    let data = tempfile::tempdir().expect("data dir");
+    std::process::Command::new(env!("CARGO_BIN_EXE_phonebak"))
+        .args(args)
+        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+        .env("XDG_DATA_HOME", data.path())
+        .env("PHONEBAK_PASSWORD", "correct horse battery staple")
+        .env_remove("ANDROID_SERIAL")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run phonebak")
+}
+
+#[test]
+fn contacts_in_an_encrypted_backup_are_sealed_show_no_name_and_restore_onto_an_empty_phone() {
+    let server = AdbServer::start();
+    let source = sample_phone("14", Vec::new());
+    server.connect(&source, "device");
+    let dest = tempfile::tempdir().expect("backup folder");
+    let dest_arg = dest.path().to_str().expect("utf8");
+    let from = source.addr().to_string();
+    let out = phonebak_with_password(
+        &server,
+        &["backup", "--to", dest_arg, "--device", &from, "--encrypt", "--what", "photos,contacts"],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(
+        text(&out.stdout).contains("Saved 20 contacts to") && text(&out.stdout).contains("(encrypted)"),
+        "{}",
+        said(&out)
+    );
+
+    // No file of the folder shows a contact's name or number, or the word Contacts in its path.
+    for entry in walkdir(dest.path()) {
+        let shown = entry.to_string_lossy().into_owned();
+        assert!(!shown.contains("Contacts") && !shown.contains("Pixel 7"), "a name shows: {shown}");
+        let bytes = std::fs::read(&entry).expect("read");
+        for secret in [&b"Anna Schmidt"[..], b"23456789", b"BEGIN:VCARD"] {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret), "{shown} holds {:?}", text(secret));
+        }
+    }
+
+    // Backing up the same contacts again writes nothing.
+    let out = phonebak_with_password(&server, &["backup", "--to", dest_arg, "--device", &from, "--what", "contacts"]);
+    assert!(text(&out.stdout).contains("unchanged since the last backup"), "{}", said(&out));
+
+    let (_storage, empty) = crate::util::phone_with_dir(Config { serial: "EMPTYENC".into(), ..Config::default() });
+    server.connect(&empty, "device");
+    let to = empty.addr().to_string();
+    let restore = ["restore", "--from", dest_arg, "--what", "contacts", "--device", &to];
+    let out = phonebak_with_password(&server, &restore);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(text(&out.stdout).contains("Added 20 contacts to Pixel 7; 0 were on it already"), "{}", said(&out));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let before = dir.path().join("before.vcf");
+    let again = dir.path().join("again.vcf");
+    for (device, file) in [(&from, &before), (&to, &again)] {
+        let out = phonebak(&server, &["contacts", "export", "--device", device, "-o", file.to_str().expect("utf8")]);
+        assert!(out.status.success(), "{}", said(&out));
+    }
+    assert_eq!(cards_of(&again), cards_of(&before), "the restored contacts differ from the phone's");
+}
+
+/// Every file under `dir`.
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() { stack.push(path) } else { files.push(path) }
+        }
+    }
+    files
+}
