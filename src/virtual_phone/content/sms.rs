@@ -11,9 +11,12 @@
 //!   com.android.providers.telephony.SmsProvider uri ... requires android.permission.READ_SMS, or
 //!   grantUriPermission()`.
 //!
-//! Not modelled (refused loudly): MMS (`content://mms`, its parts and addresses), `mms-sms` conversations.
+//! MMS (`content://mms/...`, `MmsProvider`, the same `READ_SMS`) is served by `mms.rs` from the messages held
+//! here: SMS and MMS share the conversation threads, as in `MmsSmsDatabaseHelper`. Not modelled (refused
+//! loudly): `mms-sms` conversations.
 
 use super::super::Phone;
+use super::mms::{Mms, StoredMms};
 use super::sql::{Affinity, Col, Value};
 use super::{Request, TableQuery, not_modelled, permission_denial};
 use std::io::Write;
@@ -22,7 +25,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The SMS provider's authority.
 pub(super) const AUTHORITY: &str = "sms";
-/// The MMS provider's authority (not modelled).
+/// The MMS provider's authority (served by `mms.rs`).
 pub(super) const MMS_AUTHORITY: &str = "mms";
 const CLASS: &str = "com.android.providers.telephony.SmsProvider";
 
@@ -56,9 +59,26 @@ struct Stored {
 }
 
 #[derive(Debug, Default)]
-struct Inner {
+pub(super) struct Inner {
     messages: Vec<Stored>,
     threads: Vec<String>,
+    /// Ids of SMS an SMS app deleted (never reused, as `SQLite`'s `AUTOINCREMENT` does not).
+    next_id: i64,
+    /// The MMS, in `_id` order.
+    pub(super) mms: Vec<StoredMms>,
+}
+
+impl Inner {
+    /// The thread of a conversation with `recipients` (`Threads.getOrCreateThreadId`: one thread per set of
+    /// recipients).
+    fn thread_for(&mut self, recipients: &str) -> i64 {
+        if let Some(i) = self.threads.iter().position(|a| *a == recipients) {
+            i as i64 + 1
+        } else {
+            self.threads.push(recipients.to_string());
+            self.threads.len() as i64
+        }
+    }
 }
 
 /// The phone's SMS messages. Shared by every connection; all methods take `&self`.
@@ -69,8 +89,13 @@ pub struct SmsStore {
 }
 
 impl SmsStore {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the shell has lost `READ_SMS` (fault `deny:sms`).
+    pub(super) fn denied(&self) -> bool {
+        self.denied.load(Ordering::SeqCst)
     }
 
     /// Fault `deny:sms`: the shell no longer holds `READ_SMS`.
@@ -82,15 +107,41 @@ impl SmsStore {
     /// a thread.
     pub fn add(&self, sms: Sms) -> i64 {
         let mut inner = self.lock();
-        let thread_id = if let Some(i) = inner.threads.iter().position(|a| *a == sms.address) {
-            i as i64 + 1
-        } else {
-            inner.threads.push(sms.address.clone());
-            inner.threads.len() as i64
-        };
-        let id = inner.messages.len() as i64 + 1;
+        let thread_id = inner.thread_for(&sms.address);
+        inner.next_id += 1;
+        let id = inner.next_id;
         inner.messages.push(Stored { id, thread_id, sms });
         id
+    }
+
+    /// Adds an MMS (as the phone's SMS app would); returns its `_id`. Its thread is the one of its other
+    /// parties, shared with their SMS.
+    pub fn add_mms(&self, mms: Mms) -> i64 {
+        let mut inner = self.lock();
+        let thread_id = inner.thread_for(&mms.others.join(" "));
+        let id = inner.mms.len() as i64 + 1;
+        inner.mms.push(StoredMms { id, thread_id, mms });
+        id
+    }
+
+    /// Deletes an SMS, as the default SMS app can (the shell cannot); false when there is no such message.
+    pub fn remove(&self, id: i64) -> bool {
+        let mut inner = self.lock();
+        let before = inner.messages.len();
+        inner.messages.retain(|m| m.id != id);
+        inner.messages.len() != before
+    }
+
+    /// Every SMS the phone holds as (`_id`, `thread_id`, message), in `_id` order.
+    #[must_use]
+    pub fn messages(&self) -> Vec<(i64, i64, Sms)> {
+        self.lock().messages.iter().map(|m| (m.id, m.thread_id, m.sms.clone())).collect()
+    }
+
+    /// Every MMS the phone holds, in `_id` order.
+    #[must_use]
+    pub fn mms(&self) -> Vec<Mms> {
+        self.lock().mms.iter().map(|m| m.mms.clone()).collect()
     }
 
     /// How many messages the phone holds.
@@ -156,10 +207,10 @@ fn row(m: &Stored) -> Vec<Value> {
     ]
 }
 
-/// Serves one `content` request for `content://sms/...` (and refuses `content://mms/...` loudly).
+/// Serves one `content` request for `content://sms/...` (`content://mms/...` goes to `mms.rs`).
 pub(super) fn run(phone: &Phone, request: &Request, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     if request.authority() == Some(MMS_AUTHORITY) {
-        return not_modelled(stderr, "the MMS provider (content://mms)");
+        return super::mms::run(phone, request, stdout, stderr);
     }
     let store = &phone.sms;
     let op = request.op.as_str();
