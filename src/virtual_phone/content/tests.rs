@@ -13,6 +13,7 @@ fn new_phone(release: u32, sdk: u32) -> (tempfile::TempDir, Phone) {
         media: MediaStore::new(sdk),
         contacts: ContactsStore::default(),
         sms: SmsStore::default(),
+        calls: super::CallLogStore::default(),
         props: Props::new("Pixel 7", "VIRT0001", android),
         android,
         stats: Stats::default(),
