@@ -98,7 +98,7 @@ pub fn conversation_page(title: &str, messages: &[&Message]) -> String {
         let gone = if m.only_in_backup { " gone" } else { "" };
         let _ = write!(page, "<div class=\"m {class}{gone}\">");
         if let Some(subject) = &m.subject {
-            let _ = write!(page, "<b>{}</b>\n", escape(subject));
+            let _ = writeln!(page, "<b>{}</b>", escape(subject));
         }
         page.push_str(&escape(&m.body));
         let mut meta = vec![when(m.date_ms)];

@@ -223,7 +223,7 @@ pub fn read_messages(runner: &dyn Runner, sdk: u32) -> Result<Messages, Messages
         Err(e @ ContentError::Device(_)) => return Err(e.into()),
         Err(e) => notes.push(format!("MMS were not read (the SMS were): {e}")),
     }
-    messages.sort_by(|a, b| (a.date_ms, a.key()).cmp(&(b.date_ms, b.key())));
+    messages.sort_by_cached_key(|m| (m.date_ms, m.key()));
     Ok(Messages { messages, notes })
 }
 
@@ -329,7 +329,7 @@ pub fn read_calls(runner: &dyn Runner, sdk: u32) -> Result<Vec<Call>, ContentErr
             row,
         })
         .collect();
-    calls.sort_by(|a, b| (a.date_ms, a.key()).cmp(&(b.date_ms, b.key())));
+    calls.sort_by_cached_key(|c| (c.date_ms, c.key()));
     Ok(calls)
 }
 

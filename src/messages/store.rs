@@ -326,7 +326,8 @@ fn remove_stale_pages(dir: &Path, keep: &BTreeSet<String>) -> Result<usize, Save
     let mut removed = 0;
     for entry in std::fs::read_dir(dir).map_err(fail("read the folder", dir))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.ends_with(".html") || keep.contains(&name) {
+        let html = Path::new(&name).extension().is_some_and(|e| e.eq_ignore_ascii_case("html"));
+        if !html || keep.contains(&name) {
             continue;
         }
         let ours = std::fs::read(entry.path()).is_ok_and(|b| {

@@ -5,9 +5,9 @@
 //! Samsung Android 12 refuses it, pure-python-adb issue #103), while Android 15's lists `READ_CALL_LOG` and
 //! `WRITE_CALL_LOG` among the "standard permissions granted to the shell". Releases 12 to 14 are modelled as
 //! refusing (not checked against a phone). A refusal comes from the activity manager when `content` asks it
-//! for the provider (`getContentProviderExternal`): "Permission Denial: opening provider
+//! for the provider (`getContentProviderExternal`): `Permission Denial: opening provider
 //! com.android.providers.contacts.CallLogProvider from (null) (pid=N, uid=2000) requires
-//! android.permission.READ_CALL_LOG or android.permission.WRITE_CALL_LOG", on stderr, exit code 0. The fault
+//! android.permission.READ_CALL_LOG or android.permission.WRITE_CALL_LOG`, on stderr, exit code 0. The fault
 //! `deny:calls` refuses on every release.
 //!
 //! Queries: `calls` and `calls/ID`, the columns below (a subset of `CallLog.Calls`, in the provider's order),

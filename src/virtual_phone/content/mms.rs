@@ -236,6 +236,14 @@ fn box_kind(name: &str) -> Option<i64> {
     }
 }
 
+/// What a URI names: messages (box, id), parts (message, id), a message's addresses, or nothing.
+enum Table {
+    Pdu(Option<i64>, Option<i64>),
+    Part(Option<i64>, Option<i64>),
+    Addr(i64),
+    Unmatched,
+}
+
 /// Serves one `content` request for `content://mms/...`.
 pub(super) fn run(phone: &Phone, request: &Request, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let store = &phone.sms;
@@ -261,12 +269,6 @@ pub(super) fn run(phone: &Phone, request: &Request, stdout: &mut dyn Write, stde
         store.lock().mms.iter().filter(|m| m.mms.msg_box == BOX_INBOX || m.mms.msg_box == BOX_SENT).cloned().collect();
     let segments = request.segments();
     let number = |s: &str| s.parse::<i64>().ok();
-    enum Table {
-        Pdu(Option<i64>, Option<i64>),
-        Part(Option<i64>, Option<i64>),
-        Addr(i64),
-        Unmatched,
-    }
     let table = match segments.as_slice() {
         [] => Table::Pdu(None, None),
         ["part"] => Table::Part(None, None),
