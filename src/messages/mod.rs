@@ -10,8 +10,8 @@
 //!   and received messages, no WAP push notifications). An MMS is a `pdu` row (its `date` in **seconds**,
 //!   unlike SMS's milliseconds), its parts in `content://mms/part` (`mid` the message; the text of a
 //!   `text/plain` part in `text`) and its addresses in `content://mms/ID/addr` (`type` 137 from, 151 to, 130
-//!   cc; `insert-address-token` is the phone's own number), one query set per message, since `MmsProvider`
-//!   has no URI for every address. Pictures, audio and video of an MMS are files in the provider's private
+//!   cc; `insert-address-token` is the phone's own number), one query per message (the address asked as
+//!   `hex(address)`, so nothing needs proving), since `MmsProvider` has no URI for every address. Pictures, audio and video of an MMS are files in the provider's private
 //!   storage (`_data`), which `content read` would need the provider to open for the shell: they are listed by
 //!   name, not saved. A phone that refuses MMS gives the SMS and a note.
 //! - **Writing back**: Android lets only the default SMS app write messages (the `WRITE_SMS` app-op; the shell's
@@ -27,7 +27,7 @@ pub mod html;
 pub mod numbers;
 pub mod store;
 
-use crate::content::{ContentError, Provider, Row, Runner, parse_integer_rows};
+use crate::content::{ContentError, Provider, Row, Runner, Value, parse_integer_rows};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -257,14 +257,94 @@ fn read_mms(provider: &Provider<'_>) -> Result<Vec<Message>, ContentError> {
         }
     }
     let mut out = Vec::with_capacity(pdus.len());
+    let mut hex_works = true;
     for pdu in pdus {
         let uri = format!("{MMS_URI}/{}/addr", pdu.id);
-        let addrs = provider.table(&uri, None, ADDR_INTEGER_COLUMNS, ADDR_TEXT_COLUMNS)?;
+        let mut addrs = None;
+        if hex_works {
+            match addresses_in_one_query(provider, &uri) {
+                Ok(rows) => addrs = Some(rows),
+                Err(ContentError::Provider { .. } | ContentError::Malformed { .. }) => hex_works = false,
+                Err(e) => return Err(e),
+            }
+        }
+        let addrs = match addrs {
+            Some(rows) => rows,
+            None => provider.table(&uri, None, ADDR_INTEGER_COLUMNS, ADDR_TEXT_COLUMNS)?,
+        };
         let mut my_parts = parts.remove(&pdu.id).unwrap_or_default();
         my_parts.sort_by_key(|p| (p.int("seq").unwrap_or(0), p.id));
         out.push(mms_message(pdu, my_parts, addrs));
     }
     Ok(out)
+}
+
+/// An MMS's `addr` rows in one query: the address asked as `hex(address) AS address_hex`, so that every value
+/// printed is digits, hex or `NULL` and the rows split with certainty (`MmsProvider` sets no projection map on
+/// `addr`, so `SQLite` evaluates the expression). Three queries per MMS become one, and each `content` call
+/// starts a Java process on the phone. `SQLite`'s `hex()` gives `''` for NULL: such an address (or a `NULL`) is dropped.
+///
+/// # Errors
+/// A provider that refuses the expression answers [`ContentError::Provider`]; the caller then reads the
+/// table column by column.
+fn addresses_in_one_query(provider: &Provider<'_>, uri: &str) -> Result<Vec<Row>, ContentError> {
+    const COLUMNS: [&str; 5] = ["_id", "msg_id", "type", "charset", "address_hex"];
+    let out = provider.query(uri, &["_id", "msg_id", "type", "charset", "hex(address) AS address_hex"], None, true)?;
+    let malformed =
+        |detail: String| ContentError::Malformed { uri: uri.to_string(), android: provider.android(), detail };
+    parse_hex_address_rows(&out, &COLUMNS).map_err(malformed)
+}
+
+/// Parses `Row: k _id=N, msg_id=N, type=N, charset=N, address_hex=HEX` lines (no value can hold `, `).
+pub fn parse_hex_address_rows(out: &str, columns: &[&str]) -> Result<Vec<Row>, String> {
+    if out.trim_end() == "No result found." || out.is_empty() {
+        return Ok(Vec::new());
+    }
+    let body = out.strip_suffix('\n').ok_or("the output does not end with a newline")?;
+    let mut rows = Vec::new();
+    for (k, line) in body.split('\n').enumerate() {
+        let rest = line.strip_prefix(&format!("Row: {k} ")).ok_or_else(|| format!("row {k}: {line:.80}"))?;
+        let cells: Vec<&str> = rest.split(", ").collect();
+        if cells.len() != columns.len() {
+            return Err(format!("row {k} has {} columns: {line:.80}", cells.len()));
+        }
+        let mut row = Row { id: 0, values: BTreeMap::new() };
+        for (cell, column) in cells.iter().zip(columns) {
+            let value = cell
+                .strip_prefix(column)
+                .and_then(|c| c.strip_prefix('='))
+                .ok_or_else(|| format!("row {k} lacks {column}: {line:.80}"))?;
+            let value = if *column == "address_hex" {
+                if value == "NULL" {
+                    continue;
+                }
+                let bytes = decode_hex(value).ok_or_else(|| format!("row {k}: address_hex is not hex"))?;
+                if bytes.is_empty() {
+                    continue;
+                }
+                Value::Text(String::from_utf8_lossy(&bytes).into_owned())
+            } else if value == "NULL" {
+                Value::Null
+            } else {
+                Value::Integer(value.parse().map_err(|_| format!("row {k}: {column} is not an integer"))?)
+            };
+            if *column == "_id" {
+                row.id = value.as_i64().ok_or_else(|| format!("row {k} has no _id"))?;
+            } else {
+                let name = if *column == "address_hex" { "address" } else { column };
+                row.values.insert(name.to_string(), value);
+            }
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// One MMS from its rows: the text of its `text/plain` parts, its other parts by name, and the other parties

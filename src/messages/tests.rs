@@ -215,3 +215,102 @@ fn an_unreadable_previous_file_is_kept_aside_not_overwritten() {
     assert_eq!(std::fs::read(folder.join("messages-unreadable-2026-12-06.json")).expect("kept"), b"{ not json");
     assert_eq!(saved.notes.len(), 1, "{:?}", saved.notes);
 }
+
+#[test]
+fn mms_addresses_asked_as_hex_decode_to_their_text_and_a_null_address_is_dropped() {
+    let columns = ["_id", "msg_id", "type", "charset", "address_hex"];
+    // "+49 1" and "Åsa " in UTF-8 hex; '' is SQLite's hex(NULL).
+    let out = "Row: 0 _id=4, msg_id=2, type=137, charset=106, address_hex=2B3G\n";
+    assert!(parse_hex_address_rows(out, &columns).is_err(), "not hex");
+    let out = "Row: 0 _id=4, msg_id=2, type=137, charset=106, address_hex=2B34, x=1\n";
+    assert!(parse_hex_address_rows(out, &columns).is_err(), "a column more than asked");
+    let out = "Row: 0 _id=4, msg_id=2, type=137, charset=106, address_hex=2B34392031\n\
+               Row: 1 _id=5, msg_id=2, type=151, charset=NULL, address_hex=C385736120\n\
+               Row: 2 _id=6, msg_id=2, type=151, charset=106, address_hex=\n";
+    let rows = parse_hex_address_rows(out, &columns).expect("rows");
+    assert_eq!(rows.len(), 3);
+    assert_eq!((rows[0].id, rows[0].text("address"), rows[0].int("type")), (4, Some("+49 1"), Some(137)));
+    assert_eq!(rows[1].text("address"), Some("Åsa "));
+    assert_eq!(rows[1].get("charset"), &Value::Null);
+    assert_eq!(rows[2].text("address"), None);
+    assert_eq!(parse_hex_address_rows("No result found.\n", &columns).expect("none"), Vec::new());
+}
+
+/// A fake phone with one hostile SMS and one received MMS (a caption and a picture).
+fn fake_phone(strict: bool) -> crate::content::fake::FakePhone {
+    use crate::content::fake::Cell;
+    let mut phone = crate::content::fake::FakePhone { strict_projection: strict, ..Default::default() };
+    phone.add_row(
+        SMS_URI,
+        &[
+            ("_id", Cell::Int(1)),
+            ("thread_id", Cell::Int(1)),
+            ("address", Cell::Text("+49 151 23456789".into())),
+            ("date", Cell::Int(1_700_000_000_123)),
+            ("type", Cell::Int(1)),
+            ("read", Cell::Int(1)),
+            ("body", Cell::Text("a, b=c\nRow: 1 _id=2, body=forged".into())),
+        ],
+    );
+    phone.add_row(
+        MMS_URI,
+        &[
+            ("_id", Cell::Int(4)),
+            ("thread_id", Cell::Int(1)),
+            ("date", Cell::Int(1_700_000_100)),
+            ("msg_box", Cell::Int(1)),
+        ],
+    );
+    for (id, ct, text) in [(7, "image/png", None), (8, "text/plain", Some("caption <b>"))] {
+        phone.add_row(
+            MMS_PART_URI,
+            &[
+                ("_id", Cell::Int(id)),
+                ("mid", Cell::Int(4)),
+                ("seq", Cell::Int(id)),
+                ("ct", Cell::Text(ct.into())),
+                ("text", text.map_or(Cell::Null, |t: &str| Cell::Text(t.into()))),
+            ],
+        );
+    }
+    phone.add_row(
+        "content://mms/4/addr",
+        &[
+            ("_id", Cell::Int(9)),
+            ("msg_id", Cell::Int(4)),
+            ("type", Cell::Int(137)),
+            ("address", Cell::Text("+49 151 23456789".into())),
+        ],
+    );
+    phone
+}
+
+#[test]
+fn read_messages_gets_sms_and_mms_and_falls_back_when_the_provider_refuses_the_hex_expression() {
+    for strict in [false, true] {
+        let phone = fake_phone(strict);
+        let read = read_messages(&phone, 34).expect("read");
+        assert_eq!(read.messages.len(), 2, "strict {strict}");
+        assert_eq!(read.messages[0].body, "a, b=c\nRow: 1 _id=2, body=forged");
+        let mms = &read.messages[1];
+        assert_eq!((mms.kind, mms.body.as_str(), mms.date_ms), (Kind::Mms, "caption <b>", 1_700_000_100_000));
+        assert_eq!(mms.addresses, ["+49 151 23456789"], "strict {strict}");
+        let addr_queries = phone.calls.borrow().iter().filter(|c| c.iter().any(|a| a.ends_with("/addr"))).count();
+        assert_eq!(addr_queries, if strict { 4 } else { 1 }, "one hex query, else the refused one and three more");
+    }
+}
+
+#[test]
+fn a_phone_that_refuses_mms_gives_the_sms_and_a_note_and_one_that_refuses_sms_is_a_refusal() {
+    let mut phone = fake_phone(false);
+    let denial = "java.lang.SecurityException: Permission Denial: reading com.android.providers.telephony.MmsProvider";
+    phone.failures.insert(MMS_URI.to_string(), denial.to_string());
+    let read = read_messages(&phone, 29).expect("read");
+    assert_eq!(read.messages.len(), 1);
+    assert!(read.notes[0].contains("MMS were not read") && read.notes[0].contains("Android 10"), "{:?}", read.notes);
+    let count = count(&phone, 29).expect("count");
+    assert_eq!((count.messages, count.conversations, count.mms_counted), (1, 1, false));
+    phone.failures.insert(SMS_URI.to_string(), denial.replace("Mms", "Sms"));
+    let err = read_messages(&phone, 29).expect_err("refused");
+    assert!(err.is_refusal() && err.to_string().contains("Android 10"), "{err}");
+}

@@ -223,6 +223,14 @@ fn a_dry_run_counts_and_writes_nothing_and_the_engine_count_is_cheap_and_right()
         spent.shell_commands.saturating_sub(before.shell_commands) <= 2,
         "count takes one query for SMS and one for MMS: {before:?} -> {spent:?}"
     );
+    // Reading everything: the SMS (ids, integers, 5 text columns), the MMS (ids, integers, 4 text columns), their
+    // parts (ids, integers, 4 text columns), one `IS NULL` query for each text column that printed `NULL` (SMS
+    // subject and service_center, MMS sub, part name, cl and text) and one address query per MMS (3 here).
+    let before = phone.stats();
+    let read = phonebak::messages::read_messages(&device, 34).expect("read");
+    assert_eq!(read.messages.len(), 43);
+    let spent = phone.stats().shell_commands - before.shell_commands;
+    assert_eq!(spent, 7 + 6 + 6 + 6 + 3, "one `content query` per MMS for its addresses");
 }
 
 #[test]
@@ -292,6 +300,14 @@ fn adb_shell_content_query_reads_the_sample_mms_its_parts_and_addresses_and_the_
         text(&out.stdout),
         "Row: 0 address=insert-address-token, type=137\nRow: 1 address=+49 151 23456789, type=151\nRow: 2 \
          address=+33 6 12 34 56 78, type=151\n"
+    );
+    let out = server.on(
+        &phone,
+        &["shell", "content query --uri content://mms/1/addr --projection 'type:hex(address) AS address_hex'"],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "Row: 0 type=137, address_hex=2B343920313531203233343536373839\nRow: 1 type=151, address_hex=2B3135353535353530313233\n"
     );
     let out = server.on(&phone, &["shell", "content query --uri content://mms/nothing"]);
     assert_eq!(text(&out.stdout), "No result found.\n");

@@ -10,7 +10,8 @@
 //!   type, `text` the text of `text/plain` and SMIL parts; pictures live in files named by `_data`). Default
 //!   order `seq`.
 //! - `mms/ID/addr`: the `addr` table (`type` 137 from, 151 to, 130 cc; `insert-address-token` stands for the
-//!   phone's own number on messages it sent).
+//!   phone's own number on messages it sent). `MmsProvider` sets no projection map there, so an expression
+//!   passes to `SQLite`: `hex(address) AS address_hex` is modelled (hex of the UTF-8 text, `''` for NULL).
 //! - A URI `MmsProvider` does not match gives a null cursor, which `content` prints as `No result found.`.
 //! - Writes from the shell do nothing (the `WRITE_SMS` app-op, as for SMS); `deny:sms` refuses reads with
 //!   `READ_SMS`, the permission `MmsProvider` shares with `SmsProvider`.
@@ -18,6 +19,7 @@
 use super::super::Phone;
 use super::sql::{Affinity, Col, Value};
 use super::{Request, TableQuery, not_modelled, permission_denial};
+use std::fmt::Write as _;
 use std::io::Write;
 
 const CLASS: &str = "com.android.providers.telephony.MmsProvider";
@@ -123,6 +125,19 @@ const PART_COLUMNS: [Col; 14] = [
 /// The `addr` table's columns.
 const ADDR_COLUMNS: [Col; 6] =
     [int("_id"), int("msg_id"), int("contact_id"), text("address"), int("type"), int("charset")];
+
+/// The alias of the one projection expression modelled: `hex(address) AS address_hex`.
+const ADDRESS_HEX: &str = "address_hex";
+
+/// The `addr` columns and the `address_hex` expression's alias.
+const ADDR_COLUMNS_HEX: [Col; 7] =
+    [int("_id"), int("msg_id"), int("contact_id"), text("address"), int("type"), int("charset"), text(ADDRESS_HEX)];
+
+/// Whether a projection item is `hex(address) AS address_hex` (any case, any spacing).
+fn is_address_hex(item: &str) -> bool {
+    let words: Vec<String> = item.split_whitespace().map(str::to_ascii_lowercase).collect();
+    words == ["hex(address)", "as", ADDRESS_HEX]
+}
 
 fn pdu_row(m: &StoredMms) -> Vec<Value> {
     let inbox = m.mms.msg_box == BOX_INBOX;
@@ -307,9 +322,44 @@ pub(super) fn run(phone: &Phone, request: &Request, stdout: &mut dyn Write, stde
             table.query(request, rows.into_iter().map(|(_, v)| v).collect(), stdout, stderr)
         }
         Table::Addr(msg) => {
-            let rows = addr_rows(&all).into_iter().filter(|(m, _)| *m == msg).map(|(_, v)| v).collect();
-            let table = TableQuery { authority: super::sms::MMS_AUTHORITY, sql_name: "addr", columns: &ADDR_COLUMNS };
-            table.query(request, rows, stdout, stderr)
+            let rows: Vec<Vec<Value>> =
+                addr_rows(&all).into_iter().filter(|(m, _)| *m == msg).map(|(_, v)| v).collect();
+            // `MmsProvider` sets no projection map for `addr`, so SQLite evaluates an expression such as
+            // `hex(address) AS address_hex` (hex of the UTF-8 text; '' for NULL). The one modelled here.
+            let wants_hex = request.projection.as_ref().is_some_and(|p| p.iter().any(|c| is_address_hex(c)));
+            if !wants_hex {
+                let table =
+                    TableQuery { authority: super::sms::MMS_AUTHORITY, sql_name: "addr", columns: &ADDR_COLUMNS };
+                return table.query(request, rows, stdout, stderr);
+            }
+            let rows = rows
+                .into_iter()
+                .map(|mut v| {
+                    let hex = match &v[3] {
+                        Value::Text(t) => t.bytes().fold(String::new(), |mut h, b| {
+                            let _ = write!(h, "{b:02X}");
+                            h
+                        }),
+                        _ => String::new(),
+                    };
+                    v.push(Value::Text(hex));
+                    v
+                })
+                .collect();
+            let projection = request.projection.as_ref().map(|p| {
+                p.iter().map(|c| if is_address_hex(c) { ADDRESS_HEX.to_string() } else { c.clone() }).collect()
+            });
+            let rewritten = Request {
+                op: request.op.clone(),
+                uri: request.uri.clone(),
+                projection,
+                selection: request.selection.clone(),
+                sort: request.sort.clone(),
+                ..Request::default()
+            };
+            let table =
+                TableQuery { authority: super::sms::MMS_AUTHORITY, sql_name: "addr", columns: &ADDR_COLUMNS_HEX };
+            table.query(&rewritten, rows, stdout, stderr)
         }
     }
 }
