@@ -69,8 +69,14 @@ pub fn backup_messages(
         Ok(calls) => Some(calls),
         Err(e @ crate::content::ContentError::Device(_)) => return Err(e.into()),
         Err(e) => {
-            let why = format!("the call log was not saved: {e}");
-            say(opts.json, &json!({ "event": "calls_not_saved", "reason": e.to_string() }), &why)?;
+            let reason = match &e {
+                crate::content::ContentError::PermissionDenied { android, detail, .. } => format!(
+                    "the phone ({android}) does not give USB debugging the call log permission (READ_CALL_LOG):                      Android 15's shell has it, earlier releases mostly do not, so this phone's call log cannot be                      read over USB. The messages are saved. Android said: {detail}"
+                ),
+                other => other.to_string(),
+            };
+            let why = format!("the call log was not saved: {reason}");
+            say(opts.json, &json!({ "event": "calls_not_saved", "reason": reason }), &why)?;
             None
         }
     };

@@ -180,6 +180,9 @@ pub struct Messages {
     pub messages: Vec<Message>,
     /// What could not be read, for the person (MMS a phone would not give...).
     pub notes: Vec<String>,
+    /// Whether the MMS were read. When not, the MMS of an earlier backup are kept as they were, not taken for
+    /// deleted from the phone.
+    pub mms_read: bool,
 }
 
 /// What went wrong reading messages.
@@ -218,13 +221,17 @@ pub fn read_messages(runner: &dyn Runner, sdk: u32) -> Result<Messages, Messages
     let rows = provider.table(SMS_URI, None, SMS_INTEGER_COLUMNS, SMS_TEXT_COLUMNS)?;
     let mut messages: Vec<Message> = rows.into_iter().map(sms_message).collect();
     let mut notes = Vec::new();
+    let mut mms_read = false;
     match read_mms(&provider) {
-        Ok(mms) => messages.extend(mms),
+        Ok(mms) => {
+            messages.extend(mms);
+            mms_read = true;
+        }
         Err(e @ ContentError::Device(_)) => return Err(e.into()),
         Err(e) => notes.push(format!("MMS were not read (the SMS were): {e}")),
     }
     messages.sort_by_cached_key(|m| (m.date_ms, m.key()));
-    Ok(Messages { messages, notes })
+    Ok(Messages { messages, notes, mms_read })
 }
 
 fn sms_message(row: Row) -> Message {

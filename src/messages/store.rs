@@ -260,7 +260,20 @@ pub fn save(
     let mut notes = Vec::new();
     let messages_path = dir.join(MESSAGES_JSON);
     let previous: Option<MessagesFile> = load(&messages_path, MESSAGES_FORMAT, "messages-unreadable", day, &mut notes)?;
-    let messages = merge_messages(previous.map(|f| f.messages).unwrap_or_default(), &read.messages);
+    let mut previous = previous.map(|f| f.messages).unwrap_or_default();
+    // MMS not read this time (refused, or a provider error) are not gone from the phone: keep them as they were.
+    let unread_mms: Vec<Message> = if read.mms_read {
+        Vec::new()
+    } else {
+        let (mms, sms) = previous.into_iter().partition(|m| m.kind == super::Kind::Mms);
+        previous = sms;
+        mms
+    };
+    let mut messages = merge_messages(previous, &read.messages);
+    if !unread_mms.is_empty() {
+        messages.extend(unread_mms);
+        messages.sort_by_cached_key(|m| (m.date_ms, m.key()));
+    }
     let calls_path = dir.join(CALLS_JSON);
     let calls = match calls {
         Some(phone_calls) => {

@@ -175,6 +175,7 @@ fn saving_twice_writes_nothing_the_second_time_and_keeps_a_message_deleted_from_
     let first = Messages {
         messages: vec![sms(1, "+4915123456789", 1000, 1, "<i>hi</i>"), sms(2, "72345", 2000, 1, "code")],
         notes: Vec::new(),
+        mms_read: true,
     };
     let saved = save(dir.path(), "Pixel (X)", &first, None, &names, "2026-12-06").expect("save");
     assert_eq!((saved.messages, saved.conversations, saved.only_in_backup), (2, 2, 0));
@@ -185,7 +186,7 @@ fn saving_twice_writes_nothing_the_second_time_and_keeps_a_message_deleted_from_
     let again = save(dir.path(), "Pixel (X)", &first, None, &names, "2026-12-06").expect("save");
     assert!(again.unchanged(), "{again:?}");
 
-    let later = Messages { messages: vec![first.messages[1].clone()], notes: Vec::new() };
+    let later = Messages { messages: vec![first.messages[1].clone()], notes: Vec::new(), mms_read: true };
     let saved = save(dir.path(), "Pixel (X)", &later, None, &names, "2026-12-07").expect("save");
     assert_eq!((saved.messages, saved.only_in_backup), (2, 1));
     let anna = std::fs::read_to_string(folder.join("Anna.html")).expect("Anna's page");
@@ -210,7 +211,7 @@ fn an_unreadable_previous_file_is_kept_aside_not_overwritten() {
     let folder = dir.path().join("Messages");
     std::fs::create_dir_all(&folder).expect("mkdir");
     std::fs::write(folder.join("messages.json"), b"{ not json").expect("write");
-    let read = Messages { messages: vec![sms(1, "+1", 1, 1, "x")], notes: Vec::new() };
+    let read = Messages { messages: vec![sms(1, "+1", 1, 1, "x")], notes: Vec::new(), mms_read: true };
     let saved = save(dir.path(), "P", &read, None, &Names::default(), "2026-12-06").expect("save");
     assert_eq!(std::fs::read(folder.join("messages-unreadable-2026-12-06.json")).expect("kept"), b"{ not json");
     assert_eq!(saved.notes.len(), 1, "{:?}", saved.notes);
@@ -313,4 +314,17 @@ fn a_phone_that_refuses_mms_gives_the_sms_and_a_note_and_one_that_refuses_sms_is
     phone.failures.insert(SMS_URI.to_string(), denial.replace("Mms", "Sms"));
     let err = read_messages(&phone, 29).expect_err("refused");
     assert!(err.is_refusal() && err.to_string().contains("Android 10"), "{err}");
+}
+
+#[test]
+fn mms_of_an_earlier_backup_are_not_taken_for_deleted_when_the_phone_would_not_give_mms_this_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut mms = sms(5, "+1", 500, 1, "an mms");
+    mms.kind = Kind::Mms;
+    let both = Messages { messages: vec![mms, sms(1, "+1", 1000, 1, "an sms")], notes: Vec::new(), mms_read: true };
+    save(dir.path(), "P", &both, None, &Names::default(), "2026-12-06").expect("save");
+    let sms_only = Messages { messages: vec![both.messages[1].clone()], notes: Vec::new(), mms_read: false };
+    let saved = save(dir.path(), "P", &sms_only, None, &Names::default(), "2026-12-07").expect("save");
+    assert_eq!((saved.messages, saved.only_in_backup), (2, 0));
+    assert!(saved.unchanged(), "nothing changed: {saved:?}");
 }

@@ -322,3 +322,18 @@ fn adb_shell_content_query_reads_the_sample_mms_its_parts_and_addresses_and_the_
         text(&out.stderr)
     );
 }
+
+#[test]
+fn with_the_contacts_refused_conversations_are_named_by_number_and_the_person_is_told() {
+    let server = AdbServer::start();
+    let phone = sample_phone("14", vec![Fault::Deny(DeniedProvider::Contacts)]);
+    server.connect(&phone, "device");
+    let dest = tempfile::tempdir().expect("backup folder");
+    let out = phonebak(&server, &["backup", "--to", dest.path().to_str().expect("utf8"), "--what", "messages"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(text(&out.stderr).contains("conversations are named by number"), "{}", said(&out));
+    let folder = dest.path().join("Pixel 7 (VIRT0001)/Messages");
+    let page = std::fs::read_to_string(folder.join("+49 151 23456789.html")).expect("a page named by the number");
+    assert!(page.contains("Hi Anna! 👋"), "{page}");
+    assert!(!folder.join("Anna Schmidt.html").exists());
+}
