@@ -2,7 +2,8 @@
 //!
 //! - `content query` on `sms`, `sms/inbox`, `sms/sent`, `sms/draft`, `sms/outbox` (the `type` 1..4 boxes) and
 //!   `sms/ID` with the `sms` table's columns in its order, projection, `--where` and `--sort` (default order
-//!   `date DESC`, as `Sms.DEFAULT_SORT_ORDER`).
+//!   `date DESC`, as `Sms.DEFAULT_SORT_ORDER`). The shell sees the `sms_restricted` view: sent and received
+//!   messages only (`ProviderUtil.isAccessRestricted`: full access is for system, phone and the default SMS app).
 //! - Writes from the shell do nothing and say nothing. `SmsProvider` has no write permission; writes are
 //!   guarded by the `WRITE_SMS` app-op, whose default is `MODE_IGNORED` for every app but the default SMS app,
 //!   so `ContentProvider.Transport` answers an insert with `rejectInsert` (a dummy `.../0` Uri, which
@@ -240,6 +241,9 @@ pub(super) fn run(phone: &Phone, request: &Request, stdout: &mut dyn Write, stde
         .lock()
         .messages
         .iter()
+        // The shell is not the default SMS app: `ProviderUtil.isAccessRestricted` gives it the `sms_restricted`
+        // view, sent and received messages only (no drafts, outbox, failed or queued ones).
+        .filter(|m| m.sms.kind == TYPE_INBOX || m.sms.kind == TYPE_SENT)
         .filter(|m| kind.is_none_or(|k| m.sms.kind == k) && id.is_none_or(|id| m.id == id))
         .cloned()
         .collect();
