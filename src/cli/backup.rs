@@ -163,7 +163,7 @@ fn report_json(report: &BackupReport) -> serde_json::Value {
     })
 }
 
-/// Runs `phonebak backup`: the photos, then the contacts, then the messages, as `--what` asks. Exit code 3 when a part could
+/// Runs `phonebak backup`: the photos, then the contacts, as `--what` asks. Exit code 3 when a part could
 /// not be backed up whole (the other parts are done).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let cancel = cancel_on_ctrl_c("finished files are kept")?;
