@@ -14,6 +14,7 @@ pub mod freeup;
 pub mod gui;
 pub mod human;
 pub mod logbook;
+pub mod messages;
 pub mod progress;
 pub mod restore;
 pub mod scan;

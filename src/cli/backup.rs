@@ -37,7 +37,8 @@ pub struct Args {
     #[arg(long)]
     encrypt: bool,
     /// What to back up, comma-separated: `photos` (the gallery's photos and videos), `contacts` (a vCard
-    /// and the provider's rows in `<Model> (<serial>)/Contacts/`).
+    /// and the provider's rows in `<Model> (<serial>)/Contacts/`), `messages` (SMS, MMS text and the call log
+    /// as JSON and HTML pages in `<Model> (<serial>)/Messages/`).
     #[arg(long, value_name = "WHAT", value_delimiter = ',', default_value = "photos")]
     what: Vec<What>,
     /// Print what would be copied, and copy nothing.
@@ -55,6 +56,8 @@ enum What {
     Photos,
     /// The phone's contacts.
     Contacts,
+    /// The phone's text messages and call log.
+    Messages,
 }
 
 /// The files of the chosen folders (all the gallery's when none is chosen), modified on or after `since`.
@@ -174,6 +177,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if args.what.contains(&What::Contacts) {
         whole &= backup_contacts(args, &device, &info, vault.as_deref())?;
+    }
+    if args.what.contains(&What::Messages) {
+        let opts = super::messages::Options { to: &args.to, json: args.json, dry_run: args.dry_run };
+        whole &= super::messages::backup_messages(&opts, &device, &info, vault.as_deref())?;
     }
     Ok(if whole { ExitCode::SUCCESS } else { ExitCode::from(3) })
 }

@@ -13,6 +13,7 @@ mod devices;
 mod folders;
 mod freeup;
 mod generate;
+mod messages;
 mod restore;
 mod verify;
 mod virtual_phone;

@@ -42,7 +42,8 @@ pub struct Args {
     #[arg(long, value_name = "DATE")]
     freed_on: Option<String>,
     /// What to restore, comma-separated: `photos` (the default), `contacts` (the backup's
-    /// `Contacts/contacts.vcf`, added to the phone's own contacts; those it has already are skipped).
+    /// `Contacts/contacts.vcf`, added to the phone's own contacts; those it has already are skipped),
+    /// `messages` (not possible: only the phone's SMS app may write them; says where the readable copy is).
     #[arg(long, value_name = "WHAT", value_delimiter = ',', default_value = "photos")]
     what: Vec<What>,
     /// Print what would be restored, and write nothing.
@@ -60,6 +61,8 @@ enum What {
     Photos,
     /// The contacts.
     Contacts,
+    /// The messages (which Android does not let phonebak write).
+    Messages,
 }
 
 fn plan_json(plan: &RestorePlan) -> serde_json::Value {
@@ -227,6 +230,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if args.what.contains(&What::Contacts) {
         whole &= restore_contacts(args)?;
+    }
+    if args.what.contains(&What::Messages) {
+        whole &= super::messages::restore_messages(&args.from, args.json)?;
     }
     Ok(if whole { ExitCode::SUCCESS } else { ExitCode::from(3) })
 }

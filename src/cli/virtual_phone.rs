@@ -44,7 +44,8 @@ pub struct Args {
     auth: AuthMode,
     /// A fault to show: cable-pull:after=BYTES|random[=BYTES][,offline=MS], storage-full:after=BYTES,
     /// read-only, vanish:PATH, unreadable:PATH, sync-v1, tiny-writes[:BYTES], slow:MS, media-write-refused,
-    /// deny:contacts, deny:sms (the shell lost `READ/WRITE_CONTACTS` or `READ_SMS`). Repeatable.
+    /// deny:contacts, deny:sms, deny:calls (the shell lost `READ/WRITE_CONTACTS`, `READ_SMS` or
+    /// `READ_CALL_LOG`). Repeatable.
     #[arg(long, value_name = "SPEC")]
     fault: Vec<Fault>,
     /// The battery: LEVEL[,charging|discharging], e.g. 87 (charging over USB) or 10,discharging.

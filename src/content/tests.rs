@@ -205,3 +205,30 @@ fn unknown_uri_through_the_provider_is_an_error_not_a_panic() {
     assert!(matches!(err, ContentError::UnknownUri { .. }), "{err:?}");
     assert!(err.to_string().contains("Android 13"));
 }
+
+#[test]
+fn a_column_of_twenty_thousand_rows_splits_whole_with_forged_rows_asked_alone() {
+    use std::fmt::Write as _;
+    let ids: Vec<i64> = (1..=20_000).map(|i| i * 3).collect();
+    let value = |k: usize| match k % 1000 {
+        // A value forging the next row's separator: only asking the row alone can tell.
+        7 => format!("x\nRow: {} _id={}, body=y", k + 1, ids[k + 1]),
+        // One forging a later row's separator: once past it, that separator is unique in the rest.
+        8 => format!("x\nRow: {} _id={}, body=", k + 5, ids[k + 5]),
+        _ => format!("Message {k}, with a comma, = and\na new line"),
+    };
+    let mut out = String::new();
+    for (k, id) in ids.iter().enumerate() {
+        let _ = writeln!(out, "Row: {k} _id={id}, body={}", value(k));
+    }
+    let mut asked = Vec::new();
+    let got = split_column(&out, &ids, "body", &mut |k| {
+        asked.push(k);
+        Ok(value(k))
+    })
+    .map_err(|e| format!("{e:?}"))
+    .expect("split");
+    assert_eq!(got.len(), ids.len());
+    assert!(got.iter().enumerate().all(|(k, v)| *v == value(k)));
+    assert_eq!(asked, (0..20).map(|n| n * 1000 + 7).collect::<Vec<_>>(), "only the rows a forged copy makes ambiguous");
+}

@@ -38,7 +38,8 @@ pub enum Fault {
     /// so the phone's trash cannot be used over ADB.
     MediaWriteRefused,
     /// The shell has lost a provider's permission (`deny:contacts`: `READ_CONTACTS` and `WRITE_CONTACTS`;
-    /// `deny:sms`: `READ_SMS)`: the provider answers with a `SecurityException`, "Permission Denial".
+    /// `deny:sms`: `READ_SMS`; `deny:calls`: `READ_CALL_LOG`): the provider answers with a `SecurityException`,
+    /// "Permission Denial".
     Deny(DeniedProvider),
 }
 
@@ -47,8 +48,10 @@ pub enum Fault {
 pub enum DeniedProvider {
     /// `com.android.contacts`.
     Contacts,
-    /// `sms`.
+    /// `sms` (and `mms`).
     Sms,
+    /// `call_log`.
+    Calls,
 }
 
 /// When a cable pull happens.
@@ -67,7 +70,7 @@ impl std::str::FromStr for Fault {
 
     /// Parses `cable-pull:after=BYTES[,offline=MS]`, `cable-pull:random[=BYTES][,offline=MS]`,
     /// `storage-full:after=BYTES`, `read-only`, `vanish:PATH`, `unreadable:PATH`, `sync-v1`,
-    /// `tiny-writes[:BYTES]`, `slow:MS`, `media-write-refused` and `deny:contacts|sms`.
+    /// `tiny-writes[:BYTES]`, `slow:MS`, `media-write-refused` and `deny:contacts|sms|calls`.
     fn from_str(spec: &str) -> Result<Self, String> {
         let (name, args) = spec.split_once(':').unwrap_or((spec, ""));
         let kv = |key: &str| -> Result<Option<u64>, String> {
@@ -116,7 +119,8 @@ impl std::str::FromStr for Fault {
             "deny" => match args {
                 "contacts" => Fault::Deny(DeniedProvider::Contacts),
                 "sms" => Fault::Deny(DeniedProvider::Sms),
-                _ => return Err(format!("{spec}: say deny:contacts or deny:sms")),
+                "calls" => Fault::Deny(DeniedProvider::Calls),
+                _ => return Err(format!("{spec}: say deny:contacts, deny:sms or deny:calls")),
             },
             "slow" => Fault::Slow(Duration::from_millis(args.parse().map_err(|_| format!("{spec}: say slow:MS"))?)),
             _ => {
@@ -163,6 +167,7 @@ mod tests {
         assert_eq!("media-write-refused".parse(), Ok(Fault::MediaWriteRefused));
         assert_eq!("deny:contacts".parse(), Ok(Fault::Deny(DeniedProvider::Contacts)));
         assert_eq!("deny:sms".parse(), Ok(Fault::Deny(DeniedProvider::Sms)));
+        assert_eq!("deny:calls".parse(), Ok(Fault::Deny(DeniedProvider::Calls)));
         assert!("deny:calendar".parse::<Fault>().is_err());
         assert!("cable-pull".parse::<Fault>().is_err());
         assert!("unreadable:relative".parse::<Fault>().is_err());

@@ -1078,6 +1078,7 @@ mod tests {
             media: MediaStore::new(sdk),
             contacts: crate::virtual_phone::content::ContactsStore::default(),
             sms: crate::virtual_phone::content::SmsStore::default(),
+            calls: crate::virtual_phone::content::CallLogStore::default(),
             props: Props::new("Pixel 7", "VIRT0001", android),
             android,
             stats: Stats::default(),

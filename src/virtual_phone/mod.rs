@@ -129,6 +129,8 @@ pub struct Phone {
     pub contacts: content::ContactsStore,
     /// The SMS messages (the SMS provider).
     pub sms: content::SmsStore,
+    /// The call log (the call log provider).
+    pub calls: content::CallLogStore,
     /// System properties.
     pub props: Props,
     /// The Android release it behaves as.
@@ -166,6 +168,7 @@ impl VirtualPhone {
             media,
             contacts: content::ContactsStore::default(),
             sms: content::SmsStore::default(),
+            calls: content::CallLogStore::default(),
             props: Props::new(&config.model, &config.serial, config.android),
             android: config.android,
             stats: Stats::default(),
@@ -177,6 +180,7 @@ impl VirtualPhone {
                 sample::generate(&phone.storage, &phone.media, options)?;
                 sample::address_book(&phone.contacts, options.seed);
                 sample::messages(&phone.sms, options.seed);
+                sample::calls(&phone.calls, options.seed);
             }
             StorageSource::Empty => sample::standard_folders(&phone.storage)?,
             StorageSource::Dir(_) => phone.media.scan_volume(&phone.storage),

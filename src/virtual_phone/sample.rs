@@ -21,7 +21,8 @@
 
 use super::content::sms::{TYPE_INBOX, TYPE_SENT};
 use super::content::sql::Value;
-use super::content::{Contact, ContactsStore, DataItem, Sms, SmsStore};
+use super::content::{Call, CallLogStore, Contact, ContactsStore, DataItem, Mms, MmsPart, Sms, SmsStore};
+use super::content::{calls, mms};
 use super::media_store::{ExifTime, MP4_EPOCH_OFFSET, MediaFacts, MediaStore, civil_from_unix, days_from_civil};
 use super::storage::{Storage, SyntheticContent};
 use std::collections::HashSet;
@@ -1189,8 +1190,73 @@ pub fn address_book(contacts: &ContactsStore, seed: u64) {
 }
 
 /// Adds the sample messages: 40 SMS in 5 threads, inbox and sent, multi-line bodies and emoji, dated from
-/// `seed`.
+/// `seed`; then 3 MMS (a photo with a caption from Anna, a text to Bob, a group message to Anna and Chloé)
+/// with markup in their text.
 pub fn messages(sms: &SmsStore, seed: u64) {
+    sms_messages(sms, seed);
+    let t = (ROLL_START + (ROLL_DAYS as i64 - 2) * 86_400) + (seed % 1000) as i64;
+    let text = |t: &str| MmsPart { content_type: "text/plain".to_string(), text: Some(t.to_string()), name: None };
+    let smil = MmsPart {
+        content_type: "application/smil".to_string(),
+        text: Some(
+            "<smil><body><par><img src=\"IMG_1.jpg\"/><text src=\"text_0.txt\"/></par></body></smil>".to_string(),
+        ),
+        name: Some("smil.xml".to_string()),
+    };
+    let image = MmsPart { content_type: "image/jpeg".to_string(), text: None, name: Some("IMG_1.jpg".to_string()) };
+    sms.add_mms(Mms {
+        msg_box: mms::BOX_INBOX,
+        others: vec!["+49 151 23456789".to_string()],
+        date_s: t,
+        read: true,
+        subject: Some("Trip, day 2".to_string()),
+        parts: vec![smil, image, text("Look <script>alert(\"hi\")</script> & <b>this</b>!")],
+    });
+    sms.add_mms(Mms {
+        msg_box: mms::BOX_SENT,
+        others: vec!["+1 (415) 555-0134".to_string()],
+        date_s: t + 600,
+        read: true,
+        subject: None,
+        parts: vec![text("Sent as MMS,\nRow: 2 _id=5, text=forged")],
+    });
+    sms.add_mms(Mms {
+        msg_box: mms::BOX_SENT,
+        others: vec!["+49 151 23456789".to_string(), "+33 6 12 34 56 78".to_string()],
+        date_s: t + 1200,
+        read: true,
+        subject: None,
+        parts: vec![text("Dinner at 8? 🍝")],
+    });
+}
+
+/// Adds the sample call log: 12 calls with the message threads' numbers (written differently from the
+/// address book, as a network gives them), a withheld number and a missed call.
+pub fn calls(log: &CallLogStore, seed: u64) {
+    let mut rng = Rng::new(seed ^ 0x0ca1_1000);
+    let people = [
+        ("+4915123456789", Some("Anna Schmidt")),
+        ("+14155550134", None),
+        ("0033612345678", None),
+        ("", None),
+        ("72345", None),
+    ];
+    let mut t = (ROLL_START + (ROLL_DAYS as i64 - 20) * 86_400) * 1000;
+    for i in 0..12usize {
+        let (number, name) = people[i % people.len()];
+        t += 3_600_000 + (rng.below(24 * 3600) as i64) * 1000;
+        let kind = [calls::INCOMING, calls::OUTGOING, calls::MISSED][i % 3];
+        log.add(Call {
+            number: number.to_string(),
+            date_ms: t,
+            duration_s: if kind == calls::MISSED { 0 } else { 5 + rng.below(900) as i64 },
+            kind,
+            name: name.map(str::to_string),
+        });
+    }
+}
+
+fn sms_messages(sms: &SmsStore, seed: u64) {
     let mut rng = Rng::new(seed ^ 0x05a5_0001);
     let threads = [
         ("+49 151 23456789", "Anna"),

@@ -167,6 +167,7 @@ impl Server {
             Fault::MediaWriteRefused => self.shared.phone.media.refuse_shell_writes(true),
             Fault::Deny(DeniedProvider::Contacts) => self.shared.phone.contacts.deny(true),
             Fault::Deny(DeniedProvider::Sms) => self.shared.phone.sms.deny(true),
+            Fault::Deny(DeniedProvider::Calls) => self.shared.phone.calls.deny(true),
         }
     }
 

@@ -16,6 +16,7 @@ mod freeup_trash;
 mod gui;
 mod gui_first_run;
 mod gui_freeup;
+mod messages;
 mod protocol;
 mod restore;
 mod sample_gallery;

@@ -4,7 +4,9 @@
 //! - `media.rs` — `content://media/...`, the media store (query, delete, update `is_trashed`, call
 //!   `scan_file`/`scan_volume`);
 //! - `contacts.rs` — `content://com.android.contacts/...` (`raw_contacts`, data, contacts);
-//! - `sms.rs` — `content://sms/...` and the text parts of `content://mms/part`.
+//! - `sms.rs` — `content://sms/...`;
+//! - `mms.rs` — `content://mms/...` (messages, parts, addresses), over the SMS store's MMS;
+//! - `calls.rs` — `content://call_log/calls`.
 //!
 //! `sql.rs` is what they share: the `--where`/`--sort` subset of SQL evaluated with `SQLite`'s rules, and the
 //! `Row: N col=value, ...` printing. A new provider is a new file and one arm in [`content_command`].
@@ -13,12 +15,16 @@
 //! `Error while accessing provider:AUTHORITY` and a Java stack trace; argument errors print the usage and
 //! `[ERROR] ...` on stdout. Only what the virtual phone does not model fails with exit code 1.
 
+pub mod calls;
 mod contacts;
 mod media;
+pub mod mms;
 pub mod sms;
 pub mod sql;
 
+pub use calls::{Call, CallLogStore};
 pub use contacts::{Contact, ContactsStore, DataItem, mime};
+pub use mms::{Mms, MmsPart};
 pub use sms::{Sms, SmsStore};
 
 use super::Phone;
@@ -292,6 +298,7 @@ pub fn content_command(phone: &Phone, args: &[Vec<u8>], stdout: &mut dyn Write, 
         None | Some(media::AUTHORITY) => media::run(phone, &request, stdout, stderr),
         Some(contacts::AUTHORITY) => contacts::run(phone, &request, stdout, stderr),
         Some(sms::AUTHORITY | sms::MMS_AUTHORITY) => sms::run(phone, &request, stdout, stderr),
+        Some(calls::AUTHORITY) => calls::run(phone, &request, stdout, stderr),
         Some(other) => not_modelled(stderr, &format!("the content provider {other:?}")),
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! - `content query` on `sms`, `sms/inbox`, `sms/sent`, `sms/draft`, `sms/outbox` (the `type` 1..4 boxes) and
 //!   `sms/ID` with the `sms` table's columns in its order, projection, `--where` and `--sort` (default order
-//!   `date DESC`, as `Sms.DEFAULT_SORT_ORDER`).
+//!   `date DESC`, as `Sms.DEFAULT_SORT_ORDER`). The shell sees the `sms_restricted` view: sent and received
+//!   messages only (`ProviderUtil.isAccessRestricted`: full access is for system, phone and the default SMS app).
 //! - Writes from the shell do nothing and say nothing. `SmsProvider` has no write permission; writes are
 //!   guarded by the `WRITE_SMS` app-op, whose default is `MODE_IGNORED` for every app but the default SMS app,
 //!   so `ContentProvider.Transport` answers an insert with `rejectInsert` (a dummy `.../0` Uri, which
@@ -11,9 +12,12 @@
 //!   com.android.providers.telephony.SmsProvider uri ... requires android.permission.READ_SMS, or
 //!   grantUriPermission()`.
 //!
-//! Not modelled (refused loudly): MMS (`content://mms`, its parts and addresses), `mms-sms` conversations.
+//! MMS (`content://mms/...`, `MmsProvider`, the same `READ_SMS`) is served by `mms.rs` from the messages held
+//! here: SMS and MMS share the conversation threads, as in `MmsSmsDatabaseHelper`. Not modelled (refused
+//! loudly): `mms-sms` conversations.
 
 use super::super::Phone;
+use super::mms::{Mms, StoredMms};
 use super::sql::{Affinity, Col, Value};
 use super::{Request, TableQuery, not_modelled, permission_denial};
 use std::io::Write;
@@ -22,7 +26,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The SMS provider's authority.
 pub(super) const AUTHORITY: &str = "sms";
-/// The MMS provider's authority (not modelled).
+/// The MMS provider's authority (served by `mms.rs`).
 pub(super) const MMS_AUTHORITY: &str = "mms";
 const CLASS: &str = "com.android.providers.telephony.SmsProvider";
 
@@ -56,9 +60,26 @@ struct Stored {
 }
 
 #[derive(Debug, Default)]
-struct Inner {
+pub(super) struct Inner {
     messages: Vec<Stored>,
     threads: Vec<String>,
+    /// Ids of SMS an SMS app deleted (never reused, as `SQLite`'s `AUTOINCREMENT` does not).
+    next_id: i64,
+    /// The MMS, in `_id` order.
+    pub(super) mms: Vec<StoredMms>,
+}
+
+impl Inner {
+    /// The thread of a conversation with `recipients` (`Threads.getOrCreateThreadId`: one thread per set of
+    /// recipients).
+    fn thread_for(&mut self, recipients: &str) -> i64 {
+        if let Some(i) = self.threads.iter().position(|a| *a == recipients) {
+            i as i64 + 1
+        } else {
+            self.threads.push(recipients.to_string());
+            self.threads.len() as i64
+        }
+    }
 }
 
 /// The phone's SMS messages. Shared by every connection; all methods take `&self`.
@@ -69,8 +90,13 @@ pub struct SmsStore {
 }
 
 impl SmsStore {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the shell has lost `READ_SMS` (fault `deny:sms`).
+    pub(super) fn denied(&self) -> bool {
+        self.denied.load(Ordering::SeqCst)
     }
 
     /// Fault `deny:sms`: the shell no longer holds `READ_SMS`.
@@ -82,15 +108,41 @@ impl SmsStore {
     /// a thread.
     pub fn add(&self, sms: Sms) -> i64 {
         let mut inner = self.lock();
-        let thread_id = if let Some(i) = inner.threads.iter().position(|a| *a == sms.address) {
-            i as i64 + 1
-        } else {
-            inner.threads.push(sms.address.clone());
-            inner.threads.len() as i64
-        };
-        let id = inner.messages.len() as i64 + 1;
+        let thread_id = inner.thread_for(&sms.address);
+        inner.next_id += 1;
+        let id = inner.next_id;
         inner.messages.push(Stored { id, thread_id, sms });
         id
+    }
+
+    /// Adds an MMS (as the phone's SMS app would); returns its `_id`. Its thread is the one of its other
+    /// parties, shared with their SMS.
+    pub fn add_mms(&self, mms: Mms) -> i64 {
+        let mut inner = self.lock();
+        let thread_id = inner.thread_for(&mms.others.join(" "));
+        let id = inner.mms.len() as i64 + 1;
+        inner.mms.push(StoredMms { id, thread_id, mms });
+        id
+    }
+
+    /// Deletes an SMS, as the default SMS app can (the shell cannot); false when there is no such message.
+    pub fn remove(&self, id: i64) -> bool {
+        let mut inner = self.lock();
+        let before = inner.messages.len();
+        inner.messages.retain(|m| m.id != id);
+        inner.messages.len() != before
+    }
+
+    /// Every SMS the phone holds as (`_id`, `thread_id`, message), in `_id` order.
+    #[must_use]
+    pub fn messages(&self) -> Vec<(i64, i64, Sms)> {
+        self.lock().messages.iter().map(|m| (m.id, m.thread_id, m.sms.clone())).collect()
+    }
+
+    /// Every MMS the phone holds, in `_id` order.
+    #[must_use]
+    pub fn mms(&self) -> Vec<Mms> {
+        self.lock().mms.iter().map(|m| m.mms.clone()).collect()
     }
 
     /// How many messages the phone holds.
@@ -156,10 +208,10 @@ fn row(m: &Stored) -> Vec<Value> {
     ]
 }
 
-/// Serves one `content` request for `content://sms/...` (and refuses `content://mms/...` loudly).
+/// Serves one `content` request for `content://sms/...` (`content://mms/...` goes to `mms.rs`).
 pub(super) fn run(phone: &Phone, request: &Request, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     if request.authority() == Some(MMS_AUTHORITY) {
-        return not_modelled(stderr, "the MMS provider (content://mms)");
+        return super::mms::run(phone, request, stdout, stderr);
     }
     let store = &phone.sms;
     let op = request.op.as_str();
@@ -189,6 +241,9 @@ pub(super) fn run(phone: &Phone, request: &Request, stdout: &mut dyn Write, stde
         .lock()
         .messages
         .iter()
+        // The shell is not the default SMS app: `ProviderUtil.isAccessRestricted` gives it the `sms_restricted`
+        // view, sent and received messages only (no drafts, outbox, failed or queued ones).
+        .filter(|m| m.sms.kind == TYPE_INBOX || m.sms.kind == TYPE_SENT)
         .filter(|m| kind.is_none_or(|k| m.sms.kind == k) && id.is_none_or(|id| m.id == id))
         .cloned()
         .collect();

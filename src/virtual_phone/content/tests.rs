@@ -13,6 +13,7 @@ fn new_phone(release: u32, sdk: u32) -> (tempfile::TempDir, Phone) {
         media: MediaStore::new(sdk),
         contacts: ContactsStore::default(),
         sms: SmsStore::default(),
+        calls: super::CallLogStore::default(),
         props: Props::new("Pixel 7", "VIRT0001", android),
         android,
         stats: Stats::default(),
@@ -262,9 +263,13 @@ fn sms_writes_from_the_shell_are_ignored_silently_as_the_write_sms_app_op_makes_
     assert_eq!(content(&phone, &insert), (String::new(), String::new(), 0));
     assert_eq!(content(&phone, &["delete", "--uri", "content://sms"]), (String::new(), String::new(), 0));
     assert_eq!(phone.sms.count(), 2);
-    let (_, err, code) = content(&phone, &["query", "--uri", "content://mms/part"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("does not model the MMS provider"), "{err}");
+    // MMS share the app-op: an insert does nothing either.
+    let insert = ["insert", "--uri", "content://mms/part", "--bind", "text:s:forged"];
+    assert_eq!(content(&phone, &insert), (String::new(), String::new(), 0));
+    assert_eq!(
+        content(&phone, &["query", "--uri", "content://mms/part"]),
+        ("No result found.\n".to_string(), String::new(), 0)
+    );
 }
 
 #[test]
@@ -316,4 +321,34 @@ fn the_sample_address_book_and_messages_are_hostile_and_the_same_for_a_seed() {
     let (only, _, _) =
         content(&a, &["query", "--uri", RAW, "--projection", "display_name:display_name_source", "--where", "_id=20"]);
     assert_eq!(only, "Row: 0 display_name=+1 555 010 9999, display_name_source=20\n");
+}
+
+#[test]
+fn the_shell_sees_sent_and_received_sms_only_and_the_call_log_from_android_15() {
+    let (_dir, phone) = new_phone(14, 34);
+    two_messages(&phone);
+    phone.sms.add(Sms {
+        address: "+1 555 0100".into(),
+        date_ms: 1_700_000_120_000,
+        date_sent_ms: 0,
+        kind: 3,
+        read: true,
+        body: "a draft".into(),
+    });
+    let (out, _, _) = content(&phone, &["query", "--uri", "content://sms", "--projection", "_id"]);
+    assert_eq!(out.lines().count(), 2, "the draft is not in the shell's sms_restricted view: {out}");
+    assert_eq!(content(&phone, &["query", "--uri", "content://sms/draft"]).0, "No result found.\n");
+
+    let call = super::Call { number: "+1 555 0100".into(), date_ms: 1, duration_s: 2, kind: 1, name: None };
+    phone.calls.add(call.clone());
+    let (out, err, code) = content(&phone, &["query", "--uri", "content://call_log/calls"]);
+    assert_eq!((out.as_str(), code), ("", 0));
+    assert!(err.contains("requires android.permission.READ_CALL_LOG or android.permission.WRITE_CALL_LOG"), "{err}");
+    let (_dir, phone) = new_phone(15, 35);
+    phone.calls.add(call);
+    let (out, _, _) =
+        content(&phone, &["query", "--uri", "content://call_log/calls", "--projection", "number:duration"]);
+    assert_eq!(out, "Row: 0 number=+1 555 0100, duration=2\n");
+    phone.calls.deny(true);
+    assert!(content(&phone, &["query", "--uri", "content://call_log/calls"]).1.contains("Permission Denial"));
 }

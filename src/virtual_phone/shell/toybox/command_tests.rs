@@ -18,6 +18,7 @@ fn phone(dir: &Path) -> Phone {
         media: MediaStore::new(ANDROID.sdk),
         contacts: crate::virtual_phone::content::ContactsStore::default(),
         sms: crate::virtual_phone::content::SmsStore::default(),
+        calls: crate::virtual_phone::content::CallLogStore::default(),
         props: Props::new("Pixel 7", "VIRT0001", ANDROID),
         android: ANDROID,
         stats: Stats::default(),
