@@ -258,11 +258,8 @@ fn add_whatsapp(
     let summary = found.summary();
     if args.json {
         let roots: Vec<_> = found.roots.iter().map(|r| r.root.relative()).collect();
-        let unreadable: Vec<_> = found
-            .unreadable
-            .iter()
-            .map(|u| json!({ "phone_path": json_path(&u.path), "reason": u.message }))
-            .collect();
+        let unreadable: Vec<_> =
+            found.unreadable.iter().map(|u| json!({ "phone_path": json_path(&u.path), "reason": u.message })).collect();
         stdout_ok(print_json(&json!({
             "event": "whatsapp", "folders": roots, "files": summary.files, "bytes": summary.bytes,
             "unreadable": unreadable, "note": crate::whatsapp::NOT_DECRYPTED,

@@ -323,7 +323,9 @@ fn restore_photos(args: &Args) -> anyhow::Result<bool> {
                 .iter()
                 .map(|m| json!({ "from": m.from.to_string(), "to": m.to.to_string(), "files": m.files }))
                 .collect();
-            stdout_ok(print_json(&json!({ "event": "whatsapp_plan", "files": choice.whatsapp_files, "moved": moved })))?;
+            stdout_ok(print_json(
+                &json!({ "event": "whatsapp_plan", "files": choice.whatsapp_files, "moved": moved }),
+            ))?;
         }
     } else {
         for line in choice.moved_text(info.sdk) {

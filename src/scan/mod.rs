@@ -18,8 +18,8 @@
 
 mod walk;
 
-pub use walk::{ScanOptions, folder_names, scan};
 pub(crate) use walk::{Listing, Pending, file_hidden, join, walk};
+pub use walk::{ScanOptions, folder_names, scan};
 
 use std::time::Duration;
 

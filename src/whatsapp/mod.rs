@@ -27,6 +27,7 @@ use crate::scan::{
 };
 use std::collections::HashMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::time::Instant;
 
 /// Which `WhatsApp`.
@@ -155,7 +156,7 @@ pub const RESTORE_STEPS: &[&str] = &[
 pub fn restore_steps_text() -> String {
     let mut text = String::from("To get the chats back on this phone:\n");
     for (n, step) in RESTORE_STEPS.iter().enumerate() {
-        text.push_str(&format!("  {}. {step}\n", n + 1));
+        let _ = writeln!(text, "  {}. {step}", n + 1);
     }
     text
 }
@@ -184,7 +185,7 @@ pub struct WhatsAppFiles {
     pub stats: ScanStats,
 }
 
-/// How much of `WhatsApp` a phone holds, as the app and the CLI show it ("WhatsApp: 1,204 files, 2.3 GB").
+/// How much of `WhatsApp` a phone holds, as the app and the CLI show it (`WhatsApp: 1204 files, 2.3 GB`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Summary {
     /// Files.
@@ -375,7 +376,11 @@ pub fn choose_for_restore(selected: Vec<Selected>, parts: RestoreParts, sdk: u32
             }
             Some(_) => {
                 let name = s.entry.phone_path.0.rsplit(|&b| b == b'/').next().unwrap_or_default();
-                (parts.photos && MediaKind::from_name(name).is_some()).then_some(Pick { s, whatsapp: false, moved: None })
+                (parts.photos && MediaKind::from_name(name).is_some()).then_some(Pick {
+                    s,
+                    whatsapp: false,
+                    moved: None,
+                })
             }
         };
         picks.extend(pick);

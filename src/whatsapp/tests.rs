@@ -46,7 +46,10 @@ fn a_path_is_placed_in_its_root_whatever_the_case_and_never_in_a_lookalike() {
     );
     assert_eq!(Root::of(b"WhatsApp Business/Media/a.opus"), Some((business_top, &b"Media/a.opus"[..])));
     assert_eq!(Root::of(b"whatsapp/Databases/x").map(|(r, _)| r.app), Some(App::WhatsApp));
-    assert_eq!(Root::of(b"/storage/emulated/0/WhatsApp").map(|(r, rest)| (r.layout, rest.len())), Some((Layout::Top, 0)));
+    assert_eq!(
+        Root::of(b"/storage/emulated/0/WhatsApp").map(|(r, rest)| (r.layout, rest.len())),
+        Some((Layout::Top, 0))
+    );
     assert_eq!(
         Root::of(b"Android/media/com.whatsapp.w4b/WhatsApp Business/Backups/x").map(|(r, _)| r.app),
         Some(App::Business)
@@ -108,7 +111,11 @@ fn photos_alone_restore_what_a_photo_backup_holds_and_no_chat_backup() {
     let top = Root { app: App::WhatsApp, layout: Layout::Top };
     let media = Root { app: App::WhatsApp, layout: Layout::Media };
     assert_eq!(whatsapp.moved, [Moved { from: top, to: media, files: 2 }]);
-    assert!(whatsapp.moved_text(34)[0].contains("from WhatsApp/ (Android 10 or older)"), "{:?}", whatsapp.moved_text(34));
+    assert!(
+        whatsapp.moved_text(34)[0].contains("from WhatsApp/ (Android 10 or older)"),
+        "{:?}",
+        whatsapp.moved_text(34)
+    );
     let both = choose_for_restore(all, RestoreParts { photos: true, whatsapp: true }, 34);
     assert_eq!(both.selected.len(), 4, "a WhatsApp photo is restored once, as WhatsApp's");
     assert_eq!(both.whatsapp_files, 2);

@@ -198,7 +198,9 @@ fn an_android_9_whatsapp_backup_lands_where_whatsapp_looks_on_android_14() {
     assert!(!target_dir.path().join("WhatsApp Business").exists());
     let said_restore = text(&restored.stdout);
     assert!(
-        said_restore.contains("9 WhatsApp files backed up from WhatsApp/ (Android 10 or older) go to Android/media/com.whatsapp/WhatsApp/"),
+        said_restore.contains(
+            "9 WhatsApp files backed up from WhatsApp/ (Android 10 or older) go to Android/media/com.whatsapp/WhatsApp/"
+        ),
         "the report says where they went: {said_restore}"
     );
     assert!(said_restore.contains("WhatsApp Business files backed up from WhatsApp Business/"), "{said_restore}");
@@ -238,4 +240,40 @@ fn a_whatsapp_restore_never_overwrites_a_different_file_already_on_the_phone() {
     assert!(std::fs::read(&beside).expect("ours") == wa[crypt.as_bytes()].0, "{}", beside.display());
     let steps = event(&json_lines(&restored), "whatsapp_steps").clone();
     assert_eq!(steps["steps"].as_array().map(Vec::len), Some(3), "{steps}");
+}
+
+#[test]
+fn an_encrypted_backup_folder_holds_whatsapp_too_and_restores_it_byte_exact() {
+    let server = AdbServer::start();
+    let (source_dir, source) = phone("14", "WA140021");
+    server.connect(&source, "device");
+    let wa = whatsapp_files(MEDIA, MEDIA_BUSINESS);
+    put(source_dir.path(), &wa);
+    let backup = tempfile::tempdir().expect("backup folder");
+    let with_password = |phone: &VirtualPhone, args: &[&str], flag: &str| {
+        let data = tempfile::tempdir().expect("data dir");
+        let serial = phone.addr().to_string();
+        std::process::Command::new(env!("CARGO_BIN_EXE_phonebak"))
+            .args(args)
+            .args(["--device", &serial, flag])
+            .arg(backup.path())
+            .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+            .env("XDG_DATA_HOME", data.path())
+            .env("PHONEBAK_PASSWORD", "correct horse battery staple")
+            .env_remove("ANDROID_SERIAL")
+            .env("TZ", "UTC")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run phonebak")
+    };
+    let out = with_password(&source, &["backup", "--what", "whatsapp", "--encrypt"], "--to");
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(text(&out.stdout).contains("Backed up 11 files"), "{}", said(&out));
+    assert!(!backup.path().join("Phone WA140021 (WA140021)").exists(), "no names in an encrypted folder");
+
+    let (target_dir, target) = phone("14", "WA140022");
+    server.connect(&target, "device");
+    let restored = with_password(&target, &["restore", "--what", "whatsapp"], "--from");
+    assert_eq!(restored.status.code(), Some(0), "{}", said(&restored));
+    assert_files_at(target_dir.path(), &wa, "", "");
 }
