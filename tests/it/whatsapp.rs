@@ -277,3 +277,20 @@ fn an_encrypted_backup_folder_holds_whatsapp_too_and_restores_it_byte_exact() {
     assert_eq!(restored.status.code(), Some(0), "{}", said(&restored));
     assert_files_at(target_dir.path(), &wa, "", "");
 }
+
+#[test]
+fn a_whatsapp_file_the_phone_refuses_gives_exit_code_3_and_the_rest_is_backed_up() {
+    let server = AdbServer::start();
+    let (source_dir, source) = phone("14", "WA140031");
+    server.connect(&source, "device");
+    let wa = whatsapp_files(MEDIA, MEDIA_BUSINESS);
+    put(source_dir.path(), &wa);
+    let crypt = format!("/storage/emulated/0/{MEDIA}/Databases/msgstore.db.crypt14");
+    source.inject(phonebak::virtual_phone::Fault::Unreadable(crypt.clone().into()));
+    let backup = tempfile::tempdir().expect("backup folder");
+    let out = run(&server, &source, &["backup", "--what", "whatsapp"], backup.path(), "--to");
+    assert_eq!(out.status.code(), Some(3), "{}", said(&out));
+    assert!(said(&out).contains("msgstore.db.crypt14"), "the refused file is named: {}", said(&out));
+    let copies = backed_up(backup.path(), "WA140031");
+    assert_eq!(copies.len(), 10, "every other file is backed up: {copies:?}");
+}
