@@ -23,3 +23,4 @@ pub mod settings;
 pub mod thumbnails;
 pub mod vault;
 pub mod virtual_phone;
+pub mod whatsapp;

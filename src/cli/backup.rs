@@ -38,7 +38,8 @@ pub struct Args {
     encrypt: bool,
     /// What to back up, comma-separated: `photos` (the gallery's photos and videos), `contacts` (a vCard
     /// and the provider's rows in `<Model> (<serial>)/Contacts/`), `messages` (SMS, MMS text and the call log
-    /// as JSON and HTML pages in `<Model> (<serial>)/Messages/`).
+    /// as JSON and HTML pages in `<Model> (<serial>)/Messages/`), `whatsapp` (every file of `WhatsApp`'s
+    /// folders: its encrypted chat backups and media, beside the photos, as on the phone).
     #[arg(long, value_name = "WHAT", value_delimiter = ',', default_value = "photos")]
     what: Vec<What>,
     /// Print what would be copied, and copy nothing.
@@ -58,6 +59,8 @@ enum What {
     Contacts,
     /// The phone's text messages and call log.
     Messages,
+    /// `WhatsApp`'s (and `WhatsApp` Business') folders, every file.
+    Whatsapp,
 }
 
 /// The files of the chosen folders (all the gallery's when none is chosen), modified on or after `since`.
@@ -172,7 +175,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     tracing::info!(serial = info.serial, model = info.model, dest = %args.to.display(), "backup started");
     let vault = super::common::open_folder(&args.to, args.encrypt && !args.dry_run)?;
     let mut whole = true;
-    if args.what.contains(&What::Photos) {
+    if args.what.contains(&What::Photos) || args.what.contains(&What::Whatsapp) {
         whole &= backup_photos(args, &device, &info, vault.clone(), &cancel)?;
     }
     if args.what.contains(&What::Contacts) {
@@ -253,7 +256,46 @@ fn backup_contacts(
     Ok(true)
 }
 
-/// Backs up the gallery's photos and videos; false when some could not be.
+/// Adds `WhatsApp`'s files (modified on or after `--since`) to `files`, once each; false when a folder of
+/// theirs could not be read.
+fn add_whatsapp(
+    args: &Args,
+    device: &crate::device::Device,
+    cancel: &crate::progress::CancelToken,
+    files: &mut Vec<MediaFile>,
+) -> anyhow::Result<bool> {
+    let found = crate::whatsapp::list(device, cancel)?;
+    let summary = found.summary();
+    if args.json {
+        let roots: Vec<_> = found.roots.iter().map(|r| r.root.relative()).collect();
+        let unreadable: Vec<_> =
+            found.unreadable.iter().map(|u| json!({ "phone_path": json_path(&u.path), "reason": u.message })).collect();
+        stdout_ok(print_json(&json!({
+            "event": "whatsapp", "folders": roots, "files": summary.files, "bytes": summary.bytes,
+            "unreadable": unreadable, "note": crate::whatsapp::NOT_DECRYPTED,
+        })))?;
+    } else {
+        let mut text = if found.roots.is_empty() {
+            "WhatsApp: no WhatsApp folder on this phone.\n".to_string()
+        } else {
+            let roots: Vec<_> = found.roots.iter().map(|r| r.root.to_string()).collect();
+            format!("{summary} (in {}).\n", roots.join(", "))
+        };
+        for u in &found.unreadable {
+            let _ = writeln!(text, "  not readable  {}: {}", lossy(&u.path), u.message);
+        }
+        let _ = writeln!(text, "{}", crate::whatsapp::NOT_DECRYPTED);
+        stdout_ok(std::io::stdout().write_all(text.as_bytes()))?;
+    }
+    let known: std::collections::HashSet<Vec<u8>> = files.iter().map(|f| f.path.clone()).collect();
+    files.extend(
+        found.files.into_iter().filter(|f| !known.contains(&f.path) && args.since.is_none_or(|since| f.mtime >= since)),
+    );
+    Ok(found.unreadable.is_empty())
+}
+
+/// Backs up the gallery's photos and videos and `WhatsApp`'s files, as `--what` asks, in one run into the same
+/// manifest; false when some could not be.
 fn backup_photos(
     args: &Args,
     device: &crate::device::Device,
@@ -261,8 +303,15 @@ fn backup_photos(
     vault: Option<std::sync::Arc<crate::vault::Vault>>,
     cancel: &crate::progress::CancelToken,
 ) -> anyhow::Result<bool> {
-    let gallery = scan_gallery(device, cancel, !args.json)?;
-    let files = choose(&gallery, &args.folder, args.since)?;
+    let mut files = Vec::new();
+    if args.what.contains(&What::Photos) {
+        let gallery = scan_gallery(device, cancel, !args.json)?;
+        files = choose(&gallery, &args.folder, args.since)?;
+    }
+    let mut whole = true;
+    if args.what.contains(&What::Whatsapp) {
+        whole &= add_whatsapp(args, device, cancel, &mut files)?;
+    }
     let manifest = Manifest::load_or_new_in(&args.to, &info.serial, &info.model, vault.as_deref())?;
     let plan = backup::plan_in(&files, &args.to, &manifest, vault);
     tracing::info!(
@@ -274,7 +323,7 @@ fn backup_photos(
     );
     print_plan(args.json, || plan_json(&plan), || plan_text(&plan, args.dry_run))?;
     if args.dry_run {
-        return Ok(true);
+        return Ok(whole);
     }
     let report =
         with_progress(args.json, plan.totals.bytes_to_copy, |shown| backup::execute(&plan, device, shown, cancel))?;
@@ -321,5 +370,5 @@ fn backup_photos(
         let mut out = std::io::stdout().lock();
         stdout_ok(out.write_all(text.as_bytes()).and_then(|()| out.flush()))?;
     }
-    Ok(report.failed.is_empty())
+    Ok(whole && report.failed.is_empty())
 }

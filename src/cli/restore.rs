@@ -41,9 +41,11 @@ pub struct Args {
     /// (YYYY-MM-DD, or `last` for the latest free-up), as the backup folder's free-up journal lists them.
     #[arg(long, value_name = "DATE")]
     freed_on: Option<String>,
-    /// What to restore, comma-separated: `photos` (the default), `contacts` (the backup's
-    /// `Contacts/contacts.vcf`, added to the phone's own contacts; those it has already are skipped),
-    /// `messages` (not possible: only the phone's SMS app may write them; says where the readable copy is).
+    /// What to restore, comma-separated: `photos` (the default: the backup's files outside `WhatsApp`'s
+    /// folders, and the photos and videos in them), `contacts` (the backup's `Contacts/contacts.vcf`, added to
+    /// the phone's own contacts; those it has already are skipped), `messages` (not possible: only the phone's
+    /// SMS app may write them; says where the readable copy is), `whatsapp` (every file of `WhatsApp`'s
+    /// folders, into the folder `WhatsApp` uses on this phone's Android version; before `WhatsApp` is set up).
     #[arg(long, value_name = "WHAT", value_delimiter = ',', default_value = "photos")]
     what: Vec<What>,
     /// Print what would be restored, and write nothing.
@@ -63,6 +65,8 @@ enum What {
     Contacts,
     /// The messages (which Android does not let phonebak write).
     Messages,
+    /// `WhatsApp`'s files.
+    Whatsapp,
 }
 
 fn plan_json(plan: &RestorePlan) -> serde_json::Value {
@@ -225,7 +229,7 @@ fn freed_on(
 /// Runs `phonebak restore`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut whole = true;
-    if args.what.contains(&What::Photos) {
+    if args.what.contains(&What::Photos) || args.what.contains(&What::Whatsapp) {
         whole &= restore_photos(args)?;
     }
     if args.what.contains(&What::Contacts) {
@@ -333,6 +337,40 @@ fn restore_photos(args: &Args) -> anyhow::Result<bool> {
     };
     let selection = Selection { patterns: args.only.clone(), since: args.since, until: args.until, local_paths };
     let selected = restore::select(&args.from, phone, &selection)?;
+    let parts = crate::whatsapp::RestoreParts {
+        photos: args.what.contains(&What::Photos),
+        whatsapp: args.what.contains(&What::Whatsapp),
+    };
+    let choice = crate::whatsapp::choose_for_restore(selected, parts, info.sdk);
+    if parts.whatsapp && choice.whatsapp_files == 0 {
+        let why = format!(
+            "The backup of {} in {} holds no WhatsApp files{}: back them up with `phonebak backup --what whatsapp`.",
+            phone.serial,
+            args.from.display(),
+            if args.only.is_empty() && args.since.is_none() && args.until.is_none() { "" } else { " that match" }
+        );
+        if !parts.photos {
+            anyhow::bail!(why);
+        }
+        eprintln!("phonebak: {why}");
+    }
+    if args.json {
+        if parts.whatsapp {
+            let moved: Vec<_> = choice
+                .moved
+                .iter()
+                .map(|m| json!({ "from": m.from.to_string(), "to": m.to.to_string(), "files": m.files }))
+                .collect();
+            stdout_ok(print_json(
+                &json!({ "event": "whatsapp_plan", "files": choice.whatsapp_files, "moved": moved }),
+            ))?;
+        }
+    } else {
+        for line in choice.moved_text(info.sdk) {
+            stdout_ok(writeln!(std::io::stdout(), "{line}"))?;
+        }
+    }
+    let selected = choice.selected;
     tracing::info!(
         from = %args.from.display(),
         backup_of = phone.serial,
@@ -359,6 +397,13 @@ fn restore_photos(args: &Args) -> anyhow::Result<bool> {
     } else {
         let mut out = std::io::stdout().lock();
         stdout_ok(out.write_all(report_text(&report).as_bytes()).and_then(|()| out.flush()))?;
+    }
+    if choice.whatsapp_files > 0 {
+        if args.json {
+            stdout_ok(print_json(&json!({ "event": "whatsapp_steps", "steps": crate::whatsapp::RESTORE_STEPS })))?;
+        } else {
+            stdout_ok(std::io::stdout().write_all(crate::whatsapp::restore_steps_text().as_bytes()))?;
+        }
     }
     let unavailable = !plan.unavailable.is_empty();
     Ok(report.failed.is_empty() && !unavailable)

@@ -13,10 +13,12 @@
 //!
 //! Speed: the number of round trips grows with the number of folders, never with the number of files. Every
 //! folder is listed with one `LIST`/`LIS2` request on one file service session, and a listing carries each
-//! file's size and modification time, so no file is asked about on its own.
+//! file's size and modification time, so no file is asked about on its own. The walk itself ([`walk`]) is
+//! generic: [`crate::whatsapp`] lists every file of `WhatsApp`'s folders with it.
 
 mod walk;
 
+pub(crate) use walk::{Listing, Pending, file_hidden, join, walk};
 pub use walk::{ScanOptions, folder_names, scan};
 
 use std::time::Duration;
@@ -31,6 +33,9 @@ pub enum MediaKind {
     Photo,
     /// A video (MP4, 3GP, MKV, `WebM`, MOV...).
     Video,
+    /// Any other file, backed up as it is: an app's own backup, a voice note, a document, a sticker (see
+    /// [`crate::whatsapp`]). The gallery scan never lists one; [`MediaKind::from_name`] never gives it.
+    Other,
 }
 
 /// File name extensions of photos, lower case.
@@ -55,7 +60,8 @@ impl MediaKind {
     }
 }
 
-/// One photo or video on the phone.
+/// One photo or video on the phone (or, for [`crate::whatsapp`], any file: then its kind is
+/// [`MediaKind::Other`] unless its name says photo or video).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFile {
     /// Its path on the phone, under `/storage/emulated/0` (bytes: names need not be UTF-8).
@@ -64,7 +70,7 @@ pub struct MediaFile {
     pub size: u64,
     /// Modification time, seconds since the epoch.
     pub mtime: i64,
-    /// Photo or video.
+    /// Photo or video (or another file, listed by [`crate::whatsapp`]).
     pub kind: MediaKind,
 }
 
@@ -83,7 +89,7 @@ impl MediaFile {
 }
 
 /// `path` without the storage root and the slash after it (the root itself gives an empty path).
-fn relative_to_root(path: &[u8]) -> &[u8] {
+pub(crate) fn relative_to_root(path: &[u8]) -> &[u8] {
     match path.strip_prefix(STORAGE_ROOT) {
         Some(rest) => rest.strip_prefix(b"/").unwrap_or(rest),
         None => path,

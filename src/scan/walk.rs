@@ -26,12 +26,51 @@ impl Default for ScanOptions {
 /// Folders below the storage root that hold app data, never photos the user took or kept: never listed.
 const NEVER_WALKED: &[&[u8]] = &[b"Android/data", b"Android/obb"];
 
-/// A folder waiting to be listed.
-struct Pending {
-    path: Vec<u8>,
-    depth: usize,
-    /// Why the gallery hides everything in it, when an ancestor (or its own name) says so.
-    hidden: Option<HiddenReason>,
+/// A folder waiting to be listed, with what the walker knows about it (`T`).
+pub(crate) struct Pending<T> {
+    /// Its path on the phone.
+    pub path: Vec<u8>,
+    /// How many folders below the walk's root.
+    pub depth: usize,
+    /// What the walker carries along (the gallery: why an ancestor hides it).
+    pub extra: T,
+}
+
+/// What listing one folder gave.
+pub(crate) enum Listing {
+    /// Its entries.
+    Entries(Vec<DirEntry>),
+    /// It vanished (or became a file) since its parent was listed, or never was there.
+    Gone,
+    /// The phone refused it; the message says why.
+    Refused(String),
+}
+
+/// Walks folders breadth first on one file service session, one `LIST`/`LIS2` per folder: lists each folder of
+/// the queue (starting with `roots`) and hands its listing to `visit`, which queues the subfolders it wants
+/// listed. Stops with [`ScanError::Cancelled`] when `cancel` is set, with the device error when the link fails,
+/// and with whatever `visit` returns as an error.
+pub(crate) fn walk<T>(
+    device: &Device,
+    roots: Vec<Pending<T>>,
+    cancel: &CancelToken,
+    mut visit: impl FnMut(Pending<T>, Listing, &mut VecDeque<Pending<T>>) -> Result<(), ScanError>,
+) -> Result<(), ScanError> {
+    let mut session = device.sync()?;
+    let mut queue = VecDeque::from(roots);
+    while let Some(dir) = queue.pop_front() {
+        if cancel.is_cancelled() {
+            return Err(ScanError::Cancelled);
+        }
+        let listing = match list(device, &mut session, &dir.path) {
+            Ok(entries) => Listing::Entries(entries),
+            Err(Skip::Gone) => Listing::Gone,
+            Err(Skip::Refused(message)) => Listing::Refused(message),
+            Err(Skip::Fatal(e)) => return Err(e.into()),
+        };
+        visit(dir, listing, &mut queue)?;
+    }
+    Ok(())
 }
 
 /// What the walk has gathered so far.
@@ -80,45 +119,41 @@ pub fn scan(
 ) -> Result<Gallery, ScanError> {
     let start = Instant::now();
     let root = canonical_root(&options.root);
-    let mut session = device.sync()?;
-    let mut queue = VecDeque::from([Pending { path: root, depth: 0, hidden: None }]);
     let mut found = Found::default();
     let mut stats = ScanStats::default();
-    while let Some(dir) = queue.pop_front() {
-        if cancel.is_cancelled() {
-            return Err(ScanError::Cancelled);
-        }
-        let entries = match list(device, &mut session, &dir.path) {
-            Ok(entries) => entries,
-            Err(Skip::Gone) if dir.depth > 0 => continue,
-            Err(Skip::Refused(message)) if dir.depth > 0 => {
+    let roots = vec![Pending { path: root, depth: 0, extra: None }];
+    walk(device, roots, cancel, |dir, listing, queue| {
+        let entries = match listing {
+            Listing::Entries(entries) => entries,
+            Listing::Gone if dir.depth > 0 => return Ok(()),
+            Listing::Refused(message) if dir.depth > 0 => {
                 found.unreadable.push(UnreadableFolder { path: dir.path, message });
-                continue;
+                return Ok(());
             }
-            Err(Skip::Gone) => {
+            Listing::Gone => {
                 return Err(ScanError::StorageUnreadable {
                     path: String::from_utf8_lossy(&dir.path).into_owned(),
                     message: "No such file or directory".to_string(),
                 });
             }
-            Err(Skip::Refused(message)) => {
+            Listing::Refused(message) => {
                 return Err(ScanError::StorageUnreadable {
                     path: String::from_utf8_lossy(&dir.path).into_owned(),
                     message,
                 });
             }
-            Err(Skip::Fatal(e)) => return Err(e.into()),
         };
         stats.folders_listed += 1;
         stats.entries_seen += entries.len();
-        sort_listing(&dir, entries, options, &mut queue, &mut found);
+        sort_listing(&dir, entries, options, queue, &mut found);
         progress(ScanProgress {
             folders_listed: stats.folders_listed,
             folders_queued: queue.len(),
             media_found: found.media,
             current: &dir.path,
         });
-    }
+        Ok(())
+    })?;
     stats.elapsed = start.elapsed();
     Ok(gallery(found, stats))
 }
@@ -149,14 +184,14 @@ fn list(device: &Device, session: &mut SyncSession, path: &[u8]) -> Result<Vec<D
 
 /// Sorts one folder's listing: subfolders into the queue, photos and videos into the gallery or the hidden.
 fn sort_listing(
-    dir: &Pending,
+    dir: &Pending<Option<HiddenReason>>,
     entries: Vec<DirEntry>,
     options: &ScanOptions,
-    queue: &mut VecDeque<Pending>,
+    queue: &mut VecDeque<Pending<Option<HiddenReason>>>,
     found: &mut Found,
 ) {
     let folder_hidden =
-        dir.hidden.or_else(|| entries.iter().any(|e| e.name == b".nomedia").then_some(HiddenReason::NoMedia));
+        dir.extra.or_else(|| entries.iter().any(|e| e.name == b".nomedia").then_some(HiddenReason::NoMedia));
     let mut shown = Vec::new();
     for entry in entries {
         let path = join(&dir.path, &entry.name);
@@ -178,7 +213,7 @@ fn sort_listing(
                     HiddenReason::HiddenFolder
                 })
             });
-            queue.push_back(Pending { path, depth: dir.depth + 1, hidden });
+            queue.push_back(Pending { path, depth: dir.depth + 1, extra: hidden });
             continue;
         }
         if !entry.stat.is_file() {
@@ -199,7 +234,7 @@ fn sort_listing(
 }
 
 /// Why the gallery hides a file by its own name, if it does.
-fn file_hidden(name: &[u8]) -> Option<HiddenReason> {
+pub(crate) fn file_hidden(name: &[u8]) -> Option<HiddenReason> {
     if name.starts_with(b".trashed-") {
         Some(HiddenReason::Trashed)
     } else if name.starts_with(b".pending-") {
@@ -211,7 +246,7 @@ fn file_hidden(name: &[u8]) -> Option<HiddenReason> {
     }
 }
 
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+pub(crate) fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
     let mut path = Vec::with_capacity(dir.len() + 1 + name.len());
     path.extend_from_slice(dir);
     if !dir.ends_with(b"/") {

@@ -26,4 +26,5 @@ mod thumbnails;
 mod toybox_conformance;
 mod util;
 mod vp_providers;
+mod whatsapp;
 mod wifi_battery;

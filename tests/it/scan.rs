@@ -122,6 +122,7 @@ fn walk_host(dir: &Path, rel: &[u8], hidden: Option<&'static str>, view: &mut Ho
         match kind {
             MediaKind::Photo => folder.photos += 1,
             MediaKind::Video => folder.videos += 1,
+            MediaKind::Other => unreachable!("MediaKind::from_name never gives Other"),
         }
         folder.bytes += meta.len();
         folder.oldest = folder.oldest.min(meta.mtime());
