@@ -237,17 +237,13 @@ pub fn data_choice_ui(
     changed |= ui.checkbox(&mut choice.photos, photos).changed();
     for c in &mut choice.extras {
         let Some(extra) = extra(c.kind) else { continue };
-        ui.horizontal(|ui| {
-            let refused = matches!(c.count, Count::Refused(_));
-            let label = extra_label(extra, &c.count);
-            if ui.add_enabled(!refused, egui::Checkbox::new(&mut c.ticked, label)).changed() {
-                c.touched = true;
-                changed = true;
-            }
-            if c.count == Count::Reading {
-                ui.spinner();
-            }
-        });
+        // "counting…" without a spinner: a count may take a while, and the screen need not repaint for it.
+        let refused = matches!(c.count, Count::Refused(_));
+        let label = extra_label(extra, &c.count);
+        if ui.add_enabled(!refused, egui::Checkbox::new(&mut c.ticked, label)).changed() {
+            c.touched = true;
+            changed = true;
+        }
         if let Count::Refused(why) = &c.count {
             ui.colored_label(ui.visuals().warn_fg_color, why);
         } else if encrypted && c.ticked {
