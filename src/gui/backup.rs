@@ -1,6 +1,7 @@
-//! The Backup screen: the phone's gallery folders on the left (counts, sizes, dates, a checkbox each), the
-//! photos of the ticked folders in the grid, the backup folder and the Back up button on top, and while a
-//! backup runs its progress with Cancel. It only draws and keeps its ticks and selection; the app does the work.
+//! The Backup screen: what to back up (`datatypes.rs`) and the phone's gallery folders on the left (counts,
+//! sizes, dates, a checkbox each), the photos of the ticked folders in the grid, the backup folder and the Back
+//! up button on top, and while a backup runs its progress with Cancel. It only draws and keeps its ticks and
+//! selection; the app does the work.
 
 use super::grid::{Badge, GridCommand, GridItem, PhotoGrid, Textures};
 use super::job::{Job, Outcome, job_ui, outcome_ui};

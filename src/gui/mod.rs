@@ -2,13 +2,15 @@
 //!
 //! As in rerun's viewer, [`eframe::App::logic`] drains what background threads report and carries out the
 //! commands the screens asked for; [`eframe::App::ui`] only draws. Background work runs on named threads
-//! (`device-watch`, `demo-phone`, `gallery-scan`, `backup-folder`, `folder-dialog`, `backup`, `open-backup`,
-//! `restore`, `preview`, `freeup-prove`, `freeup-remove`, `thumbnails-N`) that talk to the app over bounded
-//! channels and call `request_repaint` after each message, so the window never waits on a phone or a disk.
+//! (`device-watch`, `demo-phone`, `gallery-scan`, `count-contacts`, `backup-folder`, `folder-dialog`, `backup`,
+//! `open-backup`, `restore`, `contacts-import`, `preview`, `freeup-prove`, `freeup-remove`, `thumbnails-N`) that
+//! talk to the app over bounded channels and call `request_repaint` after each message, so the window never
+//! waits on a phone or a disk.
 //!
-//! Screens: Connect (phones and what to do with each), Backup (the phone's folders and photos, Back up),
-//! Restore (a backup's photos, Restore all / selected), Free up space (what the phone can lose because it is
-//! safe in the backup folder, and removing it), Settings, and the log.
+//! Screens: Connect (phones and what to do with each), Backup (what to back up: photos and videos, contacts;
+//! the phone's folders and photos, Back up), Restore (a backup's photos, Restore all / selected; its contacts,
+//! Put back), Free up space (what the phone can lose because it is safe in the backup folder, and removing it),
+//! Settings, and the log.
 
 mod backup;
 mod connect;

@@ -1,6 +1,7 @@
 //! The Restore screen: a backup folder (chosen with the system's dialog, remembered), the phones it holds,
 //! their photos in the same grid as the Backup screen (thumbnails read from the backup on this computer), and
-//! Restore all / Restore selected to a connected phone, with progress, Cancel and a summary.
+//! Restore all / Restore selected to a connected phone, with progress, Cancel and a summary; on the right, the
+//! phone's contacts when the backup holds them (`contacts.rs`).
 
 use super::contacts::{ContactList, ContactsCommand, PhoneContacts, contacts_ui};
 use super::grid::{Badge, GridCommand, GridItem, PhotoGrid, Textures};
