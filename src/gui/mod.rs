@@ -1007,7 +1007,8 @@ impl App {
         let serial = view.serial.clone();
         let (tx, ctx, source, cancel) =
             (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone(), self.job_cancel.clone());
-        tracing::info!(serial, files = files.len(), extras = extras.len(), dest = %dest.display(), "backup started from the app");
+        let kinds = extras.len();
+        tracing::info!(serial, files = files.len(), kinds, dest = %dest.display(), "backup started from the app");
         Self::spawn("backup", move || {
             let progress = ChannelProgress { tx: tx.clone(), ctx: ctx.clone(), kind: JobKind::Backup };
             let mut folder = dest.clone();
