@@ -92,13 +92,6 @@ fn save_contacts(
     dest: &Path,
     vault: Option<&crate::vault::Vault>,
 ) -> Result<String, String> {
-    if vault.is_some() {
-        return Err(format!(
-            "Contacts not saved: {} is an encrypted backup folder, and phonebak does not yet keep contacts in one. \
-             Export them with `phonebak contacts export -o FILE.vcf` and keep that file somewhere safe.",
-            dest.display()
-        ));
-    }
     let book = crate::contacts::read_contacts(device, info.sdk)
         .map_err(|e| format!("Contacts not saved: they {}.", why_not(&e)))?;
     for note in &book.notes {
@@ -106,6 +99,13 @@ fn save_contacts(
     }
     if book.contacts.is_empty() {
         return Ok("The phone has no contacts to save.".to_string());
+    }
+    if vault.is_some() {
+        return Err(format!(
+            "Contacts not saved: {} is an encrypted backup folder, and phonebak does not yet keep contacts in one. \
+             Export them with `phonebak contacts export -o FILE.vcf` and keep that file somewhere safe.",
+            dest.display()
+        ));
     }
     let not_saved = |e: String| format!("Contacts not saved: {e}");
     let manifest = crate::backup::Manifest::load_or_new_in(dest, &info.serial, &info.model, None)

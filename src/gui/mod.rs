@@ -124,8 +124,8 @@ enum Event {
     },
     /// The contacts a backup folder holds, by phone.
     ContactsFound(PathBuf, Vec<PhoneContacts>),
-    /// Putting contacts back ended: what was done, or why not.
-    ContactsPutBack(Result<crate::contacts::import::Imported, String>),
+    /// Putting back the contacts of a phone's folder of the backup ended: what was done, or why not.
+    ContactsPutBack(String, Result<crate::contacts::import::Imported, String>),
     /// A backup folder was read for the Restore screen.
     BackupOpened(PathBuf, Result<Backup, String>),
     /// A restore ended.
@@ -1089,6 +1089,7 @@ impl App {
         }
         list.putting_back = true;
         list.said = None;
+        let folder = list.folder.clone();
         let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
         tracing::info!(to = target, contacts = contacts.len(), "contacts put back from the app");
         Self::spawn("contacts-import", move || {
@@ -1101,7 +1102,7 @@ impl App {
                     e @ crate::contacts::ContactsError::Content(_) => format!("Contacts not put back: {e}"),
                 })
             });
-            let _ = tx.send(Event::ContactsPutBack(result));
+            let _ = tx.send(Event::ContactsPutBack(folder, result));
             ctx.request_repaint();
         });
     }
@@ -1512,8 +1513,8 @@ impl App {
                     self.restore.set_contact_files(found);
                 }
             }
-            Event::ContactsPutBack(result) => {
-                if let Some(list) = &mut self.restore.contacts {
+            Event::ContactsPutBack(folder, result) => {
+                if let Some(list) = self.restore.contacts.as_mut().filter(|l| l.folder == folder) {
                     list.putting_back = false;
                     list.said = Some(result.map(|done| contacts_said(&done)));
                 }

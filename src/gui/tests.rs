@@ -1040,3 +1040,44 @@ fn the_restore_screen_shows_the_contacts_of_the_phone_shown_and_a_damaged_file_s
     assert!(shows(&harness, "is damaged (no END:VCARD)."));
     assert!(harness.query_by_role_and_label(Role::Button, "Put back 0 contacts").is_none(), "a button for nothing");
 }
+
+#[test]
+fn an_encrypted_backup_folder_says_contacts_are_not_kept_there() {
+    let mut view = backup_view(vec![(folder("Camera", 3, 0, 3_000), true)]);
+    view.encrypted = true;
+    view.data.set_count(ExtraKind::Contacts, Ok(Counted { items: 20, bytes: None }));
+    let mut harness = backup_harness(view);
+    harness.run();
+    assert!(shows(&harness, "Contacts are not kept in an encrypted backup folder yet"));
+    harness.get_by_role_and_label(Role::CheckBox, "Contacts: 20").click();
+    harness.run();
+    assert!(!shows(&harness, "not kept in an encrypted backup folder"), "said with Contacts unticked");
+}
+
+#[test]
+fn snapshot_the_data_type_choice_and_the_restore_screens_contacts_list() {
+    let mut choice = DataChoice::default();
+    choice.set_count(ExtraKind::Contacts, Ok(Counted { items: 20, bytes: None }));
+    let mut list = ContactList::of(&three_contacts());
+    list.rows[1].ticked = false;
+    list.said = Some(Ok("Added 1 contact; 1 was already on the phone.".to_string()));
+    let mut harness = Harness::builder().with_size(egui::vec2(760.0, 300.0)).build_ui_state(
+        |ui, state: &mut (DataChoice, ContactList)| {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(360.0);
+                    data_choice_ui(ui, &mut state.0, Some((352, 4, 1_230_000_000)), false);
+                });
+                ui.separator();
+                ui.vertical(|ui| {
+                    ui.set_width(360.0);
+                    contacts_ui(ui, &mut state.1, Some("Pixel 8"));
+                });
+            });
+        },
+        (choice, list),
+    );
+    harness.run();
+    assert!(harness.query_by_role_and_label(Role::Button, "Put back 2 contacts").is_some());
+    harness.snapshot("contacts_choice_and_list");
+}
