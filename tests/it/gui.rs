@@ -520,6 +520,10 @@ fn an_encrypted_backup_from_the_app_asks_the_password_twice_and_its_restore_unlo
     step_until(&mut harness, Duration::from_secs(10), "the empty phone to say who it is", |h| {
         h.query_all_by_label_contains("serial EMPTY002").next().is_some()
     });
+    assert!(
+        harness.query_by_label_contains("Contacts are not kept in encrypted backup folders").is_some(),
+        "the Restore screen does not say an encrypted folder holds no contacts"
+    );
     harness
         .query_all_by_role(Role::RadioButton)
         .find(|n| n.accesskit_node().label().is_some_and(|l| l.starts_with("Empty Phone · serial EMPTY002")))

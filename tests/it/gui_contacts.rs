@@ -2,7 +2,8 @@
 //! phone screen's data-type choice counts a `--sample` phone's 20 hostile contacts; a backup with Contacts
 //! ticked writes the vCard beside the photos; the Restore screen lists the 20; three ticked and put back onto
 //! an empty phone add exactly those three (read back from the phone's contacts provider by the engine), and a
-//! second put-back adds none; a phone that refuses its contacts says so on the phone screen.
+//! second put-back adds none; a phone that refuses its contacts says so on the phone screen; a backup into an
+//! encrypted folder copies the photos and says the contacts are not kept there.
 
 use crate::gui::{adb_of, app_harness_with, open_phone, step_until};
 use crate::util::{AdbServer, device_of, phone_with_dir};
@@ -178,4 +179,40 @@ fn a_phone_that_refuses_its_contacts_shows_the_refusal_on_its_screen_and_the_bac
     let outcome = harness.state().backup_view().and_then(|v| v.outcome.clone()).expect("outcome");
     assert!(!outcome.failed && outcome.headline.starts_with("Backed up "), "{outcome:?}");
     assert!(!dest.path().join("Denying Phone (DENY0001)/Contacts").exists(), "contacts saved from a refusing phone");
+}
+
+#[test]
+fn a_backup_into_an_encrypted_folder_copies_the_photos_and_says_the_contacts_are_not_kept_there() {
+    let server = AdbServer::start();
+    let phone = sample_phone("Secret Phone", "SECRET01", Vec::new());
+    server.connect(&phone, "device");
+    let mut harness = app(&server);
+    open_phone(&mut harness, "Secret Phone");
+    wait_for_count(&mut harness);
+    let dest = tempfile::tempdir().expect("backup folder");
+    harness.state_mut().set_backup_folder(dest.path().to_path_buf());
+    step_until(&mut harness, Duration::from_secs(10), "the backup folder to be read", |h| {
+        h.state().backup_view().is_some_and(|v| v.backed_up.is_some() && v.fresh)
+    });
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::CheckBox, "Encrypt this backup with a password").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Back up").click();
+    harness.run_steps(3);
+    crate::gui::type_password(&mut harness, "Password", "a long enough password for this");
+    crate::gui::type_password(&mut harness, "Type it again", "a long enough password for this");
+    harness.get_by_role_and_label(Role::Button, "Encrypt and back up").click();
+    step_until(&mut harness, Duration::from_secs(60), "the encrypted backup", |h| {
+        h.state().backup_view().is_some_and(|v| v.outcome.is_some())
+    });
+    let outcome = harness.state().backup_view().and_then(|v| v.outcome.clone()).expect("outcome");
+    assert!(outcome.headline.starts_with("Backed up "), "the photos: {outcome:?}");
+    assert!(
+        outcome.headline.contains("Contacts not saved: ") && outcome.headline.contains("is an encrypted backup folder"),
+        "{outcome:?}"
+    );
+    assert!(outcome.failed, "a part not saved is shown as a failure: {outcome:?}");
+    let names: Vec<String> =
+        crate::util::tree(dest.path()).keys().map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+    assert!(names.iter().all(|n| !n.contains("contacts")), "contacts in the encrypted folder: {names:?}");
 }
