@@ -1,6 +1,7 @@
-//! The Backup screen: the phone's gallery folders on the left (counts, sizes, dates, a checkbox each), the
-//! photos of the ticked folders in the grid, the backup folder and the Back up button on top, and while a
-//! backup runs its progress with Cancel. It only draws and keeps its ticks and selection; the app does the work.
+//! The Backup screen: what to back up (`datatypes.rs`) and the phone's gallery folders on the left (counts,
+//! sizes, dates, a checkbox each), the photos of the ticked folders in the grid, the backup folder and the Back
+//! up button on top, and while a backup runs its progress with Cancel. It only draws and keeps its ticks and
+//! selection; the app does the work.
 
 use super::grid::{Badge, GridCommand, GridItem, PhotoGrid, Textures};
 use super::job::{Job, Outcome, job_ui, outcome_ui};
@@ -100,6 +101,8 @@ pub struct BackupView {
     pub job: Option<Job>,
     /// How the last backup ended.
     pub outcome: Option<Outcome>,
+    /// What to back up: photos and videos, contacts... each with its count and tick.
+    pub data: super::datatypes::DataChoice,
 }
 
 /// "Use this phone over Wi-Fi" on a phone's screen.
@@ -190,6 +193,21 @@ impl BackupView {
         !self.locked && self.dest.is_some() && self.backed_up.as_ref().is_some_and(|b| !b.files.is_empty())
     }
 
+    /// The files the backup copies: [`Self::to_back_up`], or none when "Photos and videos" is unticked.
+    #[must_use]
+    pub fn photos_to_copy(&self) -> Vec<MediaFile> {
+        if self.data.photos { self.to_back_up() } else { Vec::new() }
+    }
+
+    /// Photos, videos and bytes of every folder the scan found (`None` while it runs or when it failed).
+    #[must_use]
+    pub fn gallery_totals(&self) -> Option<(usize, usize, u64)> {
+        if self.scanning.is_some() || self.error.is_some() {
+            return None;
+        }
+        Some(self.folders.iter().fold((0, 0, 0), |(p, v, b), (f, _)| (p + f.photos, v + f.videos, b + f.bytes)))
+    }
+
     /// The files the Back up button copies.
     #[must_use]
     pub fn to_back_up(&self) -> Vec<MediaFile> {
@@ -249,6 +267,8 @@ pub enum BackupCommand {
     UseWifi,
     /// A folder was ticked or unticked.
     FoldersChanged,
+    /// A data type ("Photos and videos", "Contacts"...) was ticked or unticked.
+    DataChanged,
     /// Copy the new photos.
     BackUp,
     /// Stop the running backup.
@@ -341,14 +361,18 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
             }
             None => {}
         }
-        if view.scanning.is_none() && view.error.is_none() && !view.folders.is_empty() {
+        let gallery_read = view.error.is_none() && !view.folders.is_empty();
+        if view.scanning.is_none() && (gallery_read || !view.data.extras_to_save().is_empty()) {
             ui.horizontal(|ui| {
-                ui.label(view.summary());
-                let files = view.to_back_up();
+                if gallery_read && view.data.photos {
+                    ui.label(view.summary());
+                }
+                let files = view.photos_to_copy();
+                let extras = view.data.extras_to_save();
                 let ready = view.dest.is_some()
                     && view.job.is_none()
                     && view.agent_job.is_none()
-                    && !files.is_empty()
+                    && (!files.is_empty() || !extras.is_empty())
                     && !view.locked;
                 let text = egui::RichText::new("Back up").size(18.0).strong();
                 let button = ui.add_enabled(ready, egui::Button::new(text).min_size(egui::vec2(120.0, 32.0)));
@@ -360,7 +384,7 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
                     ui.label(agent);
                 } else if view.dest.is_none() {
                     ui.weak("Choose a backup folder first.");
-                } else if files.is_empty() && view.job.is_none() {
+                } else if files.is_empty() && extras.is_empty() && view.job.is_none() {
                     ui.weak("Everything chosen is backed up.");
                 }
                 if view.offers_free_up() {
@@ -416,6 +440,11 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
     });
     egui::Panel::left("backup-folders").resizable(true).default_size(280.0).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
+            let (gallery, encrypted) = (view.gallery_totals(), view.encrypted);
+            if super::datatypes::data_choice_ui(ui, &mut view.data, gallery, encrypted) {
+                command = Some(BackupCommand::DataChanged);
+            }
+            ui.separator();
             if let Some(c) = folders_ui(ui, view) {
                 command = Some(c);
             }

@@ -2,16 +2,20 @@
 //!
 //! As in rerun's viewer, [`eframe::App::logic`] drains what background threads report and carries out the
 //! commands the screens asked for; [`eframe::App::ui`] only draws. Background work runs on named threads
-//! (`device-watch`, `demo-phone`, `gallery-scan`, `backup-folder`, `folder-dialog`, `backup`, `open-backup`,
-//! `restore`, `preview`, `freeup-prove`, `freeup-remove`, `thumbnails-N`) that talk to the app over bounded
-//! channels and call `request_repaint` after each message, so the window never waits on a phone or a disk.
+//! (`device-watch`, `demo-phone`, `gallery-scan`, `count-contacts`, `backup-folder`, `folder-dialog`, `backup`,
+//! `open-backup`, `restore`, `contacts-import`, `preview`, `freeup-prove`, `freeup-remove`, `thumbnails-N`) that
+//! talk to the app over bounded channels and call `request_repaint` after each message, so the window never
+//! waits on a phone or a disk.
 //!
-//! Screens: Connect (phones and what to do with each), Backup (the phone's folders and photos, Back up),
-//! Restore (a backup's photos, Restore all / selected), Free up space (what the phone can lose because it is
-//! safe in the backup folder, and removing it), Settings, and the log.
+//! Screens: Connect (phones and what to do with each), Backup (what to back up: photos and videos, contacts;
+//! the phone's folders and photos, Back up), Restore (a backup's photos, Restore all / selected; its contacts,
+//! Put back), Free up space (what the phone can lose because it is safe in the backup folder, and removing it),
+//! Settings, and the log.
 
 mod backup;
 mod connect;
+mod contacts;
+mod datatypes;
 mod dialog;
 mod freeup;
 mod grid;
@@ -23,6 +27,8 @@ mod settings;
 pub use crate::settings::{NewMeans, Settings, default_backup_folder, settings_path, thumbnail_cache_dir};
 pub use backup::{BackedUp, BackupCommand, BackupView, backup_ui};
 pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
+pub use contacts::{ContactList, ContactRow, ContactsCommand, PhoneContacts, contact_label, contacts_ui};
+pub use datatypes::{Count, Counted, DataChoice, EXTRAS, Extra, ExtraChoice, ExtraKind, data_choice_ui};
 pub use freeup::{Confirm, FreeUpCommand, FreeUpFailure, FreeUpReport, FreeUpView, Proved, freeup_ui};
 pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};
@@ -106,8 +112,20 @@ enum Event {
     Paired(Result<String, String>),
     /// A backup or restore moved on.
     Progress(JobKind, ProgressState),
-    /// A backup ended.
-    BackupDone { result: Result<BackupReport, String>, folder: PathBuf, cancelled: bool },
+    /// What the open phone (adb's serial) holds of a kind of data beyond the gallery, or why it is not told.
+    Counted { serial: String, kind: ExtraKind, result: Result<Counted, String> },
+    /// A backup ended: the photos (`None`: none were asked for), and each other kind saved (what the report
+    /// says of it).
+    BackupDone {
+        result: Option<Result<BackupReport, String>>,
+        extras: Vec<Result<String, String>>,
+        folder: PathBuf,
+        cancelled: bool,
+    },
+    /// The contacts a backup folder holds, by phone.
+    ContactsFound(PathBuf, Vec<PhoneContacts>),
+    /// Putting back the contacts of a phone's folder of the backup ended: what was done, or why not.
+    ContactsPutBack(String, Result<crate::contacts::import::Imported, String>),
     /// A backup folder was read for the Restore screen.
     BackupOpened(PathBuf, Result<Backup, String>),
     /// A restore ended.
@@ -490,6 +508,7 @@ impl App {
         self.backup.as_ref().is_some_and(|b| b.job.is_some())
             || self.restore.job.is_some()
             || self.freeup.as_ref().is_some_and(|f| f.removing || f.putting_back)
+            || self.restore.contacts.as_ref().is_some_and(|c| c.putting_back)
     }
 
     /// The backup folder: the one chosen, else the default.
@@ -514,6 +533,7 @@ impl App {
         self.restore.outcome = None;
         let vault = self.vaults.get(&dir).cloned();
         self.restore.locked = vault.is_none() && crate::vault::is_encrypted(&dir);
+        self.restore.set_contact_files(Vec::new());
         if self.restore.locked {
             self.restore.backup = None;
             self.restore.folders.clear();
@@ -525,8 +545,11 @@ impl App {
         let tx = self.events_tx.clone();
         let ctx = self.ctx.clone();
         Self::spawn("open-backup", move || {
+            // Contacts are not kept in encrypted folders.
+            let contacts = if vault.is_none() { contacts::find_in(&dir) } else { Vec::new() };
             let opened = crate::restore::open_backup_in(&dir, vault).map_err(|e| e.to_string());
-            let _ = tx.send(Event::BackupOpened(dir, opened));
+            let _ = tx.send(Event::BackupOpened(dir.clone(), opened));
+            let _ = tx.send(Event::ContactsFound(dir, contacts));
             ctx.request_repaint();
         });
     }
@@ -647,6 +670,24 @@ impl App {
                 ctx.request_repaint();
             }
         });
+        self.count_extras();
+    }
+
+    /// Counts each kind of data beyond the gallery on the open phone, each on its own thread.
+    fn count_extras(&self) {
+        let Some(view) = &self.backup else { return };
+        for extra in EXTRAS {
+            let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
+            let serial = view.serial.clone();
+            Self::spawn(extra.thread, move || {
+                let result = source.device(&serial).and_then(|device| {
+                    let info = device.info().map_err(|e| format!("{}: {e}", extra.name))?;
+                    (extra.count)(&device, &info)
+                });
+                let _ = tx.send(Event::Counted { serial, kind: extra.kind, result });
+                ctx.request_repaint();
+            });
+        }
     }
 
     /// Starts the thumbnail workers of the open phone (filed in the cache under its own serial).
@@ -944,8 +985,9 @@ impl App {
     fn start_backup(&mut self) {
         let Some(view) = &mut self.backup else { return };
         let (Some(dest), None) = (view.dest.clone(), &view.job) else { return };
-        let files = view.to_back_up();
-        if files.is_empty() {
+        let files = view.photos_to_copy();
+        let extras = view.data.extras_to_save();
+        if files.is_empty() && extras.is_empty() {
             return;
         }
         let vault = self.vaults.get(&dest).cloned();
@@ -965,22 +1007,43 @@ impl App {
         let serial = view.serial.clone();
         let (tx, ctx, source, cancel) =
             (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone(), self.job_cancel.clone());
-        tracing::info!(serial, files = files.len(), dest = %dest.display(), "backup started from the app");
+        let kinds = extras.len();
+        tracing::info!(serial, files = files.len(), kinds, dest = %dest.display(), "backup started from the app");
         Self::spawn("backup", move || {
             let progress = ChannelProgress { tx: tx.clone(), ctx: ctx.clone(), kind: JobKind::Backup };
             let mut folder = dest.clone();
-            let result = source.device(&serial).and_then(|device| {
+            let phone = source.device(&serial).and_then(|device| {
                 let info = device.info().map_err(|e| e.to_string())?;
-                let manifest = Manifest::load_or_new_in(&dest, &info.serial, &info.model, vault.as_deref())
-                    .map_err(|e| e.to_string())?;
-                let encrypted = vault.is_some();
-                let plan = crate::backup::plan_in(&files, &dest, &manifest, vault);
-                if !encrypted {
-                    folder = dest.join(&plan.device_folder);
-                }
-                crate::backup::execute(&plan, &device, &progress, &cancel).map_err(|e| e.to_string())
+                Ok((device, info))
             });
-            let _ = tx.send(Event::BackupDone { result, folder, cancelled: cancel.is_cancelled() });
+            let (result, extras) = match phone {
+                Ok((device, info)) => {
+                    let photos = (!files.is_empty()).then(|| {
+                        let manifest = Manifest::load_or_new_in(&dest, &info.serial, &info.model, vault.as_deref())
+                            .map_err(|e| e.to_string())?;
+                        let plan = crate::backup::plan_in(&files, &dest, &manifest, vault.clone());
+                        if vault.is_none() {
+                            folder = dest.join(&plan.device_folder);
+                        }
+                        crate::backup::execute(&plan, &device, &progress, &cancel).map_err(|e| e.to_string())
+                    });
+                    // The other kinds after the photos, into the same phone folder; not after Cancel.
+                    let saved: Vec<Result<String, String>> = if cancel.is_cancelled() {
+                        Vec::new()
+                    } else {
+                        extras.iter().map(|extra| (extra.save)(&device, &info, &dest, vault.as_deref())).collect()
+                    };
+                    if vault.is_none()
+                        && files.is_empty()
+                        && let Ok(manifest) = Manifest::load_or_new_in(&dest, &info.serial, &info.model, None)
+                    {
+                        folder = dest.join(manifest.device_folder());
+                    }
+                    (photos, saved)
+                }
+                Err(e) => (Some(Err(e)), Vec::new()),
+            };
+            let _ = tx.send(Event::BackupDone { result, extras, folder, cancelled: cancel.is_cancelled() });
             ctx.request_repaint();
         });
     }
@@ -1012,6 +1075,34 @@ impl App {
                 crate::restore::execute(&plan, &device, &progress, &cancel).map_err(|e| e.to_string())
             });
             let _ = tx.send(Event::RestoreDone { result, cancelled: cancel.is_cancelled() });
+            ctx.request_repaint();
+        });
+    }
+
+    /// Adds the ticked contacts of the Restore screen to the chosen phone, on a thread.
+    fn put_back_contacts(&mut self) {
+        let Some(target) = self.restore.target.clone() else { return };
+        let Some(list) = self.restore.contacts.as_mut().filter(|l| !l.putting_back) else { return };
+        let contacts = list.ticked_contacts();
+        if contacts.is_empty() {
+            return;
+        }
+        list.putting_back = true;
+        list.said = None;
+        let folder = list.folder.clone();
+        let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
+        tracing::info!(to = target, contacts = contacts.len(), "contacts put back from the app");
+        Self::spawn("contacts-import", move || {
+            let result = source.device(&target).and_then(|device| {
+                let info = device.info().map_err(|e| e.to_string())?;
+                crate::contacts::import::import(&device, info.sdk, &contacts).map_err(|e| match e {
+                    crate::contacts::ContactsError::Content(c) if c.is_refusal() => {
+                        format!("Contacts not put back: the phone refused ({c})")
+                    }
+                    e @ crate::contacts::ContactsError::Content(_) => format!("Contacts not put back: {e}"),
+                })
+            });
+            let _ = tx.send(Event::ContactsPutBack(folder, result));
             ctx.request_repaint();
         });
     }
@@ -1364,10 +1455,15 @@ impl App {
                     job.state = Some(state);
                 }
             }
-            Event::BackupDone { result, folder, cancelled } => {
+            Event::Counted { serial, kind, result } => {
+                if let Some(view) = self.backup.as_mut().filter(|v| v.serial == serial) {
+                    view.data.set_count(kind, result);
+                }
+            }
+            Event::BackupDone { result, extras, folder, cancelled } => {
                 if let Some(view) = &mut self.backup {
                     view.job = None;
-                    view.outcome = Some(backup_outcome(result, folder, cancelled));
+                    view.outcome = Some(backup_outcome(result, &extras, folder, cancelled));
                 }
                 self.check_backup_folder();
                 self.job_ended();
@@ -1411,6 +1507,18 @@ impl App {
                         self.restore.error = Some(e);
                     }
                 }
+            }
+            Event::ContactsFound(dir, found) => {
+                if self.restore.folder.as_ref() == Some(&dir) {
+                    self.restore.set_contact_files(found);
+                }
+            }
+            Event::ContactsPutBack(folder, result) => {
+                if let Some(list) = self.restore.contacts.as_mut().filter(|l| l.folder == folder) {
+                    list.putting_back = false;
+                    list.said = Some(result.map(|done| contacts_said(&done)));
+                }
+                self.job_ended();
             }
             Event::RestoreDone { result, cancelled } => {
                 self.restore.job = None;
@@ -1671,6 +1779,7 @@ impl App {
             BackupCommand::SetAutomatic(on) => self.set_automatic(on),
             BackupCommand::UseWifi => self.use_wifi(),
             BackupCommand::UseTypedFolder(text) => self.check_typed_folder(Purpose::BackupFolder, text),
+            BackupCommand::DataChanged => {}
             BackupCommand::FoldersChanged => {
                 if let Some(view) = &mut self.backup {
                     view.refresh_grid();
@@ -1731,6 +1840,7 @@ impl App {
             }
             RestoreCommand::Preview(n) => self.open_preview(*n),
             RestoreCommand::ClosePreview => self.preview = None,
+            RestoreCommand::PutBackContacts => self.put_back_contacts(),
             RestoreCommand::Unlock => {
                 if let Some(dir) = self.restore.folder.clone() {
                     self.password = Some(PasswordPrompt::new(PasswordFor::Unlock { dir, restore: true }));
@@ -1939,8 +2049,48 @@ fn confirm_close_ui(ctx: &egui::Context) -> Vec<Command> {
     commands
 }
 
-/// How a backup ended, for people.
-fn backup_outcome(result: Result<BackupReport, String>, folder: PathBuf, cancelled: bool) -> Outcome {
+/// How a backup ended, for people: the photos' report (`None`: none were asked for), then a sentence for each
+/// other kind saved (those that could not be saved make the outcome a failure, shown in the error colour).
+fn backup_outcome(
+    result: Option<Result<BackupReport, String>>,
+    extras: &[Result<String, String>],
+    folder: PathBuf,
+    cancelled: bool,
+) -> Outcome {
+    let mut outcome = match result {
+        Some(result) => photos_outcome(result, folder, cancelled),
+        None => Outcome { headline: String::new(), failed: false, lines: Vec::new(), folder: Some(folder) },
+    };
+    for said in extras {
+        let (Ok(text) | Err(text)) = said;
+        if !outcome.headline.is_empty() {
+            outcome.headline.push(' ');
+        }
+        outcome.headline.push_str(text);
+        outcome.failed |= said.is_err();
+    }
+    outcome
+}
+
+/// "Added 18 contacts; 2 were already on the phone."
+fn contacts_said(done: &crate::contacts::import::Imported) -> String {
+    let mut text = format!("Added {}", backup::count(done.added, "contact"));
+    match done.skipped {
+        0 => {}
+        1 => text.push_str("; 1 was already on the phone"),
+        n => {
+            let _ = write!(text, "; {n} were already on the phone");
+        }
+    }
+    text.push('.');
+    for note in &done.notes {
+        let _ = write!(text, " {note}");
+    }
+    text
+}
+
+/// How the photos' part of a backup ended, for people.
+fn photos_outcome(result: Result<BackupReport, String>, folder: PathBuf, cancelled: bool) -> Outcome {
     match result {
         Ok(report) => {
             let mut headline = format!(

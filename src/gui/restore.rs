@@ -1,7 +1,9 @@
 //! The Restore screen: a backup folder (chosen with the system's dialog, remembered), the phones it holds,
 //! their photos in the same grid as the Backup screen (thumbnails read from the backup on this computer), and
-//! Restore all / Restore selected to a connected phone, with progress, Cancel and a summary.
+//! Restore all / Restore selected to a connected phone, with progress, Cancel and a summary; on the right, the
+//! phone's contacts when the backup holds them (`contacts.rs`).
 
+use super::contacts::{ContactList, ContactsCommand, PhoneContacts, contacts_ui};
 use super::grid::{Badge, GridCommand, GridItem, PhotoGrid, Textures};
 use super::job::{Job, Outcome, job_ui, outcome_ui};
 use crate::backup::manifest::file_path_in;
@@ -89,6 +91,10 @@ pub struct RestoreView {
     pub job: Option<Job>,
     /// How the last restore ended.
     pub outcome: Option<Outcome>,
+    /// The contacts each phone's folder of the backup holds.
+    pub contact_files: Vec<PhoneContacts>,
+    /// The contacts of the phone shown, with their ticks.
+    pub contacts: Option<ContactList>,
 }
 
 impl RestoreView {
@@ -146,6 +152,29 @@ impl RestoreView {
             .map(|((path, (photos, videos, bytes)), name)| BackupFolder { path, name, photos, videos, bytes })
             .collect();
         self.grid.set_items(items.into_iter().map(|(_, item)| item).collect());
+        self.pick_contacts();
+    }
+
+    /// Takes the contacts found in the backup folder, and shows those of the phone shown.
+    pub fn set_contact_files(&mut self, found: Vec<PhoneContacts>) {
+        self.contact_files = found;
+        self.contacts = None;
+        self.pick_contacts();
+    }
+
+    /// Shows the contacts of the phone shown (or, when the backup holds no photos of any phone, the contacts
+    /// of its first phone); keeps the ticks when it is the same phone.
+    fn pick_contacts(&mut self) {
+        let serial = self.backup.as_ref().and_then(|b| b.phones.get(self.phone)).map(|p| p.serial.as_str());
+        let found = match serial {
+            Some(serial) => self.contact_files.iter().find(|c| c.of(serial)),
+            None => self.contact_files.first(),
+        };
+        match found {
+            Some(found) if self.contacts.as_ref().is_some_and(|c| c.folder == found.folder) => {}
+            Some(found) => self.contacts = Some(ContactList::of(found)),
+            None => self.contacts = None,
+        }
     }
 
     /// Keeps the chosen target while it is connected; with none chosen, picks the phone the shown backup came
@@ -214,6 +243,8 @@ pub enum RestoreCommand {
     ClosePreview,
     /// Ask the password of the encrypted backup.
     Unlock,
+    /// Add the ticked contacts to the chosen phone.
+    PutBackContacts,
 }
 
 /// Draws the Restore screen.
@@ -279,17 +310,9 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
                     human_bytes(phone.bytes)
                 ));
             }
-            ui.horizontal_wrapped(|ui| {
-                ui.label("Restore to:");
-                if view.targets.is_empty() {
-                    ui.weak("no phone is connected and ready (go back to connect one)");
-                }
-                for target in &view.targets {
-                    ui.radio_value(&mut view.target, Some(target.serial.clone()), target.label());
-                }
-            });
-            if !view.targets.is_empty() && view.target.is_none() {
-                ui.weak("Choose the phone to restore to.");
+            targets_ui(ui, &view.targets, &mut view.target);
+            if backup.vault.is_some() {
+                ui.weak("Contacts are not kept in encrypted backup folders: this backup holds photos and videos only.");
             }
             let ready = view.target.is_some() && view.job.is_none();
             ui.horizontal(|ui| {
@@ -304,6 +327,9 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
                 }
                 ui.weak("Photos already on the phone are skipped; nothing on the phone is overwritten.");
             });
+        } else if view.contacts.is_some() {
+            // A backup folder holding contacts and no photos: the contacts can still go back.
+            targets_ui(ui, &view.targets, &mut view.target);
         }
         if let Some(job) = &view.job
             && job_ui(ui, job)
@@ -338,6 +364,15 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
             });
         });
     }
+    if let Some(list) = &mut view.contacts {
+        let target = view.target.as_ref().and_then(|t| view.targets.iter().find(|x| &x.serial == t));
+        let target = target.map(|t| t.name.clone());
+        egui::Panel::right("restore-contacts").resizable(true).default_size(300.0).show(ui, |ui| {
+            if contacts_ui(ui, list, target.as_deref()) == Some(ContactsCommand::PutBack) {
+                command = Some(RestoreCommand::PutBackContacts);
+            }
+        });
+    }
     if let Some(c) = confirm_other_ui(ui.ctx(), view) {
         command = Some(c);
     }
@@ -347,6 +382,22 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
         None => {}
     });
     command
+}
+
+/// "Restore to:" and a radio button per ready phone.
+fn targets_ui(ui: &mut egui::Ui, targets: &[RestoreTarget], chosen: &mut Option<String>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Restore to:");
+        if targets.is_empty() {
+            ui.weak("no phone is connected and ready (go back to connect one)");
+        }
+        for target in targets {
+            ui.radio_value(chosen, Some(target.serial.clone()), target.label());
+        }
+    });
+    if !targets.is_empty() && chosen.is_none() {
+        ui.weak("Choose the phone to restore to.");
+    }
 }
 
 /// Asks before restoring a phone's backup onto another phone, naming both.

@@ -891,3 +891,193 @@ fn snapshot_the_free_up_screen_shows_the_proven_photos_ticked_and_the_kept_ones_
     assert!(shows(&harness, "IMG_new.jpg: not in the backup"));
     harness.snapshot("freeup_screen");
 }
+
+fn is_disabled<S>(harness: &Harness<'_, S>, role: Role, label: &str) -> bool {
+    egui_kittest::kittest::NodeT::accesskit_node(&harness.get_by_role_and_label(role, label)).is_disabled()
+}
+
+fn is_ticked<S>(harness: &Harness<'_, S>, label: &str) -> bool {
+    let node = harness.get_by_role_and_label(Role::CheckBox, label);
+    egui_kittest::kittest::NodeT::accesskit_node(&node).toggled() == Some(eframe::egui::accesskit::Toggled::True)
+}
+
+#[test]
+fn the_data_type_choice_shows_the_gallerys_totals_and_the_contacts_count_and_contacts_alone_can_be_backed_up() {
+    let mut view = backup_view(vec![
+        (folder("Camera", 312, 4, 1_200_000_000), true),
+        (folder("Screenshots", 40, 0, 30_000_000), false),
+    ]);
+    view.dest = Some(PathBuf::from("/backup"));
+    view.backed_up = Some(BackedUp::default());
+    let mut harness = backup_harness(view);
+    // While the contacts are read: counting, ticked (the job reads them anyway).
+    harness.run_steps(3);
+    assert!(shows(&harness, "Contacts: counting…"));
+    assert!(is_ticked(&harness, "Contacts: counting…"));
+    harness.state_mut().0.data.set_count(ExtraKind::Contacts, Ok(Counted { items: 20, bytes: None }));
+    harness.run();
+    // Every folder the scan found, ticked or not.
+    assert!(is_ticked(&harness, "Photos and videos: 352 photos, 4 videos, 1.2 GB"));
+    assert!(is_ticked(&harness, "Contacts: 20"), "contacts are ticked by default");
+    assert_eq!(harness.state().0.data.extras_to_save().len(), 1);
+
+    // Photos unticked: the backup is about the contacts alone, and still offered.
+    harness.get_by_role_and_label(Role::CheckBox, "Photos and videos: 352 photos, 4 videos, 1.2 GB").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(BackupCommand::DataChanged));
+    assert!(harness.state().0.photos_to_copy().is_empty(), "photos copied with Photos and videos unticked");
+    assert!(!is_disabled(&harness, Role::Button, "Back up"), "contacts alone cannot be backed up");
+    harness.get_by_role_and_label(Role::CheckBox, "Contacts: 20").click();
+    harness.run();
+    assert!(harness.state().0.data.extras_to_save().is_empty());
+    assert!(is_disabled(&harness, Role::Button, "Back up"), "Back up offered with nothing ticked");
+    assert!(shows(&harness, "Everything chosen is backed up."));
+
+    // A count arriving again leaves the person's choice alone.
+    harness.state_mut().0.data.set_count(ExtraKind::Contacts, Ok(Counted { items: 21, bytes: None }));
+    harness.run();
+    assert!(!is_ticked(&harness, "Contacts: 21"));
+}
+
+#[test]
+fn a_phone_that_refuses_its_contacts_shows_why_and_the_contacts_cannot_be_ticked() {
+    let mut view = backup_view(vec![(folder("Camera", 3, 0, 3_000), true)]);
+    let why = "Contacts: the phone refused (The phone (Android 14 (SDK 34)) does not let phonebak read \
+               content://com.android.contacts/raw_contacts)";
+    view.data.set_count(ExtraKind::Contacts, Err(why.to_string()));
+    let mut harness = backup_harness(view);
+    harness.run();
+    assert!(shows(&harness, why), "the refusal is not shown");
+    assert!(is_disabled(&harness, Role::CheckBox, "Contacts"), "a refused kind can be ticked");
+    assert!(!is_ticked(&harness, "Contacts"));
+    assert!(harness.state().0.data.extras_to_save().is_empty());
+    // A phone with no contacts: unticked, nothing to save.
+    let mut none = DataChoice::default();
+    none.set_count(ExtraKind::Contacts, Ok(Counted { items: 0, bytes: None }));
+    assert!(none.extras_to_save().is_empty(), "an empty address book is saved");
+}
+
+/// Three contacts as a backup's vCard gives them: one with a number, one with only an email, one with a
+/// number and a name that spans lines.
+fn three_contacts() -> PhoneContacts {
+    let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna Schmidt\r\nN:Schmidt;Anna;;;\r\nTEL;TYPE=CELL:+49 151 23456789\r\n\
+               TEL;TYPE=WORK:+49 30 1234567\r\nEND:VCARD\r\n\
+               BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob\r\nN:;Bob;;;\r\nEMAIL:bob@example.com\r\nEND:VCARD\r\n\
+               BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Line\\none\r\nN:;Line;;;\r\nTEL:555\r\nEND:VCARD\r\n";
+    let contacts = crate::contacts::vcard::read_vcards(vcf.as_bytes()).expect("vCard");
+    PhoneContacts {
+        folder: "Pixel 7 (2A091FDH)".to_string(),
+        file: PathBuf::from("/backup/Pixel 7 (2A091FDH)/Contacts/contacts.vcf"),
+        contacts: Ok(contacts),
+    }
+}
+
+type ContactsState = (ContactList, Option<String>, Option<ContactsCommand>);
+
+fn contacts_harness(list: ContactList, target: Option<&str>) -> Harness<'static, ContactsState> {
+    Harness::builder().with_size(egui::vec2(400.0, 500.0)).build_ui_state(
+        |ui, state: &mut ContactsState| {
+            if let Some(c) = contacts_ui(ui, &mut state.0, state.1.as_deref()) {
+                state.2 = Some(c);
+            }
+        },
+        (list, target.map(str::to_string), None),
+    )
+}
+
+#[test]
+fn the_restore_screens_contacts_list_names_each_contact_with_its_first_number_and_the_button_follows_the_ticks() {
+    let found = three_contacts();
+    assert!(found.of("2A091FDH") && !found.of("091FDH2A"));
+    let mut harness = contacts_harness(ContactList::of(&found), Some("Pixel 8"));
+    harness.run();
+    assert!(shows(&harness, "Contacts in the backup (3)"));
+    // Name and first number, else the first email; one line each.
+    for label in ["Anna Schmidt: +49 151 23456789", "Bob: bob@example.com", "Line one: 555"] {
+        assert!(is_ticked(&harness, label), "{label}: not listed, or not ticked at first");
+    }
+    assert!(harness.query_by_role_and_label(Role::Button, "Put back 3 contacts").is_some());
+
+    harness.get_by_role_and_label(Role::Button, "None").click();
+    harness.run();
+    assert!(is_disabled(&harness, Role::Button, "Put back 0 contacts"), "nothing ticked, the button is offered");
+    harness.get_by_role_and_label(Role::CheckBox, "Bob: bob@example.com").click();
+    harness.run();
+    assert!(harness.query_by_role_and_label(Role::Button, "Put back 1 contact").is_some());
+    assert_eq!(harness.state().0.ticked_contacts().len(), 1);
+    assert_eq!(harness.state().0.ticked_contacts()[0].shown_name(), "Bob");
+    harness.get_by_role_and_label(Role::Button, "Put back 1 contact").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(ContactsCommand::PutBack));
+
+    harness.get_by_role_and_label(Role::Button, "All").click();
+    harness.run();
+    assert!(harness.query_by_role_and_label(Role::Button, "Put back 3 contacts").is_some());
+    // The report, once done.
+    harness.state_mut().0.said = Some(Ok("Added 2 contacts; 1 was already on the phone.".to_string()));
+    harness.run();
+    assert!(shows(&harness, "Added 2 contacts; 1 was already on the phone."));
+
+    // No phone chosen: the button waits, and says what to do.
+    let mut no_target = contacts_harness(ContactList::of(&found), None);
+    no_target.run();
+    assert!(is_disabled(&no_target, Role::Button, "Put back 3 contacts"));
+    assert!(shows(&no_target, "Choose the phone to put them on"));
+}
+
+#[test]
+fn the_restore_screen_shows_the_contacts_of_the_phone_shown_and_a_damaged_file_says_so() {
+    let mut view = RestoreView::default();
+    let mut other = three_contacts();
+    other.folder = "Galaxy (R58M1)".to_string();
+    other.contacts = Err("/backup/Galaxy (R58M1)/Contacts/contacts.vcf is damaged (no END:VCARD).".to_string());
+    // No photos of any phone: the first phone's contacts.
+    view.set_contact_files(vec![other, three_contacts()]);
+    let list = view.contacts.as_ref().expect("a contacts list");
+    assert_eq!(list.folder, "Galaxy (R58M1)");
+    let mut harness = contacts_harness(list.clone(), Some("Pixel 8"));
+    harness.run();
+    assert!(shows(&harness, "is damaged (no END:VCARD)."));
+    assert!(harness.query_by_role_and_label(Role::Button, "Put back 0 contacts").is_none(), "a button for nothing");
+}
+
+#[test]
+fn an_encrypted_backup_folder_says_contacts_are_not_kept_there() {
+    let mut view = backup_view(vec![(folder("Camera", 3, 0, 3_000), true)]);
+    view.encrypted = true;
+    view.data.set_count(ExtraKind::Contacts, Ok(Counted { items: 20, bytes: None }));
+    let mut harness = backup_harness(view);
+    harness.run();
+    assert!(shows(&harness, "Contacts are not kept in an encrypted backup folder yet"));
+    harness.get_by_role_and_label(Role::CheckBox, "Contacts: 20").click();
+    harness.run();
+    assert!(!shows(&harness, "not kept in an encrypted backup folder"), "said with Contacts unticked");
+}
+
+#[test]
+fn snapshot_the_data_type_choice_and_the_restore_screens_contacts_list() {
+    let mut choice = DataChoice::default();
+    choice.set_count(ExtraKind::Contacts, Ok(Counted { items: 20, bytes: None }));
+    let mut list = ContactList::of(&three_contacts());
+    list.rows[1].ticked = false;
+    list.said = Some(Ok("Added 1 contact; 1 was already on the phone.".to_string()));
+    let mut harness = Harness::builder().with_size(egui::vec2(760.0, 300.0)).build_ui_state(
+        |ui, state: &mut (DataChoice, ContactList)| {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(360.0);
+                    data_choice_ui(ui, &mut state.0, Some((352, 4, 1_230_000_000)), false);
+                });
+                ui.separator();
+                ui.vertical(|ui| {
+                    ui.set_width(360.0);
+                    contacts_ui(ui, &mut state.1, Some("Pixel 8"));
+                });
+            });
+        },
+        (choice, list),
+    );
+    harness.run();
+    assert!(harness.query_by_role_and_label(Role::Button, "Put back 2 contacts").is_some());
+    harness.snapshot("contacts_choice_and_list");
+}

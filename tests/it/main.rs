@@ -14,6 +14,7 @@ mod freeup;
 mod freeup_more;
 mod freeup_trash;
 mod gui;
+mod gui_contacts;
 mod gui_first_run;
 mod gui_freeup;
 mod messages;
