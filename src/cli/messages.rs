@@ -2,9 +2,9 @@
 //! and `phonebak restore --what messages`, which explains why Android does not let it write messages back.
 
 use super::common::{print_json, stdout_ok};
+use crate::backup::documents::Documents;
 use crate::backup::{self, Manifest};
 use crate::device::{Device, DeviceInfo};
-use crate::backup::documents::Documents;
 use crate::messages::{self, numbers::Names};
 use serde_json::json;
 use std::fmt::Write as _;
@@ -171,9 +171,11 @@ pub fn restore_messages(from: &Path, json: bool) -> anyhow::Result<bool> {
              phone. {}",
             export_hint(from)
         );
-        say(json, &json!({ "event": "messages_not_restored", "reason": why, "pages": [] }), &format!(
-            "messages not restored: {why}"
-        ))?;
+        say(
+            json,
+            &json!({ "event": "messages_not_restored", "reason": why, "pages": [] }),
+            &format!("messages not restored: {why}"),
+        )?;
         return Ok(false);
     }
     let mut pages = Vec::new();

@@ -347,8 +347,8 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn an_encrypted_folder_round_trips_the_messages_writes_nothing_the_second_time_and_removes_a_stale_page() {
-    use crate::backup::documents::Documents;
     use super::store::{export, save_in};
+    use crate::backup::documents::Documents;
     let dir = tempfile::tempdir().expect("temp dir");
     let vault = crate::vault::Vault::create(dir.path(), &crate::vault::SecretString::from("correct horse".to_string()))
         .expect("vault");
@@ -387,8 +387,7 @@ fn an_encrypted_folder_round_trips_the_messages_writes_nothing_the_second_time_a
 
     // Without the contact the conversation is named by number: Anna's page goes, her messages stay.
     let later = Messages { messages: vec![first.messages[1].clone()], notes: Vec::new(), mms_read: true };
-    let saved =
-        save_in(&docs, "Pixel (X)", "Pixel (X)", &later, None, &Names::default(), "2026-12-07").expect("save");
+    let saved = save_in(&docs, "Pixel (X)", "Pixel (X)", &later, None, &Names::default(), "2026-12-07").expect("save");
     assert_eq!((saved.messages, saved.only_in_backup), (2, 1));
     assert!(!docs.exists("Pixel (X)/Messages/Anna Geheim.html"), "the stale page stayed");
     assert!(docs.exists("Pixel (X)/Messages/+4915123456789.html"));
