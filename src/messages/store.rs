@@ -191,13 +191,16 @@ impl Folder<'_, '_> {
         pages
     }
 
-    /// Whether the document `name` is a page phonebak wrote (it carries [`GENERATOR`] near its start).
+    /// Whether the document `name` is a page phonebak wrote.
     fn is_ours(&self, name: &str) -> bool {
-        self.docs.read(&self.place(name)).ok().flatten().is_some_and(|b| {
-            let head = &b[..b.len().min(400)];
-            head.windows(GENERATOR.len()).any(|w| w == GENERATOR.as_bytes())
-        })
+        self.docs.read(&self.place(name)).ok().flatten().is_some_and(|b| written_by_us(&b))
     }
+}
+
+/// Whether a page carries [`GENERATOR`] near its start, as every page phonebak writes does.
+fn written_by_us(page: &[u8]) -> bool {
+    let head = &page[..page.len().min(400)];
+    head.windows(GENERATOR.len()).any(|w| w == GENERATOR.as_bytes())
 }
 
 /// A conversation page's name: one `.html` file in the folder, no path.
@@ -501,7 +504,9 @@ pub fn export(docs: &Documents<'_>, device_folder: &str, out: &Path) -> Result<O
     }
     let mut pages = 0;
     for name in dir.earlier_pages() {
-        if let Some(bytes) = docs.read(&dir.place(&name))? {
+        if let Some(bytes) = docs.read(&dir.place(&name))?
+            && written_by_us(&bytes)
+        {
             plain.write(&name, &bytes)?;
             pages += 1;
         }

@@ -416,3 +416,21 @@ fn a_sealed_messages_file_that_no_longer_decrypts_is_kept_aside_and_a_new_one_wr
     assert_eq!(std::fs::read(docs.file("P/Messages/messages-unreadable-2026-12-06.json")).expect("kept"), b"damaged");
     assert_eq!(saved.messages, 1);
 }
+
+#[test]
+fn a_plain_folder_from_before_the_page_list_still_loses_its_stale_pages_and_keeps_a_page_of_its_owner() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("Messages");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    let old_page = format!("<!DOCTYPE html>\n<html>\n<head>\n{}\n</head></html>", super::html::GENERATOR);
+    std::fs::write(folder.join("Old Name.html"), old_page).expect("write");
+    std::fs::write(folder.join("notes.html"), "<p>the owner's own page</p>").expect("write");
+    let read = Messages { messages: vec![sms(1, "+1", 1, 1, "x")], notes: Vec::new(), mms_read: true };
+    save(dir.path(), "P", &read, None, &Names::default(), "2026-12-06").expect("save");
+    assert!(!folder.join("Old Name.html").exists(), "the stale page stayed");
+    assert!(folder.join("notes.html").is_file() && folder.join("+1.html").is_file());
+    let list: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join(super::store::PAGES_JSON)).expect("page list"))
+            .expect("json");
+    assert_eq!(list["pages"], serde_json::json!(["+1.html"]));
+}
