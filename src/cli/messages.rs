@@ -1,5 +1,7 @@
 //! `phonebak backup --what messages` (the SMS, the MMS text and the call log into `<Model> (<serial>)/Messages/`)
-//! and `phonebak restore --what messages`, which explains why Android does not let it write messages back.
+//! (sealed under hashed names in an encrypted backup folder), `phonebak restore --what messages`, which explains why
+//! Android does not let it write messages back, and `phonebak messages export`, which writes a backup's pages
+//! (encrypted or not) as readable files.
 
 use super::common::{print_json, stdout_ok};
 use crate::backup::documents::Documents;
