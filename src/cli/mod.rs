@@ -62,6 +62,9 @@ enum Command {
     Verify(verify::Args),
     /// The phone's contacts: `export -o FILE.vcf` writes them as a vCard.
     Contacts(contacts::Args),
+    /// Messages of a backup folder: `export --from DIR -o FOLDER` writes them as readable pages (for an
+    /// encrypted folder too).
+    Messages(messages::Args),
     /// Back up the phones marked "Back up automatically" whenever they connect (runs in the background; the
     /// app starts it). `phonebak agent status` shows what it is doing.
     Agent(agent::Args),
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
         Some(Command::Restore(args)) => restore::run(args),
         Some(Command::Verify(args)) => verify::run(args),
         Some(Command::Contacts(args)) => contacts::run(args),
+        Some(Command::Messages(args)) => messages::run(args),
         Some(Command::FreeUp(args)) => freeup::run(args),
         Some(Command::Wifi(args)) => wifi::run(args),
         Some(Command::VirtualPhone(args)) => virtual_phone::run(args).map(|()| ExitCode::SUCCESS),

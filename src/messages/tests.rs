@@ -328,3 +328,109 @@ fn mms_of_an_earlier_backup_are_not_taken_for_deleted_when_the_phone_would_not_g
     assert_eq!((saved.messages, saved.only_in_backup), (2, 0));
     assert!(saved.unchanged(), "nothing changed: {saved:?}");
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).expect("folder").flatten() {
+            if entry.path().is_dir() {
+                todo.push(entry.path());
+            } else {
+                out.push(entry.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn an_encrypted_folder_round_trips_the_messages_writes_nothing_the_second_time_and_removes_a_stale_page() {
+    use super::store::{export, save_in};
+    use crate::backup::documents::Documents;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = crate::vault::Vault::create(dir.path(), &crate::vault::SecretString::from("correct horse".to_string()))
+        .expect("vault");
+    let docs = Documents::new(dir.path(), Some(&vault));
+    let names = Names::new(&[contact("Anna Geheim", &["+49 151 23456789"])]);
+    let first = Messages {
+        messages: vec![sms(1, "+4915123456789", 1000, 1, "secret rendezvous"), sms(2, "72345", 2000, 1, "code 991")],
+        notes: Vec::new(),
+        mms_read: true,
+    };
+    let saved = save_in(&docs, "Pixel (X)", "Pixel (X)", &first, None, &names, "2026-12-06").expect("save");
+    assert!(saved.encrypted && saved.files_written > 0, "{saved:?}");
+    assert_eq!((saved.messages, saved.conversations), (2, 2));
+    for file in files_under(dir.path()) {
+        let shown = file.to_string_lossy().into_owned();
+        assert!(!shown.contains("Messages") && !shown.contains("Anna") && !shown.contains("Pixel"), "{shown}");
+        let bytes = std::fs::read(&file).expect("read");
+        for secret in [&b"rendezvous"[..], b"23456789", b"Anna"] {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret), "{shown} shows {secret:?}");
+        }
+    }
+    let page = docs.read("Pixel (X)/Messages/Anna Geheim.html").expect("read").expect("Anna's page");
+    assert!(String::from_utf8_lossy(&page).contains("secret rendezvous"));
+
+    let before: Vec<_> = files_under(dir.path())
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::metadata(&f).and_then(|m| m.modified()).expect("mtime")))
+        .collect();
+    let again = save_in(&docs, "Pixel (X)", "Pixel (X)", &first, None, &names, "2026-12-06").expect("save");
+    assert!(again.unchanged(), "{again:?}");
+    let after: Vec<_> = files_under(dir.path())
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::metadata(&f).and_then(|m| m.modified()).expect("mtime")))
+        .collect();
+    assert_eq!(before, after, "the second save touched files");
+
+    // Without the contact the conversation is named by number: Anna's page goes, her messages stay.
+    let later = Messages { messages: vec![first.messages[1].clone()], notes: Vec::new(), mms_read: true };
+    let saved = save_in(&docs, "Pixel (X)", "Pixel (X)", &later, None, &Names::default(), "2026-12-07").expect("save");
+    assert_eq!((saved.messages, saved.only_in_backup), (2, 1));
+    assert!(!docs.exists("Pixel (X)/Messages/Anna Geheim.html"), "the stale page stayed");
+    assert!(docs.exists("Pixel (X)/Messages/+4915123456789.html"));
+
+    let out = tempfile::tempdir().expect("out");
+    let done = export(&docs, "Pixel (X)", out.path()).expect("export").expect("messages");
+    assert_eq!((done.messages, done.pages), (2, 2));
+    let page = std::fs::read_to_string(out.path().join("+4915123456789.html")).expect("exported page");
+    assert!(page.contains("secret rendezvous") && page.contains("no longer on the phone"), "{page}");
+    assert!(out.path().join("index.html").is_file() && !out.path().join("Anna Geheim.html").exists());
+}
+
+#[test]
+fn a_sealed_messages_file_that_no_longer_decrypts_is_kept_aside_and_a_new_one_written() {
+    use crate::backup::documents::Documents;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = crate::vault::Vault::create(dir.path(), &crate::vault::SecretString::from("correct horse".to_string()))
+        .expect("vault");
+    let docs = Documents::new(dir.path(), Some(&vault));
+    let read = Messages { messages: vec![sms(1, "+1", 1, 1, "x")], notes: Vec::new(), mms_read: true };
+    let file = docs.file("P/Messages/messages.json");
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&file, b"damaged").expect("write");
+    let saved = super::store::save_in(&docs, "P", "P", &read, None, &Names::default(), "2026-12-06").expect("save");
+    assert_eq!(saved.notes.len(), 1, "{:?}", saved.notes);
+    assert_eq!(std::fs::read(docs.file("P/Messages/messages-unreadable-2026-12-06.json")).expect("kept"), b"damaged");
+    assert_eq!(saved.messages, 1);
+}
+
+#[test]
+fn a_plain_folder_from_before_the_page_list_still_loses_its_stale_pages_and_keeps_a_page_of_its_owner() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("Messages");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    let old_page = format!("<!DOCTYPE html>\n<html>\n<head>\n{}\n</head></html>", super::html::GENERATOR);
+    std::fs::write(folder.join("Old Name.html"), old_page).expect("write");
+    std::fs::write(folder.join("notes.html"), "<p>the owner's own page</p>").expect("write");
+    let read = Messages { messages: vec![sms(1, "+1", 1, 1, "x")], notes: Vec::new(), mms_read: true };
+    save(dir.path(), "P", &read, None, &Names::default(), "2026-12-06").expect("save");
+    assert!(!folder.join("Old Name.html").exists(), "the stale page stayed");
+    assert!(folder.join("notes.html").is_file() && folder.join("+1.html").is_file());
+    let list: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join(super::store::PAGES_JSON)).expect("page list"))
+            .expect("json");
+    assert_eq!(list["pages"], serde_json::json!(["+1.html"]));
+}

@@ -2,7 +2,8 @@
 //! and call log through the real adb server into `Messages/` as JSON (every message, compared with what the
 //! phone holds) and HTML (each message escaped in its conversation's page, conversations named by contact); a
 //! second run writes nothing; a message deleted from the phone stays in the backup; a refusal is said with the
-//! Android version, exit code 3, the photos still backed up; `restore --what messages` says it cannot.
+//! Android version, exit code 3, the photos still backed up; `restore --what messages` says it cannot; in an
+//! encrypted folder every file is sealed under a hashed name and `messages export` reads them back.
 
 use crate::util::{AdbServer, event, json_lines, phonebak, said, text};
 use phonebak::virtual_phone::sample::SampleOptions;
@@ -248,32 +249,138 @@ fn restore_what_messages_says_android_lets_only_the_sms_app_write_them_and_point
     assert!(err.contains("Pixel 7 (VIRT0001)/Messages/index.html"), "{err}");
 }
 
+/// The real binary with the password of an encrypted folder in `PHONEBAK_PASSWORD`.
+fn phonebak_with_password(server: &AdbServer, args: &[&str]) -> std::process::Output {
+    let data = tempfile::tempdir().expect("data dir");
+    std::process::Command::new(env!("CARGO_BIN_EXE_phonebak"))
+        .args(args)
+        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+        .env("XDG_DATA_HOME", data.path())
+        .env("PHONEBAK_PASSWORD", "correct horse battery staple")
+        .env_remove("ANDROID_SERIAL")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run phonebak")
+}
+
+/// Every file under `dir`, recursively, with its modification time.
+fn every_file(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, std::time::SystemTime> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).expect("folder").flatten() {
+            let meta = entry.metadata().expect("metadata");
+            if meta.is_dir() {
+                todo.push(entry.path());
+            } else {
+                out.insert(entry.path(), meta.modified().expect("mtime"));
+            }
+        }
+    }
+    out
+}
+
 #[test]
-fn an_encrypted_backup_folder_refuses_messages_rather_than_writing_them_in_plain_text() {
+fn messages_in_an_encrypted_backup_are_sealed_a_rerun_writes_nothing_a_deleted_one_stays_and_export_reads_them() {
     let server = AdbServer::start();
     let phone = sample_phone("14", Vec::new());
     server.connect(&phone, "device");
     let dest = tempfile::tempdir().expect("backup folder");
-    let run = |what: &str, encrypt: bool| {
-        let data = tempfile::tempdir().expect("data dir");
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_phonebak"));
-        cmd.args(["backup", "--to", dest.path().to_str().expect("utf8"), "--what", what])
-            .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
-            .env("XDG_DATA_HOME", data.path())
-            .env("PHONEBAK_PASSWORD", "correct horse battery staple")
-            .env_remove("ANDROID_SERIAL");
-        if encrypt {
-            cmd.arg("--encrypt");
-        }
-        cmd.output().expect("run phonebak")
-    };
-    let out = run("photos", true);
+    let dest_arg = dest.path().to_str().expect("utf8");
+    let args = ["backup", "--to", dest_arg, "--what", "messages"];
+    let out = phonebak_with_password(&server, &[&args[..], &["--encrypt"]].concat());
     assert!(out.status.success(), "{}", said(&out));
-    let out = run("messages", false);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Saved 43 messages in 6 conversations to") && stdout.contains("(encrypted)"),
+        "{}",
+        said(&out)
+    );
+    assert!(stdout.contains("phonebak messages export --from"), "{}", said(&out));
+
+    // No file of the folder shows a message, a number, or the word Messages in its path.
+    let sms = phone.phone().sms.messages();
+    let mut secrets: Vec<Vec<u8>> =
+        sms.iter().map(|(_, _, m)| m.body.as_bytes()).filter(|b| b.len() >= 8).map(<[u8]>::to_vec).collect();
+    secrets.extend([b"23456789".to_vec(), b"555-0134".to_vec(), b"Anna Schmidt".to_vec(), b"<html".to_vec()]);
+    assert!(secrets.len() > 20, "{} secrets", secrets.len());
+    let before = every_file(dest.path());
+    for file in before.keys() {
+        let shown = file.to_string_lossy().into_owned();
+        assert!(!shown.contains("Messages") && !shown.contains("Pixel 7"), "a name shows: {shown}");
+        let bytes = std::fs::read(file).expect("read");
+        for secret in &secrets {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret), "{shown} holds {}", text(secret));
+        }
+    }
+
+    // The same messages again: nothing written.
+    let out = phonebak_with_password(&server, &args);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(text(&out.stdout).contains("unchanged since the last backup"), "{}", said(&out));
+    // The folder's lock file is taken by every run; every other file stays as it was.
+    let unlocked = |mut files: std::collections::BTreeMap<std::path::PathBuf, std::time::SystemTime>| {
+        files.remove(&dest.path().join(".phonebak/lock"));
+        files
+    };
+    assert_eq!(unlocked(every_file(dest.path())), unlocked(before.clone()), "the second run wrote files");
+
+    // A message deleted on the phone stays in the backup.
+    let (id, _, gone) =
+        sms.iter().find(|(_, _, m)| m.body.starts_with("Running late")).cloned().expect("the sample message");
+    assert!(phone.phone().sms.remove(id));
+    let out = phonebak_with_password(&server, &args);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(
+        text(&out.stdout).contains("Saved 43 messages")
+            && text(&out.stdout).contains("1 of them are no longer on the phone"),
+        "{}",
+        said(&out)
+    );
+
+    // `messages export` writes readable pages holding every message, the deleted one too.
+    let out_dir = tempfile::tempdir().expect("export folder");
+    let exported = out_dir.path().join("export");
+    let out = phonebak_with_password(
+        &server,
+        &["messages", "export", "--from", dest_arg, "-o", exported.to_str().expect("utf8")],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(text(&out.stdout).contains("Wrote 43 messages in 6 conversations"), "{}", said(&out));
+    let folder = exported.join("Pixel 7 (VIRT0001)");
+    for (_, _, m) in &sms {
+        let page = std::fs::read_to_string(folder.join(format!("{}.html", title_of(&m.address))))
+            .unwrap_or_else(|e| panic!("the page of {}: {e}", m.address));
+        assert!(page.contains(&escaped(&m.body)), "{:?} is not in its page", m.body);
+    }
+    for m in phone.phone().sms.mms() {
+        let body: Vec<&str> =
+            m.parts.iter().filter(|p| p.content_type == "text/plain").filter_map(|p| p.text.as_deref()).collect();
+        let title: Vec<&str> = m.others.iter().map(|a| title_of(a)).collect();
+        let page = std::fs::read_to_string(folder.join(format!("{}.html", title.join(", ")))).expect("page");
+        assert!(page.contains(&escaped(&body.join("\n"))), "{page}");
+    }
+    let page = std::fs::read_to_string(folder.join(format!("{}.html", title_of(&gone.address)))).expect("page");
+    assert!(page.contains(&escaped(&gone.body)) && page.contains("no longer on the phone"), "{page}");
+    let json = read_json(&folder.join("messages.json"));
+    assert_eq!(json["messages"].as_array().map(Vec::len), Some(43));
+    let index = std::fs::read_to_string(folder.join("index.html")).expect("index");
+    assert!(index.contains("43 messages in 6 conversations"), "{index}");
+
+    // A readable copy inside the backup folder is refused.
+    let inside = dest.path().join("readable");
+    let out = phonebak_with_password(
+        &server,
+        &["messages", "export", "--from", dest_arg, "-o", inside.to_str().expect("utf8")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(text(&out.stderr).contains("inside the backup folder") && !inside.exists(), "{}", said(&out));
+
+    // The restore cannot put messages back, and says how to read them.
+    let out = phonebak_with_password(&server, &["restore", "--from", dest_arg, "--what", "messages"]);
     assert_eq!(out.status.code(), Some(3), "{}", said(&out));
-    assert!(text(&out.stderr).contains("encrypted backup folder"), "{}", said(&out));
-    let leaked = std::fs::read_dir(dest.path()).expect("dest").flatten().any(|e| e.path().join("Messages").exists());
-    assert!(!leaked, "messages were written into the encrypted folder");
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot put them back") && err.contains("phonebak messages export --from"), "{err}");
 }
 
 #[test]
