@@ -225,20 +225,6 @@ fn contacts_import_reads_a_vcard_another_program_wrote() {
     assert_eq!(cards[1]["tel"], serde_json::json!(["010-1234-5678"]));
 }
 
-/// Runs the real binary with `PHONEBAK_PASSWORD` set (an encrypted folder asks for it).
-fn phonebak_with_password(server: &AdbServer, args: &[&str]) -> std::process::Output {
-    let data = tempfile::tempdir().expect("data dir");
-    std::process::Command::new(env!("CARGO_BIN_EXE_phonebak"))
-        .args(args)
-        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
-        .env("XDG_DATA_HOME", data.path())
-        .env("PHONEBAK_PASSWORD", "correct horse battery staple")
-        .env_remove("ANDROID_SERIAL")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run phonebak")
-}
-
 #[test]
 fn contacts_in_an_encrypted_backup_are_sealed_show_no_name_and_restore_onto_an_empty_phone() {
     let server = AdbServer::start();
@@ -247,7 +233,7 @@ fn contacts_in_an_encrypted_backup_are_sealed_show_no_name_and_restore_onto_an_e
     let dest = tempfile::tempdir().expect("backup folder");
     let dest_arg = dest.path().to_str().expect("utf8");
     let from = source.addr().to_string();
-    let out = phonebak_with_password(
+    let out = crate::util::phonebak_with_password(
         &server,
         &["backup", "--to", dest_arg, "--device", &from, "--encrypt", "--what", "photos,contacts"],
     );
@@ -269,14 +255,17 @@ fn contacts_in_an_encrypted_backup_are_sealed_show_no_name_and_restore_onto_an_e
     }
 
     // Backing up the same contacts again writes nothing.
-    let out = phonebak_with_password(&server, &["backup", "--to", dest_arg, "--device", &from, "--what", "contacts"]);
+    let out = crate::util::phonebak_with_password(
+        &server,
+        &["backup", "--to", dest_arg, "--device", &from, "--what", "contacts"],
+    );
     assert!(text(&out.stdout).contains("unchanged since the last backup"), "{}", said(&out));
 
     let (_storage, empty) = crate::util::phone_with_dir(Config { serial: "EMPTYENC".into(), ..Config::default() });
     server.connect(&empty, "device");
     let to = empty.addr().to_string();
     let restore = ["restore", "--from", dest_arg, "--what", "contacts", "--device", &to];
-    let out = phonebak_with_password(&server, &restore);
+    let out = crate::util::phonebak_with_password(&server, &restore);
     assert!(out.status.success(), "{}", said(&out));
     assert!(text(&out.stdout).contains("Added 20 contacts to Pixel 7; 0 were on it already"), "{}", said(&out));
     let dir = tempfile::tempdir().expect("temp dir");

@@ -186,18 +186,7 @@ fn in_an_encrypted_backup_the_same_content_is_stored_once_and_passes_verify() {
     let (server, _storage, _phone) = phone_with_copies("DUPVAULT1");
     let dest = tempfile::tempdir().expect("backup folder");
     let dest_arg = dest.path().to_str().expect("utf8");
-    let run = |args: &[&str]| {
-        let data = tempfile::tempdir().expect("data dir");
-        std::process::Command::new(env!("CARGO_BIN_EXE_phonebak"))
-            .args(args)
-            .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
-            .env("XDG_DATA_HOME", data.path())
-            .env("PHONEBAK_PASSWORD", "correct horse battery staple")
-            .env_remove("ANDROID_SERIAL")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run phonebak")
-    };
+    let run = |args: &[&str]| crate::util::phonebak_with_password(&server, args);
     let out = run(&["backup", "--to", dest_arg, "--encrypt", "--json"]);
     assert!(out.status.success(), "{}", said(&out));
     let lines = crate::util::json_lines(&out);

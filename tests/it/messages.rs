@@ -249,20 +249,6 @@ fn restore_what_messages_says_android_lets_only_the_sms_app_write_them_and_point
     assert!(err.contains("Pixel 7 (VIRT0001)/Messages/index.html"), "{err}");
 }
 
-/// The real binary with the password of an encrypted folder in `PHONEBAK_PASSWORD`.
-fn phonebak_with_password(server: &AdbServer, args: &[&str]) -> std::process::Output {
-    let data = tempfile::tempdir().expect("data dir");
-    std::process::Command::new(env!("CARGO_BIN_EXE_phonebak"))
-        .args(args)
-        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
-        .env("XDG_DATA_HOME", data.path())
-        .env("PHONEBAK_PASSWORD", "correct horse battery staple")
-        .env_remove("ANDROID_SERIAL")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run phonebak")
-}
-
 /// Every file under `dir`, recursively, with its modification time.
 fn every_file(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, std::time::SystemTime> {
     let mut out = std::collections::BTreeMap::new();
@@ -288,7 +274,7 @@ fn messages_in_an_encrypted_backup_are_sealed_a_rerun_writes_nothing_a_deleted_o
     let dest = tempfile::tempdir().expect("backup folder");
     let dest_arg = dest.path().to_str().expect("utf8");
     let args = ["backup", "--to", dest_arg, "--what", "messages"];
-    let out = phonebak_with_password(&server, &[&args[..], &["--encrypt"]].concat());
+    let out = crate::util::phonebak_with_password(&server, &[&args[..], &["--encrypt"]].concat());
     assert!(out.status.success(), "{}", said(&out));
     let stdout = text(&out.stdout);
     assert!(
@@ -315,7 +301,7 @@ fn messages_in_an_encrypted_backup_are_sealed_a_rerun_writes_nothing_a_deleted_o
     }
 
     // The same messages again: nothing written.
-    let out = phonebak_with_password(&server, &args);
+    let out = crate::util::phonebak_with_password(&server, &args);
     assert!(out.status.success(), "{}", said(&out));
     assert!(text(&out.stdout).contains("unchanged since the last backup"), "{}", said(&out));
     // The folder's lock file is taken by every run; every other file stays as it was.
@@ -329,7 +315,7 @@ fn messages_in_an_encrypted_backup_are_sealed_a_rerun_writes_nothing_a_deleted_o
     let (id, _, gone) =
         sms.iter().find(|(_, _, m)| m.body.starts_with("Running late")).cloned().expect("the sample message");
     assert!(phone.phone().sms.remove(id));
-    let out = phonebak_with_password(&server, &args);
+    let out = crate::util::phonebak_with_password(&server, &args);
     assert!(out.status.success(), "{}", said(&out));
     assert!(
         text(&out.stdout).contains("Saved 43 messages")
@@ -341,7 +327,7 @@ fn messages_in_an_encrypted_backup_are_sealed_a_rerun_writes_nothing_a_deleted_o
     // `messages export` writes readable pages holding every message, the deleted one too.
     let out_dir = tempfile::tempdir().expect("export folder");
     let exported = out_dir.path().join("export");
-    let out = phonebak_with_password(
+    let out = crate::util::phonebak_with_password(
         &server,
         &["messages", "export", "--from", dest_arg, "-o", exported.to_str().expect("utf8")],
     );
@@ -369,7 +355,7 @@ fn messages_in_an_encrypted_backup_are_sealed_a_rerun_writes_nothing_a_deleted_o
 
     // A readable copy inside the backup folder is refused.
     let inside = dest.path().join("readable");
-    let out = phonebak_with_password(
+    let out = crate::util::phonebak_with_password(
         &server,
         &["messages", "export", "--from", dest_arg, "-o", inside.to_str().expect("utf8")],
     );
@@ -377,7 +363,7 @@ fn messages_in_an_encrypted_backup_are_sealed_a_rerun_writes_nothing_a_deleted_o
     assert!(text(&out.stderr).contains("inside the backup folder") && !inside.exists(), "{}", said(&out));
 
     // The restore cannot put messages back, and says how to read them.
-    let out = phonebak_with_password(&server, &["restore", "--from", dest_arg, "--what", "messages"]);
+    let out = crate::util::phonebak_with_password(&server, &["restore", "--from", dest_arg, "--what", "messages"]);
     assert_eq!(out.status.code(), Some(3), "{}", said(&out));
     let err = text(&out.stderr);
     assert!(err.contains("cannot put them back") && err.contains("phonebak messages export --from"), "{err}");

@@ -284,6 +284,25 @@ pub fn phonebak<S: AsRef<std::ffi::OsStr>>(server: &AdbServer, args: &[S]) -> Ou
         .expect("run phonebak")
 }
 
+/// The password the tests' encrypted backup folders are made with.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Like [`phonebak`], with [`PASSWORD`] in `PHONEBAK_PASSWORD` (an encrypted folder asks for it) and no
+/// terminal to ask on.
+pub fn phonebak_with_password<S: AsRef<std::ffi::OsStr>>(server: &AdbServer, args: &[S]) -> Output {
+    let data = tempfile::tempdir().expect("data dir");
+    Command::new(env!("CARGO_BIN_EXE_phonebak"))
+        .args(args)
+        .env("ANDROID_ADB_SERVER_PORT", server.port.to_string())
+        .env("XDG_DATA_HOME", data.path())
+        .env("PHONEBAK_PASSWORD", PASSWORD)
+        .env_remove("ANDROID_SERIAL")
+        .env("TZ", "UTC")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run phonebak")
+}
+
 /// The JSON lines a `--json` command printed.
 pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
     text(&out.stdout)
