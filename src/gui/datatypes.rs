@@ -231,15 +231,9 @@ fn save_messages(
     let read = crate::messages::read_messages(device, info.sdk)
         .map_err(|e| format!("Messages not saved: they {}.", messages_why_not(&e)))?;
     let mut notes: Vec<String> = read.notes.clone();
+    // Most Android releases keep the call log from USB debugging: a refusal is said, and the messages are saved.
     let calls = match crate::messages::read_calls(device, info.sdk) {
         Ok(calls) => Some(calls),
-        Err(e) if e.is_refusal() => {
-            notes.push(format!(
-                "The call log was not saved: the phone does not let USB debugging read it (Android 15 does, \
-                 earlier releases mostly do not). {e}"
-            ));
-            None
-        }
         Err(e) => {
             notes.push(format!("The call log was not saved: {e}"));
             None
@@ -259,11 +253,8 @@ fn save_messages(
         crate::messages::store::save(&dest.join(&folder_name), &folder_name, &read, calls.as_deref(), &names, &today())
             .map_err(|e| not_saved(e.to_string()))?
     };
-    let mut text = format!(
-        "Saved {} in {}",
-        count(saved.messages, "message"),
-        count(saved.conversations, "conversation")
-    );
+    let mut text =
+        format!("Saved {} in {}", count(saved.messages, "message"), count(saved.conversations, "conversation"));
     if let Some(n) = saved.calls {
         let _ = write!(text, " and {}", count(n, "call"));
     }
@@ -282,7 +273,8 @@ fn save_messages(
 }
 
 fn count_whatsapp(device: &Device, _info: &DeviceInfo) -> Result<Counted, String> {
-    let found = crate::whatsapp::list(device, &CancelToken::new()).map_err(|e| format!("WhatsApp: could not be read ({e})"))?;
+    let found =
+        crate::whatsapp::list(device, &CancelToken::new()).map_err(|e| format!("WhatsApp: could not be read ({e})"))?;
     let summary = found.summary();
     Ok(Counted { items: summary.files, bytes: Some(summary.bytes), groups: None })
 }
@@ -300,11 +292,8 @@ fn list_whatsapp(device: &Device, cancel: &CancelToken) -> (Vec<MediaFile>, Said
     if found.unreadable.is_empty() {
         return (found.files, Ok(format!("{summary}, backed up with the photos.")));
     }
-    let unreadable: Vec<String> = found
-        .unreadable
-        .iter()
-        .map(|u| format!("{} ({})", String::from_utf8_lossy(&u.path), u.message))
-        .collect();
+    let unreadable: Vec<String> =
+        found.unreadable.iter().map(|u| format!("{} ({})", String::from_utf8_lossy(&u.path), u.message)).collect();
     let said = format!(
         "{summary}, backed up with the photos; the phone would not list {}: {}.",
         count(unreadable.len(), "folder"),

@@ -29,7 +29,9 @@ pub use crate::settings::{NewMeans, Settings, default_backup_folder, settings_pa
 pub use backup::{BackedUp, BackupCommand, BackupView, backup_ui};
 pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
 pub use contacts::{ContactList, ContactRow, ContactsCommand, PhoneContacts, contact_label, contacts_ui};
-pub use datatypes::{Count, Counted, DataChoice, EXTRAS, Extra, ExtraChoice, ExtraKind, Save, add_files, data_choice_ui};
+pub use datatypes::{
+    Count, Counted, DataChoice, EXTRAS, Extra, ExtraChoice, ExtraKind, Save, add_files, data_choice_ui,
+};
 pub use freeup::{Confirm, FreeUpCommand, FreeUpFailure, FreeUpReport, FreeUpView, Proved, freeup_ui};
 pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};

@@ -1172,7 +1172,8 @@ fn the_restore_screens_whatsapp_section_puts_the_files_back_then_shows_the_moves
     harness.run();
     assert_eq!(harness.state().2, Some(RestoreCommand::PutBackWhatsApp));
 
-    let moved = "14 WhatsApp files backed up from WhatsApp (Android 10 or older) go to Android/media/com.whatsapp/WhatsApp";
+    let moved =
+        "14 WhatsApp files backed up from WhatsApp (Android 10 or older) go to Android/media/com.whatsapp/WhatsApp";
     let done = WhatsAppInBackup { summary, done: Some(vec![moved.to_string()]) };
     let mut harness = restore_extras_harness((Some(MessagesInBackup::Encrypted), Some(done), None), Some("Pixel 8"));
     harness.run();

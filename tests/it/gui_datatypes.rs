@@ -43,14 +43,21 @@ fn checkbox_starting(harness: &Harness<'_, App>, start: &str) -> String {
         .unwrap_or_else(|| panic!("no checkbox starting {start:?}"))
 }
 
-/// Every file below `dir` of the phone's storage `root`: path below the storage → (content, mtime).
-fn files_below(root: &Path, dir: &str) -> BTreeMap<Vec<u8>, (Vec<u8>, u64)> {
-    crate::util::tree(&root.join(dir))
+/// Every file below `dir` of the phone's storage: path below the storage → (content as the phone serves it,
+/// mtime). The sample's photos and videos are made on the fly, so their content is read through the storage.
+fn files_below(phone: &VirtualPhone, dir: &str) -> BTreeMap<Vec<u8>, (Vec<u8>, u64)> {
+    let storage = &phone.phone().storage;
+    crate::util::tree(&storage.root().join(dir))
         .into_iter()
-        .map(|(rel, content)| {
+        .map(|(rel, (_, mtime))| {
             let mut path = format!("{dir}/").into_bytes();
             path.extend_from_slice(&rel);
-            (path, content)
+            let mut content = Vec::new();
+            storage
+                .open_read(&on(storage.root(), &path))
+                .and_then(|mut r| std::io::Read::read_to_end(&mut r, &mut content))
+                .expect("read the phone's file");
+            (path, (content, mtime))
         })
         .collect()
 }
@@ -70,9 +77,13 @@ fn click_target(harness: &mut Harness<'_, App>, start: &str) {
 
 /// Restores onto another phone (the app asks first), and waits for the outcome.
 fn restore_onto(harness: &mut Harness<'_, App>, button: &str, model: &str) -> phonebak::gui::Outcome {
-    harness.get_by_role_and_label(Role::Button, button).click();
-    harness.run_steps(2);
+    let node = harness.get_by_role_and_label(Role::Button, button);
+    assert!(!node.accesskit_node().is_disabled(), "{button} is not offered");
+    node.click();
+    harness.run_steps(4);
     harness.get_by_role_and_label(Role::Button, &format!("Restore onto {model}")).click();
+    // The yes is carried out (and the last outcome cleared) before the wait starts.
+    harness.run_steps(2);
     step_until(harness, Duration::from_secs(60), "the restore to finish", |h| {
         h.state().restore_view().job.is_none() && h.state().restore_view().outcome.is_some()
     });
@@ -93,7 +104,7 @@ fn messages_and_whatsapp_are_counted_backed_up_with_the_photos_and_whatsapp_is_p
     let root = phone.phone().storage.root().to_path_buf();
     // The sample holds WhatsApp's media; its chat backup is added, as WhatsApp keeps one beside it.
     write_file(&root.join(CHAT_BACKUP), &noise(70_000, 1), 1_764_460_800);
-    let whatsapp = files_below(&root, WHATSAPP);
+    let whatsapp = files_below(&phone, WHATSAPP);
     assert!(whatsapp.len() > 2, "the sample has WhatsApp media: {:?}", whatsapp.keys());
     let summary = phonebak::whatsapp::Summary {
         files: whatsapp.len(),
