@@ -383,7 +383,7 @@ impl DataChoice {
     }
 }
 
-/// The label of a kind's checkbox: "Contacts: 20", "Messages: 57 messages in 6 conversations", "WhatsApp: 14
+/// The label of a kind's checkbox: "Contacts: 20", "Messages: 57 messages in 6 conversations", "`WhatsApp`: 14
 /// files, 3.2 MB", "Contacts: counting…".
 #[must_use]
 pub fn extra_label(extra: &Extra, state: &Count) -> String {

@@ -483,7 +483,7 @@ pub fn messages_ui(ui: &mut egui::Ui, messages: &MessagesInBackup) -> Option<Res
     command
 }
 
-/// `WhatsApp`'s files in the backup: their count and size and "Put back WhatsApp's files" (`free`: no restore
+/// `WhatsApp`'s files in the backup: their count and size and "Put back `WhatsApp`'s files" (`free`: no restore
 /// runs); once put back, where they went and the steps to take in `WhatsApp`.
 pub fn whatsapp_ui(
     ui: &mut egui::Ui,
