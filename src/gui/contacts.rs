@@ -1,4 +1,5 @@
-//! The Restore screen's contacts: the backup's `Contacts/contacts.vcf` (or `contacts.json`) of the phone shown,
+//! The Restore screen's contacts: the backup's `Contacts/contacts.vcf` (or `contacts.json`; in an encrypted
+//! folder, the sealed vCard read with the folder's key) of the phone shown,
 //! one line per contact (name, first number or email) with a checkbox, All / None, and "Put back N contacts",
 //! which adds the ticked ones to the chosen phone (those it has already are skipped). It only draws and keeps
 //! the ticks; the app reads the files and imports on threads.
@@ -59,6 +60,30 @@ pub fn find_in(dir: &Path) -> Vec<PhoneContacts> {
                 contacts: read_file(&file),
                 file,
             })
+        })
+        .collect();
+    found.sort_by(|a, b| a.folder.cmp(&b.folder));
+    found
+}
+
+/// The contacts an encrypted backup folder (opened with its key) holds, by phone: each phone's vCard, read
+/// through the folder's documents.
+#[must_use]
+pub fn find_in_encrypted(backup: &crate::restore::Backup) -> Vec<PhoneContacts> {
+    let docs = crate::backup::documents::Documents::new(&backup.dir, backup.vault.as_deref());
+    let mut found: Vec<PhoneContacts> = backup
+        .phones
+        .iter()
+        .filter_map(|phone| {
+            let folder = phone.manifest.device_folder();
+            let place = crate::contacts::store::vcard_place(&folder);
+            let contacts = match docs.read(&place) {
+                Ok(None) => return None,
+                Ok(Some(bytes)) => crate::contacts::vcard::read_vcards(&bytes)
+                    .map_err(|e| format!("{} is damaged ({e}).", docs.shown(&place))),
+                Err(e) => Err(e.to_string()),
+            };
+            Some(PhoneContacts { folder, file: backup.dir.join(&place), contacts })
         })
         .collect();
     found.sort_by(|a, b| a.folder.cmp(&b.folder));

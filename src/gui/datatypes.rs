@@ -4,12 +4,16 @@
 //!
 //! Every kind beyond the gallery is one [`Extra`]: a function that counts it on the phone (run on a named
 //! thread when the phone is opened) and one that saves it into the phone's folder of the backup (run on the
-//! backup job's thread after the photos). Messages and `WhatsApp` become one more entry in [`EXTRAS`] each.
+//! backup job's thread after the photos, or, for `WhatsApp`, one that lists files the photo engine copies with
+//! the photos, in one plan and one manifest).
 
 use super::backup::count;
 use crate::device::{Device, DeviceInfo};
 use crate::human::human_bytes;
+use crate::progress::CancelToken;
+use crate::scan::MediaFile;
 use eframe::egui;
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// A kind of data beyond the gallery's photos and videos.
@@ -17,6 +21,10 @@ use std::path::Path;
 pub enum ExtraKind {
     /// The phone's contacts (a vCard and the provider's rows in `<Model> (<serial>)/Contacts/`).
     Contacts,
+    /// The SMS, the MMS text and the call log (`<Model> (<serial>)/Messages/`).
+    Messages,
+    /// `WhatsApp`'s folders (its own encrypted chat backup and its media), copied with the photos.
+    WhatsApp,
 }
 
 /// What the phone holds of a kind: how many items, and their bytes when they can be told.
@@ -26,6 +34,30 @@ pub struct Counted {
     pub items: usize,
     /// Their bytes, when the kind has a size worth showing.
     pub bytes: Option<u64>,
+    /// In how many groups (conversations), when the kind has them.
+    pub groups: Option<usize>,
+}
+
+impl Counted {
+    /// `items` with neither a size nor groups.
+    #[must_use]
+    pub fn items(items: usize) -> Self {
+        Self { items, bytes: None, groups: None }
+    }
+}
+
+/// The report's sentence of a kind: what was saved, or why not.
+pub type Said = Result<String, String>;
+
+/// How a kind is saved.
+#[derive(Clone, Copy)]
+pub enum Save {
+    /// On its own, after the photos, into backup folder `dest` (`vault`: the folder is encrypted); `Ok` and
+    /// `Err` are the report's sentences ("Saved 20 contacts.", "Contacts not saved: …").
+    After(fn(&Device, &DeviceInfo, &Path, Option<&crate::vault::Vault>) -> Said),
+    /// As files the photo engine copies with the photos (one plan, one manifest): lists them on the phone, with
+    /// the report's sentence about them.
+    WithPhotos(fn(&Device, &CancelToken) -> (Vec<MediaFile>, Said)),
 }
 
 /// One kind of data beyond the gallery: its name and how it is counted and saved.
@@ -42,9 +74,12 @@ pub struct Extra {
     pub ticked: bool,
     /// Counts it on the phone; `Err` is the sentence the screen shows ("Contacts: the phone refused (…)").
     pub count: fn(&Device, &DeviceInfo) -> Result<Counted, String>,
-    /// Saves it into backup folder `dest` (`vault`: the folder is encrypted); `Ok` and `Err` are the report's
-    /// sentences ("Saved 20 contacts.", "Contacts not saved: …").
-    pub save: fn(&Device, &DeviceInfo, &Path, Option<&crate::vault::Vault>) -> Result<String, String>,
+    /// How it is saved.
+    pub save: Save,
+    /// An encrypted backup folder keeps it (else the screen says it does not, and the backup says so).
+    pub encrypted_ok: bool,
+    /// A small note shown under its checkbox, when there is something to know about it.
+    pub note: Option<&'static str>,
 }
 
 impl std::fmt::Debug for Extra {
@@ -54,17 +89,48 @@ impl std::fmt::Debug for Extra {
 }
 
 /// Every kind of data beyond the gallery, in the order the screen lists them.
-pub static EXTRAS: &[Extra] = &[Extra {
-    kind: ExtraKind::Contacts,
-    name: "Contacts",
-    item: "contact",
-    thread: "count-contacts",
-    // Contacts are what people miss most when a phone is lost, they take a few kilobytes, and reading them
-    // changes nothing on the phone: ticked unless the phone has none or refuses.
-    ticked: true,
-    count: count_contacts,
-    save: save_contacts,
-}];
+pub static EXTRAS: &[Extra] = &[
+    Extra {
+        kind: ExtraKind::Contacts,
+        name: "Contacts",
+        item: "contact",
+        thread: "count-contacts",
+        // Contacts are what people miss most when a phone is lost, they take a few kilobytes, and reading them
+        // changes nothing on the phone: ticked unless the phone has none or refuses.
+        ticked: true,
+        count: count_contacts,
+        save: Save::After(save_contacts),
+        encrypted_ok: true,
+        note: None,
+    },
+    Extra {
+        kind: ExtraKind::Messages,
+        name: "Messages",
+        item: "message",
+        thread: "count-messages",
+        // Messages are text (kilobytes to a few megabytes), reading them changes nothing on the phone, and a
+        // backup is the only copy a person can read once the phone is gone: ticked, as the contacts are, unless
+        // the phone has none or refuses.
+        ticked: true,
+        count: count_messages,
+        save: Save::After(save_messages),
+        encrypted_ok: false,
+        note: None,
+    },
+    Extra {
+        kind: ExtraKind::WhatsApp,
+        name: "WhatsApp",
+        item: "file",
+        thread: "count-whatsapp",
+        // WhatsApp's media is often gigabytes (its photos and videos are in the gallery's folders already), and
+        // its chat backup is of use only to WhatsApp itself: unticked, for the people who want it to tick.
+        ticked: false,
+        count: count_whatsapp,
+        save: Save::WithPhotos(list_whatsapp),
+        encrypted_ok: true,
+        note: Some(crate::whatsapp::NOT_DECRYPTED),
+    },
+];
 
 /// The entry of `kind`.
 #[must_use]
@@ -82,7 +148,7 @@ fn why_not(e: &crate::contacts::ContactsError) -> String {
 
 fn count_contacts(device: &Device, info: &DeviceInfo) -> Result<Counted, String> {
     crate::contacts::read_contacts(device, info.sdk)
-        .map(|book| Counted { items: book.contacts.len(), bytes: None })
+        .map(|book| Counted::items(book.contacts.len()))
         .map_err(|e| format!("Contacts: {}", why_not(&e)))
 }
 
@@ -100,24 +166,19 @@ fn save_contacts(
     if book.contacts.is_empty() {
         return Ok("The phone has no contacts to save.".to_string());
     }
-    if vault.is_some() {
-        return Err(format!(
-            "Contacts not saved: {} is an encrypted backup folder, and phonebak does not yet keep contacts in one. \
-             Export them with `phonebak contacts export -o FILE.vcf` and keep that file somewhere safe.",
-            dest.display()
-        ));
-    }
     let not_saved = |e: String| format!("Contacts not saved: {e}");
-    let manifest = crate::backup::Manifest::load_or_new_in(dest, &info.serial, &info.model, None)
-        .map_err(|e| not_saved(e.to_string()))?;
-    let phone_folder = dest.join(manifest.device_folder());
     let what = format!("{}: contacts of {}", crate::backup::lock::role(), info.serial);
     let saved = {
         let _lock = crate::backup::lock::lock(dest, &what).map_err(|e| not_saved(e.to_string()))?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        crate::contacts::store::save(&phone_folder, &book, &crate::human::date(now))
+        let manifest = crate::backup::Manifest::load_or_new_in(dest, &info.serial, &info.model, vault)
+            .map_err(|e| not_saved(e.to_string()))?;
+        if vault.is_some() && !crate::backup::Manifest::path_in(dest, &info.serial, vault).exists() {
+            // An encrypted folder's phones are known by their manifests only: contacts saved alone must leave
+            // one, or the Restore screen could not find them.
+            manifest.save_in(dest, vault).map_err(|e| not_saved(e.to_string()))?;
+        }
+        let docs = crate::backup::documents::Documents::new(dest, vault);
+        crate::contacts::store::save_in(&docs, &manifest.device_folder(), &book, &today())
             .map_err(|e| not_saved(e.to_string()))?
     };
     let mut text = format!("Saved {}", count(saved.contacts, "contact"));
@@ -128,6 +189,124 @@ fn save_contacts(
     }
     text.push('.');
     Ok(text)
+}
+
+/// Today's date as the stores name dated versions.
+fn today() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    crate::human::date(now)
+}
+
+/// "the phone refused (…)" for a refusal, else "could not be read (…)", for the messages.
+fn messages_why_not(e: &crate::messages::MessagesError) -> String {
+    match e {
+        crate::messages::MessagesError::Content(c) if c.is_refusal() => format!("the phone refused ({c})"),
+        crate::messages::MessagesError::Content(c) => format!("could not be read ({c})"),
+    }
+}
+
+fn count_messages(device: &Device, info: &DeviceInfo) -> Result<Counted, String> {
+    crate::messages::count(device, info.sdk)
+        .map(|n| Counted { items: n.messages, bytes: None, groups: Some(n.conversations) })
+        .map_err(|e| format!("Messages: {}", messages_why_not(&e)))
+}
+
+/// Saves the messages and the call log as `phonebak backup --what messages` does (the same store); a call log
+/// the phone refuses is said, and does not make the messages fail.
+fn save_messages(
+    device: &Device,
+    info: &DeviceInfo,
+    dest: &Path,
+    vault: Option<&crate::vault::Vault>,
+) -> Result<String, String> {
+    if vault.is_some() {
+        return Err(format!(
+            "Messages not saved: {} is an encrypted backup folder, and phonebak does not yet save messages into \
+             one (it would not write them there unencrypted).",
+            dest.display()
+        ));
+    }
+    let read = crate::messages::read_messages(device, info.sdk)
+        .map_err(|e| format!("Messages not saved: they {}.", messages_why_not(&e)))?;
+    let mut notes: Vec<String> = read.notes.clone();
+    // Most Android releases keep the call log from USB debugging: a refusal is said, and the messages are saved.
+    let calls = match crate::messages::read_calls(device, info.sdk) {
+        Ok(calls) => Some(calls),
+        Err(e) => {
+            notes.push(format!("The call log was not saved: {e}"));
+            None
+        }
+    };
+    // Conversations are named by the contacts when the phone gives them, else by number.
+    let names = crate::contacts::read_contacts(device, info.sdk)
+        .map(|book| crate::messages::numbers::Names::new(&book.contacts))
+        .unwrap_or_default();
+    let not_saved = |e: String| format!("Messages not saved: {e}");
+    let manifest = crate::backup::Manifest::load_or_new_in(dest, &info.serial, &info.model, None)
+        .map_err(|e| not_saved(e.to_string()))?;
+    let folder_name = manifest.device_folder();
+    let what = format!("{}: messages of {}", crate::backup::lock::role(), info.serial);
+    let saved = {
+        let _lock = crate::backup::lock::lock(dest, &what).map_err(|e| not_saved(e.to_string()))?;
+        crate::messages::store::save(&dest.join(&folder_name), &folder_name, &read, calls.as_deref(), &names, &today())
+            .map_err(|e| not_saved(e.to_string()))?
+    };
+    let mut text =
+        format!("Saved {} in {}", count(saved.messages, "message"), count(saved.conversations, "conversation"));
+    if let Some(n) = saved.calls {
+        let _ = write!(text, " and {}", count(n, "call"));
+    }
+    if saved.only_in_backup > 0 {
+        let _ = write!(text, " ({} no longer on the phone, kept from earlier backups)", saved.only_in_backup);
+    }
+    if saved.unchanged() {
+        text.push_str(" (unchanged since the last backup)");
+    }
+    text.push('.');
+    notes.extend(saved.notes);
+    for note in notes {
+        let _ = write!(text, " {note}");
+    }
+    Ok(text)
+}
+
+fn count_whatsapp(device: &Device, _info: &DeviceInfo) -> Result<Counted, String> {
+    let found =
+        crate::whatsapp::list(device, &CancelToken::new()).map_err(|e| format!("WhatsApp: could not be read ({e})"))?;
+    let summary = found.summary();
+    Ok(Counted { items: summary.files, bytes: Some(summary.bytes), groups: None })
+}
+
+/// Lists `WhatsApp`'s files for the photo engine, as `phonebak backup --what whatsapp` does.
+fn list_whatsapp(device: &Device, cancel: &CancelToken) -> (Vec<MediaFile>, Said) {
+    let found = match crate::whatsapp::list(device, cancel) {
+        Ok(found) => found,
+        Err(e) => return (Vec::new(), Err(format!("WhatsApp not saved: its folders could not be read ({e})."))),
+    };
+    if found.roots.is_empty() {
+        return (Vec::new(), Ok("WhatsApp: no WhatsApp folder on this phone.".to_string()));
+    }
+    let summary = found.summary();
+    if found.unreadable.is_empty() {
+        return (found.files, Ok(format!("{summary}, backed up with the photos.")));
+    }
+    let unreadable: Vec<String> =
+        found.unreadable.iter().map(|u| format!("{} ({})", String::from_utf8_lossy(&u.path), u.message)).collect();
+    let said = format!(
+        "{summary}, backed up with the photos; the phone would not list {}: {}.",
+        count(unreadable.len(), "folder"),
+        unreadable.join(", ")
+    );
+    (found.files, Err(said))
+}
+
+/// Adds `more` to the photo engine's `files`, leaving out those already there (a `WhatsApp` photo in the
+/// gallery is copied once).
+pub fn add_files(files: &mut Vec<MediaFile>, more: Vec<MediaFile>) {
+    let known: std::collections::HashSet<Vec<u8>> = files.iter().map(|f| f.path.clone()).collect();
+    files.extend(more.into_iter().filter(|f| !known.contains(&f.path)));
 }
 
 /// What the phone holds of a kind, as the screen knows it.
@@ -204,14 +383,18 @@ impl DataChoice {
     }
 }
 
-/// The label of a kind's checkbox: "Contacts: 20", "Contacts: counting…".
+/// The label of a kind's checkbox: "Contacts: 20", "Messages: 57 messages in 6 conversations", "`WhatsApp`: 14
+/// files, 3.2 MB", "Contacts: counting…".
 #[must_use]
 pub fn extra_label(extra: &Extra, state: &Count) -> String {
     match state {
         Count::Reading => format!("{}: counting…", extra.name),
-        Count::Counted(Counted { items, bytes: None }) => format!("{}: {items}", extra.name),
-        Count::Counted(Counted { items, bytes: Some(b) }) => {
+        Count::Counted(Counted { items, bytes: None, groups: None }) => format!("{}: {items}", extra.name),
+        Count::Counted(Counted { items, bytes: Some(b), .. }) => {
             format!("{}: {}, {}", extra.name, count(*items, extra.item), human_bytes(*b))
+        }
+        Count::Counted(Counted { items, bytes: None, groups: Some(g) }) => {
+            format!("{}: {} in {}", extra.name, count(*items, extra.item), count(*g, "conversation"))
         }
         Count::Refused(_) => extra.name.to_string(),
     }
@@ -246,11 +429,14 @@ pub fn data_choice_ui(
         }
         if let Count::Refused(why) = &c.count {
             ui.colored_label(ui.visuals().warn_fg_color, why);
-        } else if encrypted && c.ticked {
+        } else if encrypted && c.ticked && !extra.encrypted_ok {
             ui.weak(format!(
                 "{} are not kept in an encrypted backup folder yet: the backup says so and copies the rest.",
                 extra.name
             ));
+        }
+        if let (Some(note), false) = (extra.note, refused) {
+            ui.add(egui::Label::new(egui::RichText::new(note).small().weak()).wrap());
         }
     }
     changed

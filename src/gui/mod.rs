@@ -2,14 +2,15 @@
 //!
 //! As in rerun's viewer, [`eframe::App::logic`] drains what background threads report and carries out the
 //! commands the screens asked for; [`eframe::App::ui`] only draws. Background work runs on named threads
-//! (`device-watch`, `demo-phone`, `gallery-scan`, `count-contacts`, `backup-folder`, `folder-dialog`, `backup`,
+//! (`device-watch`, `demo-phone`, `gallery-scan`, `count-contacts`, `count-messages`,
+//! `count-whatsapp`, `backup-folder`, `folder-dialog`, `backup`,
 //! `open-backup`, `restore`, `contacts-import`, `preview`, `freeup-prove`, `freeup-remove`, `thumbnails-N`) that
 //! talk to the app over bounded channels and call `request_repaint` after each message, so the window never
 //! waits on a phone or a disk.
 //!
-//! Screens: Connect (phones and what to do with each), Backup (what to back up: photos and videos, contacts;
-//! the phone's folders and photos, Back up), Restore (a backup's photos, Restore all / selected; its contacts,
-//! Put back), Free up space (what the phone can lose because it is safe in the backup folder, and removing it),
+//! Screens: Connect (phones and what to do with each), Backup (what to back up: photos and videos, contacts,
+//! messages, `WhatsApp`; the phone's folders and photos, Back up), Restore (a backup's photos, Restore all /
+//! selected; its contacts, Put back; its messages, Open; `WhatsApp`'s files, Put back), Free up space (what the phone can lose because it is safe in the backup folder, and removing it),
 //! Settings, and the log.
 
 mod backup;
@@ -28,12 +29,17 @@ pub use crate::settings::{NewMeans, Settings, default_backup_folder, settings_pa
 pub use backup::{BackedUp, BackupCommand, BackupView, backup_ui};
 pub use connect::{ConnectCommand, ConnectView, NO_PHONE_STEPS, connect_ui};
 pub use contacts::{ContactList, ContactRow, ContactsCommand, PhoneContacts, contact_label, contacts_ui};
-pub use datatypes::{Count, Counted, DataChoice, EXTRAS, Extra, ExtraChoice, ExtraKind, data_choice_ui};
+pub use datatypes::{
+    Count, Counted, DataChoice, EXTRAS, Extra, ExtraChoice, ExtraKind, Save, add_files, data_choice_ui,
+};
 pub use freeup::{Confirm, FreeUpCommand, FreeUpFailure, FreeUpReport, FreeUpView, Proved, freeup_ui};
 pub use grid::{Badge, GridCommand, GridItem, PhotoGrid, Shown, Textures};
 pub use job::{Job, Outcome};
 pub use password::{PasswordCommand, PasswordFor, PasswordPrompt, password_ui};
-pub use restore::{RestoreCommand, RestoreTarget, RestoreView, restore_ui};
+pub use restore::{
+    MESSAGES_NOT_RESTORED, MessagesInBackup, RestoreCommand, RestorePart, RestoreTarget, RestoreView, WhatsAppInBackup,
+    messages_ui, restore_ui, whatsapp_ui,
+};
 pub use settings::{AutomaticChoices, PairForm, SettingsCommand, settings_ui};
 
 use crate::backup::{BackupReport, Manifest};
@@ -129,7 +135,14 @@ enum Event {
     /// A backup folder was read for the Restore screen.
     BackupOpened(PathBuf, Result<Backup, String>),
     /// A restore ended.
-    RestoreDone { result: Result<RestoreReport, String>, cancelled: bool },
+    RestoreDone {
+        /// The restore's report, or why it failed.
+        result: Result<RestoreReport, String>,
+        /// It was cancelled.
+        cancelled: bool,
+        /// `WhatsApp`'s files were put back: a line for each folder they went to other than their own.
+        whatsapp: Option<Vec<String>>,
+    },
     /// A preview is ready.
     Preview(ThumbKey, Result<crate::thumbnails::Preview, String>),
     /// The thumbnail cache's size on disk.
@@ -534,6 +547,8 @@ impl App {
         let vault = self.vaults.get(&dir).cloned();
         self.restore.locked = vault.is_none() && crate::vault::is_encrypted(&dir);
         self.restore.set_contact_files(Vec::new());
+        self.restore.messages = None;
+        self.restore.whatsapp = None;
         if self.restore.locked {
             self.restore.backup = None;
             self.restore.folders.clear();
@@ -545,9 +560,14 @@ impl App {
         let tx = self.events_tx.clone();
         let ctx = self.ctx.clone();
         Self::spawn("open-backup", move || {
-            // Contacts are not kept in encrypted folders.
-            let contacts = if vault.is_none() { contacts::find_in(&dir) } else { Vec::new() };
+            let plain = vault.is_none();
             let opened = crate::restore::open_backup_in(&dir, vault).map_err(|e| e.to_string());
+            // An encrypted folder's contacts are found through its phones' manifests.
+            let contacts = match &opened {
+                _ if plain => contacts::find_in(&dir),
+                Ok(backup) => contacts::find_in_encrypted(backup),
+                Err(_) => Vec::new(),
+            };
             let _ = tx.send(Event::BackupOpened(dir.clone(), opened));
             let _ = tx.send(Event::ContactsFound(dir, contacts));
             ctx.request_repaint();
@@ -1018,7 +1038,17 @@ impl App {
             });
             let (result, extras) = match phone {
                 Ok((device, info)) => {
-                    let photos = (!files.is_empty()).then(|| {
+                    // The kinds saved as files join the photos' plan first (one manifest, each path once).
+                    let mut files = files;
+                    let mut said: Vec<Option<Result<String, String>>> = vec![None; extras.len()];
+                    for (n, extra) in extras.iter().enumerate() {
+                        if let datatypes::Save::WithPhotos(list) = extra.save {
+                            let (more, sentence) = list(&device, &cancel);
+                            datatypes::add_files(&mut files, more);
+                            said[n] = Some(sentence);
+                        }
+                    }
+                    let photos = (!files.is_empty() && !cancel.is_cancelled()).then(|| {
                         let manifest = Manifest::load_or_new_in(&dest, &info.serial, &info.model, vault.as_deref())
                             .map_err(|e| e.to_string())?;
                         let plan = crate::backup::plan_in(&files, &dest, &manifest, vault.clone());
@@ -1031,7 +1061,14 @@ impl App {
                     let saved: Vec<Result<String, String>> = if cancel.is_cancelled() {
                         Vec::new()
                     } else {
-                        extras.iter().map(|extra| (extra.save)(&device, &info, &dest, vault.as_deref())).collect()
+                        extras
+                            .iter()
+                            .zip(said)
+                            .filter_map(|(extra, said)| match extra.save {
+                                datatypes::Save::After(save) => Some(save(&device, &info, &dest, vault.as_deref())),
+                                datatypes::Save::WithPhotos(_) => said,
+                            })
+                            .collect()
                     };
                     if vault.is_none()
                         && files.is_empty()
@@ -1048,33 +1085,58 @@ impl App {
         });
     }
 
-    /// Starts restoring the open backup (all of it, or the selected photos) to the chosen phone.
-    fn start_restore(&mut self, selected_only: bool) {
+    /// Starts restoring the open backup to the chosen phone: all its photos and videos, the selected ones, or
+    /// `WhatsApp`'s files (into the folder `WhatsApp` uses on that phone), as `phonebak restore --what photos` and
+    /// `--what whatsapp` choose them.
+    fn start_restore(&mut self, part: RestorePart) {
         let view = &mut self.restore;
         let (Some(backup), Some(target), None) = (&view.backup, view.target.clone(), &view.job) else { return };
         let Some(phone) = backup.phones.get(view.phone).cloned() else { return };
         let dir = backup.dir.clone();
         let vault = backup.vault.clone();
-        let selection = if selected_only {
+        let selection = if part == RestorePart::Selected {
             Selection { local_paths: Some(view.selected_local_paths().into_iter().collect()), ..Selection::default() }
         } else {
             Selection::default()
         };
+        let parts = crate::whatsapp::RestoreParts {
+            photos: part != RestorePart::WhatsApp,
+            whatsapp: part == RestorePart::WhatsApp,
+        };
+        if parts.whatsapp
+            && let Some(w) = &mut view.whatsapp
+        {
+            w.done = None;
+        }
         view.outcome = None;
-        view.job = Some(Job { doing: "Restoring", state: None, cancelling: false });
+        let doing = if parts.whatsapp { "Putting back WhatsApp's files" } else { "Restoring" };
+        view.job = Some(Job { doing, state: None, cancelling: false });
         self.job_cancel = CancelToken::new();
         let (tx, ctx, source, cancel) =
             (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone(), self.job_cancel.clone());
-        tracing::info!(from = %dir.display(), to = target, "restore started from the app");
+        tracing::info!(from = %dir.display(), to = target, ?part, "restore started from the app");
         Self::spawn("restore", move || {
             let progress = ChannelProgress { tx: tx.clone(), ctx: ctx.clone(), kind: JobKind::Restore };
+            let mut moved = None;
             let result = source.device(&target).and_then(|device| {
+                let info = device.info().map_err(|e| e.to_string())?;
                 let selected = crate::restore::select(&dir, &phone, &selection).map_err(|e| e.to_string())?;
-                let plan = crate::restore::plan_in(&dir, vault, &phone.serial, selected, &device, &progress, &cancel)
-                    .map_err(|e| e.to_string())?;
-                crate::restore::execute(&plan, &device, &progress, &cancel).map_err(|e| e.to_string())
+                // WhatsApp's databases go back only when asked for, and then where WhatsApp looks on this phone.
+                let choice = crate::whatsapp::choose_for_restore(selected, parts, info.sdk);
+                if parts.whatsapp && choice.whatsapp_files == 0 {
+                    return Err(format!("The backup of {} holds no WhatsApp files.", phone.serial));
+                }
+                let lines = choice.moved_text(info.sdk);
+                let plan =
+                    crate::restore::plan_in(&dir, vault, &phone.serial, choice.selected, &device, &progress, &cancel)
+                        .map_err(|e| e.to_string())?;
+                let report = crate::restore::execute(&plan, &device, &progress, &cancel).map_err(|e| e.to_string())?;
+                if parts.whatsapp {
+                    moved = Some(lines);
+                }
+                Ok(report)
             });
-            let _ = tx.send(Event::RestoreDone { result, cancelled: cancel.is_cancelled() });
+            let _ = tx.send(Event::RestoreDone { result, cancelled: cancel.is_cancelled(), whatsapp: moved });
             ctx.request_repaint();
         });
     }
@@ -1520,8 +1582,11 @@ impl App {
                 }
                 self.job_ended();
             }
-            Event::RestoreDone { result, cancelled } => {
+            Event::RestoreDone { result, cancelled, whatsapp } => {
                 self.restore.job = None;
+                if let (Some(moved), Some(w), false) = (whatsapp, &mut self.restore.whatsapp, cancelled) {
+                    w.done = Some(moved);
+                }
                 self.restore.outcome = Some(restore_outcome(result, cancelled));
                 self.job_ended();
             }
@@ -1819,20 +1884,25 @@ impl App {
                 self.restore.target = None;
                 self.restore.keep_or_default_target();
             }
-            RestoreCommand::RestoreAll | RestoreCommand::RestoreSelected => {
-                let selected_only = *command == RestoreCommand::RestoreSelected;
+            RestoreCommand::RestoreAll | RestoreCommand::RestoreSelected | RestoreCommand::PutBackWhatsApp => {
+                let part = match command {
+                    RestoreCommand::RestoreSelected => RestorePart::Selected,
+                    RestoreCommand::PutBackWhatsApp => RestorePart::WhatsApp,
+                    _ => RestorePart::All,
+                };
                 if self.restore.target_is_another_phone() {
                     // Another phone than the backup's: it asks first, naming both.
-                    self.restore.confirm_other = Some(selected_only);
+                    self.restore.confirm_other = Some(part);
                 } else {
-                    self.start_restore(selected_only);
+                    self.start_restore(part);
                 }
             }
             RestoreCommand::ConfirmOther => {
-                if let Some(selected_only) = self.restore.confirm_other.take() {
-                    self.start_restore(selected_only);
+                if let Some(part) = self.restore.confirm_other.take() {
+                    self.start_restore(part);
                 }
             }
+            RestoreCommand::OpenMessages(page) => open_in_file_manager(page),
             RestoreCommand::CancelOther => self.restore.confirm_other = None,
             RestoreCommand::Cancel => {
                 self.job_cancel.cancel();

@@ -1,7 +1,9 @@
 //! The Restore screen: a backup folder (chosen with the system's dialog, remembered), the phones it holds,
 //! their photos in the same grid as the Backup screen (thumbnails read from the backup on this computer), and
 //! Restore all / Restore selected to a connected phone, with progress, Cancel and a summary; on the right, the
-//! phone's contacts when the backup holds them (`contacts.rs`).
+//! phone's contacts when the backup holds them (`contacts.rs`), its messages (which only the phone's SMS app
+//! may put back: the screen says so and opens the readable copy) and `WhatsApp`'s files (put back where
+//! `WhatsApp` looks for them on the chosen phone, then the steps to take in `WhatsApp`).
 
 use super::contacts::{ContactList, ContactsCommand, PhoneContacts, contacts_ui};
 use super::grid::{Badge, GridCommand, GridItem, PhotoGrid, Textures};
@@ -83,8 +85,8 @@ pub struct RestoreView {
     pub targets: Vec<RestoreTarget>,
     /// The phone chosen to restore to (adb's serial).
     pub target: Option<String>,
-    /// Restoring onto another phone than the backup's waits for a yes (`Some(selected only)`).
-    pub confirm_other: Option<bool>,
+    /// Restoring onto another phone than the backup's waits for a yes (`Some(what)`).
+    pub confirm_other: Option<RestorePart>,
     /// The typed folder, when the folder dialog could not open.
     pub folder_entry: Option<super::FolderEntry>,
     /// The running restore.
@@ -95,6 +97,39 @@ pub struct RestoreView {
     pub contact_files: Vec<PhoneContacts>,
     /// The contacts of the phone shown, with their ticks.
     pub contacts: Option<ContactList>,
+    /// The messages the backup holds of the phone shown.
+    pub messages: Option<MessagesInBackup>,
+    /// `WhatsApp`'s files the backup holds of the phone shown.
+    pub whatsapp: Option<WhatsAppInBackup>,
+}
+
+/// What a restore puts back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestorePart {
+    /// Every photo and video (and no `WhatsApp` file but its media, as `phonebak restore` does by default).
+    All,
+    /// The photos selected in the grid.
+    Selected,
+    /// `WhatsApp`'s files, into the folder `WhatsApp` uses on the chosen phone.
+    WhatsApp,
+}
+
+/// The messages a backup holds of a phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessagesInBackup {
+    /// Their readable page (`<phone>/Messages/index.html`).
+    Page(PathBuf),
+    /// They are kept encrypted in an encrypted backup folder.
+    Encrypted,
+}
+
+/// `WhatsApp`'s files a backup holds of a phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhatsAppInBackup {
+    /// How many and their bytes.
+    pub summary: crate::whatsapp::Summary,
+    /// After they were put back: a line for each folder they went to other than their own (empty when none).
+    pub done: Option<Vec<String>>,
 }
 
 impl RestoreView {
@@ -111,10 +146,19 @@ impl RestoreView {
         let mut folders: BTreeMap<String, (usize, usize, u64)> = BTreeMap::new();
         let mut items = Vec::new();
         self.local_paths.clear();
+        let mut whatsapp = crate::whatsapp::Summary::default();
         for &i in newest.values() {
             let entry = &phone.manifest.files[i];
             let phone_path = String::from_utf8_lossy(&entry.phone_path.0).into_owned();
             let (dir, name) = phone_path.rsplit_once('/').unwrap_or(("", &phone_path));
+            if crate::whatsapp::Root::of(&entry.phone_path.0).is_some() {
+                whatsapp.files += 1;
+                whatsapp.bytes += entry.size;
+                // WhatsApp's databases and backups are not pictures: they are put back with WhatsApp's files.
+                if MediaKind::from_name(name.as_bytes()).is_none() {
+                    continue;
+                }
+            }
             let group = folders.len();
             let video = MediaKind::from_name(name.as_bytes()) == Some(MediaKind::Video);
             let slot = folders.entry(dir.to_string()).or_insert((0, 0, 0));
@@ -152,6 +196,19 @@ impl RestoreView {
             .map(|((path, (photos, videos, bytes)), name)| BackupFolder { path, name, photos, videos, bytes })
             .collect();
         self.grid.set_items(items.into_iter().map(|(_, item)| item).collect());
+        if self.whatsapp.as_ref().is_none_or(|w| w.summary != whatsapp) {
+            self.whatsapp = (whatsapp.files > 0).then_some(WhatsAppInBackup { summary: whatsapp, done: None });
+        }
+        let docs = crate::backup::documents::Documents::new(&backup.dir, backup.vault.as_deref());
+        let place = format!(
+            "{}/{}/{}",
+            phone.manifest.device_folder(),
+            crate::messages::store::FOLDER,
+            crate::messages::store::INDEX_HTML
+        );
+        self.messages = docs.exists(&place).then(|| {
+            if docs.encrypted() { MessagesInBackup::Encrypted } else { MessagesInBackup::Page(docs.file(&place)) }
+        });
         self.pick_contacts();
     }
 
@@ -245,6 +302,10 @@ pub enum RestoreCommand {
     Unlock,
     /// Add the ticked contacts to the chosen phone.
     PutBackContacts,
+    /// Open the backup's messages page in the browser.
+    OpenMessages(PathBuf),
+    /// Put `WhatsApp`'s files back on the chosen phone.
+    PutBackWhatsApp,
 }
 
 /// Draws the Restore screen.
@@ -311,9 +372,6 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
                 ));
             }
             targets_ui(ui, &view.targets, &mut view.target);
-            if backup.vault.is_some() {
-                ui.weak("Contacts are not kept in encrypted backup folders: this backup holds photos and videos only.");
-            }
             let ready = view.target.is_some() && view.job.is_none();
             ui.horizontal(|ui| {
                 let all = egui::RichText::new("Restore all").size(18.0).strong();
@@ -364,11 +422,24 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
             });
         });
     }
-    if let Some(list) = &mut view.contacts {
+    if view.contacts.is_some() || view.messages.is_some() || view.whatsapp.is_some() {
         let target = view.target.as_ref().and_then(|t| view.targets.iter().find(|x| &x.serial == t));
         let target = target.map(|t| t.name.clone());
+        let free = view.job.is_none();
         egui::Panel::right("restore-contacts").resizable(true).default_size(300.0).show(ui, |ui| {
-            if contacts_ui(ui, list, target.as_deref()) == Some(ContactsCommand::PutBack) {
+            if let Some(messages) = &view.messages
+                && let Some(c) = messages_ui(ui, messages)
+            {
+                command = Some(c);
+            }
+            if let Some(whatsapp) = &view.whatsapp
+                && let Some(c) = whatsapp_ui(ui, whatsapp, target.as_deref(), free)
+            {
+                command = Some(c);
+            }
+            if let Some(list) = &mut view.contacts
+                && contacts_ui(ui, list, target.as_deref()) == Some(ContactsCommand::PutBack)
+            {
                 command = Some(RestoreCommand::PutBackContacts);
             }
         });
@@ -381,6 +452,67 @@ pub fn restore_ui(ui: &mut egui::Ui, view: &mut RestoreView, textures: &mut Text
         Some(GridCommand::ClosePreview) => command = Some(RestoreCommand::ClosePreview),
         None => {}
     });
+    command
+}
+
+/// What the Restore screen says of the backup's messages.
+pub const MESSAGES_NOT_RESTORED: &str = "Android lets only the phone's default SMS app put messages back, so \
+     phonebak cannot restore them onto a phone.";
+
+/// The backup's messages: why they cannot go back, and Open the messages (or, encrypted, how to get them out).
+pub fn messages_ui(ui: &mut egui::Ui, messages: &MessagesInBackup) -> Option<RestoreCommand> {
+    let mut command = None;
+    ui.label(egui::RichText::new("Messages").strong());
+    ui.label(MESSAGES_NOT_RESTORED);
+    match messages {
+        MessagesInBackup::Page(page) => {
+            ui.label("They are in the backup, readable in any browser.");
+            if ui.button("Open the messages").on_hover_text(page.display().to_string()).clicked() {
+                command = Some(RestoreCommand::OpenMessages(page.clone()));
+            }
+        }
+        MessagesInBackup::Encrypted => {
+            ui.label(
+                "They are kept encrypted in this backup folder, where a browser cannot open them. To have a copy \
+                 you can read, back the phone's messages up into a folder that is not encrypted, on a disk you \
+                 keep safe.",
+            );
+        }
+    }
+    ui.separator();
+    command
+}
+
+/// `WhatsApp`'s files in the backup: their count and size and "Put back `WhatsApp`'s files" (`free`: no restore
+/// runs); once put back, where they went and the steps to take in `WhatsApp`.
+pub fn whatsapp_ui(
+    ui: &mut egui::Ui,
+    whatsapp: &WhatsAppInBackup,
+    target: Option<&str>,
+    free: bool,
+) -> Option<RestoreCommand> {
+    let mut command = None;
+    ui.label(egui::RichText::new("WhatsApp").strong());
+    ui.label(whatsapp.summary.to_string());
+    let ready = target.is_some() && free;
+    if ui.add_enabled(ready, egui::Button::new("Put back WhatsApp's files")).clicked() {
+        command = Some(RestoreCommand::PutBackWhatsApp);
+    }
+    match target {
+        Some(name) => ui.weak(format!(
+            "onto {name}, into the folder WhatsApp looks in there; files it has already are skipped. Do it \
+             before WhatsApp is opened on it."
+        )),
+        None => ui.weak("Choose the phone to put them on (Restore to, above)."),
+    };
+    if let Some(moved) = &whatsapp.done {
+        for line in moved {
+            ui.label(line);
+        }
+        ui.label(egui::RichText::new(crate::whatsapp::restore_steps_text()).strong());
+    }
+    ui.add(egui::Label::new(egui::RichText::new(crate::whatsapp::NOT_DECRYPTED).small().weak()).wrap());
+    ui.separator();
     command
 }
 
@@ -402,16 +534,17 @@ fn targets_ui(ui: &mut egui::Ui, targets: &[RestoreTarget], chosen: &mut Option<
 
 /// Asks before restoring a phone's backup onto another phone, naming both.
 fn confirm_other_ui(ctx: &egui::Context, view: &RestoreView) -> Option<RestoreCommand> {
-    view.confirm_other?;
+    let part = view.confirm_other?;
     let source = view.backup.as_ref().and_then(|b| b.phones.get(view.phone))?;
     let target = view.target()?;
     let mut command = None;
     egui::Modal::new(egui::Id::unique("phonebak-restore-other-phone")).show(ctx, |ui| {
         ui.heading("Restore onto another phone?");
         ui.label(format!(
-            "This is the backup of {} (serial {}). Restore its photos onto {}?",
+            "This is the backup of {} (serial {}). Restore its {} onto {}?",
             source.model,
             source.serial,
+            if part == RestorePart::WhatsApp { "WhatsApp files" } else { "photos" },
             target.label()
         ));
         ui.horizontal(|ui| {

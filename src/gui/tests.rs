@@ -914,12 +914,16 @@ fn the_data_type_choice_shows_the_gallerys_totals_and_the_contacts_count_and_con
     harness.run_steps(3);
     assert!(shows(&harness, "Contacts: counting…"));
     assert!(is_ticked(&harness, "Contacts: counting…"));
-    harness.state_mut().0.data.set_count(ExtraKind::Contacts, Ok(Counted { items: 20, bytes: None }));
+    harness.state_mut().0.data.set_count(ExtraKind::Contacts, Ok(Counted::items(20)));
     harness.run();
     // Every folder the scan found, ticked or not.
     assert!(is_ticked(&harness, "Photos and videos: 352 photos, 4 videos, 1.2 GB"));
     assert!(is_ticked(&harness, "Contacts: 20"), "contacts are ticked by default");
-    assert_eq!(harness.state().0.data.extras_to_save().len(), 1);
+    assert_eq!(
+        harness.state().0.data.extras_to_save().iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [ExtraKind::Contacts, ExtraKind::Messages],
+        "contacts and messages are ticked by default, WhatsApp is not"
+    );
 
     // Photos unticked: the backup is about the contacts alone, and still offered.
     harness.get_by_role_and_label(Role::CheckBox, "Photos and videos: 352 photos, 4 videos, 1.2 GB").click();
@@ -929,12 +933,14 @@ fn the_data_type_choice_shows_the_gallerys_totals_and_the_contacts_count_and_con
     assert!(!is_disabled(&harness, Role::Button, "Back up"), "contacts alone cannot be backed up");
     harness.get_by_role_and_label(Role::CheckBox, "Contacts: 20").click();
     harness.run();
+    harness.get_by_role_and_label(Role::CheckBox, "Messages: counting…").click();
+    harness.run();
     assert!(harness.state().0.data.extras_to_save().is_empty());
     assert!(is_disabled(&harness, Role::Button, "Back up"), "Back up offered with nothing ticked");
     assert!(shows(&harness, "Everything chosen is backed up."));
 
     // A count arriving again leaves the person's choice alone.
-    harness.state_mut().0.data.set_count(ExtraKind::Contacts, Ok(Counted { items: 21, bytes: None }));
+    harness.state_mut().0.data.set_count(ExtraKind::Contacts, Ok(Counted::items(21)));
     harness.run();
     assert!(!is_ticked(&harness, "Contacts: 21"));
 }
@@ -950,11 +956,11 @@ fn a_phone_that_refuses_its_contacts_shows_why_and_the_contacts_cannot_be_ticked
     assert!(shows(&harness, why), "the refusal is not shown");
     assert!(is_disabled(&harness, Role::CheckBox, "Contacts"), "a refused kind can be ticked");
     assert!(!is_ticked(&harness, "Contacts"));
-    assert!(harness.state().0.data.extras_to_save().is_empty());
+    assert!(harness.state().0.data.extras_to_save().iter().all(|e| e.kind != ExtraKind::Contacts));
     // A phone with no contacts: unticked, nothing to save.
     let mut none = DataChoice::default();
-    none.set_count(ExtraKind::Contacts, Ok(Counted { items: 0, bytes: None }));
-    assert!(none.extras_to_save().is_empty(), "an empty address book is saved");
+    none.set_count(ExtraKind::Contacts, Ok(Counted::items(0)));
+    assert!(none.extras_to_save().iter().all(|e| e.kind != ExtraKind::Contacts), "an empty address book is saved");
 }
 
 /// Three contacts as a backup's vCard gives them: one with a number, one with only an email, one with a
@@ -1042,22 +1048,148 @@ fn the_restore_screen_shows_the_contacts_of_the_phone_shown_and_a_damaged_file_s
 }
 
 #[test]
-fn an_encrypted_backup_folder_says_contacts_are_not_kept_there() {
+fn an_encrypted_backup_folder_keeps_contacts_and_whatsapp_and_says_messages_are_not_kept_there() {
     let mut view = backup_view(vec![(folder("Camera", 3, 0, 3_000), true)]);
     view.encrypted = true;
-    view.data.set_count(ExtraKind::Contacts, Ok(Counted { items: 20, bytes: None }));
+    view.data.set_count(ExtraKind::Contacts, Ok(Counted::items(20)));
+    view.data.set_count(ExtraKind::Messages, Ok(Counted { items: 57, bytes: None, groups: Some(6) }));
+    view.data.set_count(ExtraKind::WhatsApp, Ok(Counted { items: 14, bytes: Some(3_200_000), groups: None }));
     let mut harness = backup_harness(view);
     harness.run();
-    assert!(shows(&harness, "Contacts are not kept in an encrypted backup folder yet"));
-    harness.get_by_role_and_label(Role::CheckBox, "Contacts: 20").click();
+    assert!(shows(&harness, "Messages are not kept in an encrypted backup folder yet"));
+    assert!(!shows(&harness, "Contacts are not kept"), "contacts are kept in encrypted folders now");
+    harness.get_by_role_and_label(Role::CheckBox, "WhatsApp: 14 files, 3.2 MB").click();
     harness.run();
-    assert!(!shows(&harness, "not kept in an encrypted backup folder"), "said with Contacts unticked");
+    assert!(!shows(&harness, "WhatsApp are not kept"), "WhatsApp's files go through the encrypted photo engine");
+    harness.get_by_role_and_label(Role::CheckBox, "Messages: 57 messages in 6 conversations").click();
+    harness.run();
+    assert!(!shows(&harness, "not kept in an encrypted backup folder"), "said with Messages unticked");
+}
+
+#[test]
+fn the_messages_and_whatsapp_entries_show_their_counts_and_whatsapp_is_unticked_with_its_note() {
+    let mut view = backup_view(vec![(folder("Camera", 3, 0, 3_000), true)]);
+    view.dest = Some(PathBuf::from("/backup"));
+    view.backed_up = Some(BackedUp::default());
+    let mut harness = backup_harness(view);
+    harness.run_steps(3);
+    assert!(shows(&harness, "Messages: counting…") && shows(&harness, "WhatsApp: counting…"));
+    assert!(is_ticked(&harness, "Messages: counting…"), "messages are ticked by default");
+    assert!(!is_ticked(&harness, "WhatsApp: counting…"), "WhatsApp is ticked by default");
+    harness.state_mut().0.data.set_count(ExtraKind::Messages, Ok(Counted { items: 57, bytes: None, groups: Some(6) }));
+    let whatsapp = Counted { items: 14, bytes: Some(3_200_000), groups: None };
+    harness.state_mut().0.data.set_count(ExtraKind::WhatsApp, Ok(whatsapp));
+    harness.run();
+    assert!(is_ticked(&harness, "Messages: 57 messages in 6 conversations"));
+    assert!(!is_ticked(&harness, "WhatsApp: 14 files, 3.2 MB"));
+    assert!(shows(&harness, crate::whatsapp::NOT_DECRYPTED), "the note on WhatsApp's encryption is not shown");
+    harness.get_by_role_and_label(Role::CheckBox, "WhatsApp: 14 files, 3.2 MB").click();
+    harness.run();
+    let kinds: Vec<ExtraKind> = harness.state().0.data.extras_to_save().iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [ExtraKind::Contacts, ExtraKind::Messages, ExtraKind::WhatsApp]);
+    assert!(matches!(super::datatypes::extra(ExtraKind::WhatsApp).map(|e| e.save), Some(Save::WithPhotos(_))));
+
+    // One message in one conversation, and a phone that refuses its messages: the refusal is its sentence.
+    let mut one = DataChoice::default();
+    one.set_count(ExtraKind::Messages, Ok(Counted { items: 1, bytes: None, groups: Some(1) }));
+    let messages = super::datatypes::extra(ExtraKind::Messages).expect("the Messages entry");
+    assert_eq!(super::datatypes::extra_label(messages, &one.extras[1].count), "Messages: 1 message in 1 conversation");
+    let why = "Messages: the phone refused (The phone (Android 14 (SDK 34)) does not let phonebak read content://sms)";
+    let mut view = backup_view(vec![(folder("Camera", 3, 0, 3_000), true)]);
+    view.data.set_count(ExtraKind::Messages, Err(why.to_string()));
+    let mut harness = backup_harness(view);
+    harness.run();
+    assert!(shows(&harness, why));
+    assert!(is_disabled(&harness, Role::CheckBox, "Messages"));
+}
+
+#[test]
+fn whatsapp_files_join_the_photos_once_each() {
+    let file = |path: &str, size: u64| crate::scan::MediaFile {
+        path: path.as_bytes().to_vec(),
+        size,
+        mtime: 1,
+        kind: crate::scan::MediaKind::Photo,
+    };
+    let photo = "/sdcard/Android/media/com.whatsapp/WhatsApp/Media/WhatsApp Images/IMG-1.jpg";
+    let mut files = vec![file("/sdcard/DCIM/Camera/a.jpg", 10), file(photo, 20)];
+    let db = "/sdcard/Android/media/com.whatsapp/WhatsApp/Databases/msgstore.db.crypt14";
+    add_files(&mut files, vec![file(photo, 20), file(db, 30)]);
+    let paths: Vec<String> = files.iter().map(|f| String::from_utf8_lossy(&f.path).into_owned()).collect();
+    assert_eq!(paths, ["/sdcard/DCIM/Camera/a.jpg", photo, db]);
+}
+
+type ExtrasState = (Option<MessagesInBackup>, Option<WhatsAppInBackup>, Option<RestoreCommand>);
+
+fn restore_extras_harness(state: ExtrasState, target: Option<&'static str>) -> Harness<'static, ExtrasState> {
+    Harness::builder().with_size(egui::vec2(420.0, 420.0)).build_ui_state(
+        move |ui, state: &mut ExtrasState| {
+            if let Some(m) = &state.0
+                && let Some(c) = messages_ui(ui, m)
+            {
+                state.2 = Some(c);
+            }
+            if let Some(w) = &state.1
+                && let Some(c) = whatsapp_ui(ui, w, target, true)
+            {
+                state.2 = Some(c);
+            }
+        },
+        state,
+    )
+}
+
+#[test]
+fn the_restore_screen_says_only_the_sms_app_may_put_messages_back_and_opens_the_readable_copy() {
+    let page = PathBuf::from("/backup/Pixel 7 (R58)/Messages/index.html");
+    let mut harness = restore_extras_harness((Some(MessagesInBackup::Page(page.clone())), None, None), None);
+    harness.run();
+    assert!(shows(&harness, "Android lets only the phone's default SMS app put messages back"));
+    harness.get_by_role_and_label(Role::Button, "Open the messages").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(RestoreCommand::OpenMessages(page)));
+
+    let mut harness = restore_extras_harness((Some(MessagesInBackup::Encrypted), None, None), None);
+    harness.run();
+    assert!(shows(&harness, MESSAGES_NOT_RESTORED));
+    assert!(shows(&harness, "kept encrypted in this backup folder"), "how to get them out is not said");
+    assert!(harness.query_by_role_and_label(Role::Button, "Open the messages").is_none(), "a page that is not there");
+}
+
+#[test]
+fn the_restore_screens_whatsapp_section_puts_the_files_back_then_shows_the_moves_and_the_steps() {
+    let summary = crate::whatsapp::Summary { files: 14, bytes: 3_200_000 };
+    let whatsapp = WhatsAppInBackup { summary, done: None };
+    let mut harness = restore_extras_harness((None, Some(whatsapp.clone()), None), None);
+    harness.run();
+    assert!(shows(&harness, "WhatsApp: 14 files, 3.2 MB"));
+    assert!(is_disabled(&harness, Role::Button, "Put back WhatsApp's files"), "offered with no phone chosen");
+    assert!(!shows(&harness, "To get the chats back"), "steps before the files are back");
+
+    let mut harness = restore_extras_harness((None, Some(whatsapp.clone()), None), Some("Pixel 8"));
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Put back WhatsApp's files").click();
+    harness.run();
+    assert_eq!(harness.state().2, Some(RestoreCommand::PutBackWhatsApp));
+
+    let moved =
+        "14 WhatsApp files backed up from WhatsApp (Android 10 or older) go to Android/media/com.whatsapp/WhatsApp";
+    let done = WhatsAppInBackup { summary, done: Some(vec![moved.to_string()]) };
+    let mut harness = restore_extras_harness((Some(MessagesInBackup::Encrypted), Some(done), None), Some("Pixel 8"));
+    harness.run();
+    assert!(shows(&harness, moved));
+    for step in crate::whatsapp::RESTORE_STEPS {
+        assert!(shows(&harness, step), "step {step:?} is not shown");
+    }
+    harness.snapshot("restore_messages_and_whatsapp");
 }
 
 #[test]
 fn snapshot_the_data_type_choice_and_the_restore_screens_contacts_list() {
     let mut choice = DataChoice::default();
-    choice.set_count(ExtraKind::Contacts, Ok(Counted { items: 20, bytes: None }));
+    choice.set_count(ExtraKind::Contacts, Ok(Counted::items(20)));
+    choice.set_count(ExtraKind::Messages, Ok(Counted { items: 57, bytes: None, groups: Some(6) }));
+    choice.set_count(ExtraKind::WhatsApp, Ok(Counted { items: 14, bytes: Some(3_200_000), groups: None }));
     let mut list = ContactList::of(&three_contacts());
     list.rows[1].ticked = false;
     list.said = Some(Ok("Added 1 contact; 1 was already on the phone.".to_string()));

@@ -15,6 +15,7 @@ mod freeup_more;
 mod freeup_trash;
 mod gui;
 mod gui_contacts;
+mod gui_datatypes;
 mod gui_first_run;
 mod gui_freeup;
 mod messages;
