@@ -135,6 +135,26 @@ impl<'a> Documents<'a> {
     }
 }
 
+/// The folder, relative to the backup folder `dest`, that holds the documents of phone `serial`
+/// (`<Model> (<serial>)`, as its photos). In an encrypted folder a phone is known by its manifest only, so one
+/// is saved when there is none yet: documents saved alone (contacts, messages) stay findable. Call it with the
+/// folder's lock held.
+///
+/// # Errors
+/// The manifest cannot be read or saved.
+pub fn device_folder(
+    dest: &Path,
+    serial: &str,
+    model: &str,
+    vault: Option<&Vault>,
+) -> Result<String, crate::backup::BackupError> {
+    let manifest = crate::backup::Manifest::load_or_new_in(dest, serial, model, vault)?;
+    if vault.is_some() && !crate::backup::Manifest::path_in(dest, serial, vault).exists() {
+        manifest.save_in(dest, vault)?;
+    }
+    Ok(manifest.device_folder())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

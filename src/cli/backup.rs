@@ -221,17 +221,12 @@ fn backup_contacts(
     let what = format!("{}: contacts of {}", backup::lock::role(), info.serial);
     let saved = {
         let _lock = backup::lock::lock(&args.to, &what)?;
-        let manifest = Manifest::load_or_new_in(&args.to, &info.serial, &info.model, vault)?;
-        if vault.is_some() && !Manifest::path_in(&args.to, &info.serial, vault).exists() {
-            // An encrypted folder's phones are known by their manifests only: a backup of contacts alone
-            // must leave one, or the restore could not find them.
-            manifest.save_in(&args.to, vault)?;
-        }
+        let folder = crate::backup::documents::device_folder(&args.to, &info.serial, &info.model, vault)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         let docs = crate::backup::documents::Documents::new(&args.to, vault);
-        crate::contacts::store::save_in(&docs, &manifest.device_folder(), &book, &crate::human::date(now))?
+        crate::contacts::store::save_in(&docs, &folder, &book, &crate::human::date(now))?
     };
     if args.json {
         stdout_ok(print_json(&json!({

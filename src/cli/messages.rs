@@ -4,8 +4,8 @@
 //! (encrypted or not) as readable files.
 
 use super::common::{print_json, stdout_ok};
+use crate::backup;
 use crate::backup::documents::Documents;
-use crate::backup::{self, Manifest};
 use crate::device::{Device, DeviceInfo};
 use crate::messages::{self, numbers::Names};
 use serde_json::json;
@@ -103,13 +103,7 @@ pub fn backup_messages(
     let what = format!("{}: messages of {}", backup::lock::role(), info.serial);
     let saved = {
         let _lock = backup::lock::lock(opts.to, &what)?;
-        let manifest = Manifest::load_or_new_in(opts.to, &info.serial, &info.model, vault)?;
-        if vault.is_some() && !Manifest::path_in(opts.to, &info.serial, vault).exists() {
-            // An encrypted folder's phones are known by their manifests only: a backup of messages alone must
-            // leave one, or `messages export` could not find them.
-            manifest.save_in(opts.to, vault)?;
-        }
-        let folder_name = manifest.device_folder();
+        let folder_name = crate::backup::documents::device_folder(opts.to, &info.serial, &info.model, vault)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));

@@ -440,8 +440,8 @@ pub fn backup_ui(ui: &mut egui::Ui, view: &mut BackupView, textures: &mut Textur
     });
     egui::Panel::left("backup-folders").resizable(true).default_size(280.0).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            let (gallery, encrypted) = (view.gallery_totals(), view.encrypted);
-            if super::datatypes::data_choice_ui(ui, &mut view.data, gallery, encrypted) {
+            let gallery = view.gallery_totals();
+            if super::datatypes::data_choice_ui(ui, &mut view.data, gallery) {
                 command = Some(BackupCommand::DataChanged);
             }
             ui.separator();

@@ -76,8 +76,6 @@ pub struct Extra {
     pub count: fn(&Device, &DeviceInfo) -> Result<Counted, String>,
     /// How it is saved.
     pub save: Save,
-    /// An encrypted backup folder keeps it (else the screen says it does not, and the backup says so).
-    pub encrypted_ok: bool,
     /// A small note shown under its checkbox, when there is something to know about it.
     pub note: Option<&'static str>,
 }
@@ -100,7 +98,6 @@ pub static EXTRAS: &[Extra] = &[
         ticked: true,
         count: count_contacts,
         save: Save::After(save_contacts),
-        encrypted_ok: true,
         note: None,
     },
     Extra {
@@ -114,7 +111,6 @@ pub static EXTRAS: &[Extra] = &[
         ticked: true,
         count: count_messages,
         save: Save::After(save_messages),
-        encrypted_ok: false,
         note: None,
     },
     Extra {
@@ -127,7 +123,6 @@ pub static EXTRAS: &[Extra] = &[
         ticked: false,
         count: count_whatsapp,
         save: Save::WithPhotos(list_whatsapp),
-        encrypted_ok: true,
         note: Some(crate::whatsapp::NOT_DECRYPTED),
     },
 ];
@@ -170,16 +165,10 @@ fn save_contacts(
     let what = format!("{}: contacts of {}", crate::backup::lock::role(), info.serial);
     let saved = {
         let _lock = crate::backup::lock::lock(dest, &what).map_err(|e| not_saved(e.to_string()))?;
-        let manifest = crate::backup::Manifest::load_or_new_in(dest, &info.serial, &info.model, vault)
+        let folder = crate::backup::documents::device_folder(dest, &info.serial, &info.model, vault)
             .map_err(|e| not_saved(e.to_string()))?;
-        if vault.is_some() && !crate::backup::Manifest::path_in(dest, &info.serial, vault).exists() {
-            // An encrypted folder's phones are known by their manifests only: contacts saved alone must leave
-            // one, or the Restore screen could not find them.
-            manifest.save_in(dest, vault).map_err(|e| not_saved(e.to_string()))?;
-        }
         let docs = crate::backup::documents::Documents::new(dest, vault);
-        crate::contacts::store::save_in(&docs, &manifest.device_folder(), &book, &today())
-            .map_err(|e| not_saved(e.to_string()))?
+        crate::contacts::store::save_in(&docs, &folder, &book, &today()).map_err(|e| not_saved(e.to_string()))?
     };
     let mut text = format!("Saved {}", count(saved.contacts, "contact"));
     if saved.unchanged {
@@ -221,13 +210,6 @@ fn save_messages(
     dest: &Path,
     vault: Option<&crate::vault::Vault>,
 ) -> Result<String, String> {
-    if vault.is_some() {
-        return Err(format!(
-            "Messages not saved: {} is an encrypted backup folder, and phonebak does not yet save messages into \
-             one (it would not write them there unencrypted).",
-            dest.display()
-        ));
-    }
     let read = crate::messages::read_messages(device, info.sdk)
         .map_err(|e| format!("Messages not saved: they {}.", messages_why_not(&e)))?;
     let mut notes: Vec<String> = read.notes.clone();
@@ -244,13 +226,13 @@ fn save_messages(
         .map(|book| crate::messages::numbers::Names::new(&book.contacts))
         .unwrap_or_default();
     let not_saved = |e: String| format!("Messages not saved: {e}");
-    let manifest = crate::backup::Manifest::load_or_new_in(dest, &info.serial, &info.model, None)
-        .map_err(|e| not_saved(e.to_string()))?;
-    let folder_name = manifest.device_folder();
     let what = format!("{}: messages of {}", crate::backup::lock::role(), info.serial);
     let saved = {
         let _lock = crate::backup::lock::lock(dest, &what).map_err(|e| not_saved(e.to_string()))?;
-        crate::messages::store::save(&dest.join(&folder_name), &folder_name, &read, calls.as_deref(), &names, &today())
+        let folder = crate::backup::documents::device_folder(dest, &info.serial, &info.model, vault)
+            .map_err(|e| not_saved(e.to_string()))?;
+        let docs = crate::backup::documents::Documents::new(dest, vault);
+        crate::messages::store::save_in(&docs, &folder, &folder, &read, calls.as_deref(), &names, &today())
             .map_err(|e| not_saved(e.to_string()))?
     };
     let mut text =
@@ -401,14 +383,8 @@ pub fn extra_label(extra: &Extra, state: &Count) -> String {
 }
 
 /// Draws the choice: "Photos and videos" with the gallery's totals (`None` while the scan runs), then each
-/// other kind with its count or why it cannot be read. `encrypted`: the backup folder is encrypted (kinds that
-/// cannot be kept there say so). True when a tick changed.
-pub fn data_choice_ui(
-    ui: &mut egui::Ui,
-    choice: &mut DataChoice,
-    gallery: Option<(usize, usize, u64)>,
-    encrypted: bool,
-) -> bool {
+/// other kind with its count or why it cannot be read. True when a tick changed.
+pub fn data_choice_ui(ui: &mut egui::Ui, choice: &mut DataChoice, gallery: Option<(usize, usize, u64)>) -> bool {
     let mut changed = false;
     ui.label(egui::RichText::new("What to back up").strong());
     let photos = match gallery {
@@ -429,11 +405,6 @@ pub fn data_choice_ui(
         }
         if let Count::Refused(why) = &c.count {
             ui.colored_label(ui.visuals().warn_fg_color, why);
-        } else if encrypted && c.ticked && !extra.encrypted_ok {
-            ui.weak(format!(
-                "{} are not kept in an encrypted backup folder yet: the backup says so and copies the rest.",
-                extra.name
-            ));
         }
         if let (Some(note), false) = (extra.note, refused) {
             ui.add(egui::Label::new(egui::RichText::new(note).small().weak()).wrap());

@@ -473,9 +473,9 @@ pub fn messages_ui(ui: &mut egui::Ui, messages: &MessagesInBackup) -> Option<Res
         }
         MessagesInBackup::Encrypted => {
             ui.label(
-                "They are kept encrypted in this backup folder, where a browser cannot open them. To have a copy \
-                 you can read, back the phone's messages up into a folder that is not encrypted, on a disk you \
-                 keep safe.",
+                "They are kept encrypted in this backup folder, where a browser cannot open them. For a copy you \
+                 can read, run `phonebak messages export --from <this backup folder> -o <a folder>` in a terminal \
+                 (it asks this folder's password); keep that copy somewhere safe.",
             );
         }
     }

@@ -1048,7 +1048,7 @@ fn the_restore_screen_shows_the_contacts_of_the_phone_shown_and_a_damaged_file_s
 }
 
 #[test]
-fn an_encrypted_backup_folder_keeps_contacts_and_whatsapp_and_says_messages_are_not_kept_there() {
+fn an_encrypted_backup_folder_keeps_every_kind_and_says_no_kind_is_left_out() {
     let mut view = backup_view(vec![(folder("Camera", 3, 0, 3_000), true)]);
     view.encrypted = true;
     view.data.set_count(ExtraKind::Contacts, Ok(Counted::items(20)));
@@ -1056,14 +1056,11 @@ fn an_encrypted_backup_folder_keeps_contacts_and_whatsapp_and_says_messages_are_
     view.data.set_count(ExtraKind::WhatsApp, Ok(Counted { items: 14, bytes: Some(3_200_000), groups: None }));
     let mut harness = backup_harness(view);
     harness.run();
-    assert!(shows(&harness, "Messages are not kept in an encrypted backup folder yet"));
-    assert!(!shows(&harness, "Contacts are not kept"), "contacts are kept in encrypted folders now");
     harness.get_by_role_and_label(Role::CheckBox, "WhatsApp: 14 files, 3.2 MB").click();
     harness.run();
-    assert!(!shows(&harness, "WhatsApp are not kept"), "WhatsApp's files go through the encrypted photo engine");
-    harness.get_by_role_and_label(Role::CheckBox, "Messages: 57 messages in 6 conversations").click();
-    harness.run();
-    assert!(!shows(&harness, "not kept in an encrypted backup folder"), "said with Messages unticked");
+    assert!(is_ticked(&harness, "Contacts: 20") && is_ticked(&harness, "Messages: 57 messages in 6 conversations"));
+    assert!(is_ticked(&harness, "WhatsApp: 14 files, 3.2 MB"));
+    assert!(!shows(&harness, "not kept"), "a kind said to be left out of an encrypted folder");
 }
 
 #[test]
@@ -1198,7 +1195,7 @@ fn snapshot_the_data_type_choice_and_the_restore_screens_contacts_list() {
             ui.horizontal_top(|ui| {
                 ui.vertical(|ui| {
                     ui.set_width(360.0);
-                    data_choice_ui(ui, &mut state.0, Some((352, 4, 1_230_000_000)), false);
+                    data_choice_ui(ui, &mut state.0, Some((352, 4, 1_230_000_000)));
                 });
                 ui.separator();
                 ui.vertical(|ui| {

@@ -208,15 +208,12 @@ fn a_backup_into_an_encrypted_folder_keeps_the_contacts_sealed_and_the_restore_s
     let outcome = harness.state().backup_view().and_then(|v| v.outcome.clone()).expect("outcome");
     assert!(outcome.headline.starts_with("Backed up "), "the photos: {outcome:?}");
     assert!(outcome.headline.contains("Saved 20 contacts."), "{outcome:?}");
-    // The messages are not kept in an encrypted folder yet: said, and shown as a part not saved.
-    assert!(
-        outcome.headline.contains("Messages not saved: ") && outcome.headline.contains("is an encrypted backup folder"),
-        "{outcome:?}"
-    );
+    // The messages are sealed in the encrypted folder too.
+    assert!(outcome.headline.contains("Saved 43 messages in 6 conversations"), "{outcome:?}");
     let names: Vec<String> =
         crate::util::tree(dest.path()).keys().map(|p| String::from_utf8_lossy(p).into_owned()).collect();
     assert!(
-        names.iter().all(|n| !n.contains("contacts") && !n.contains("Secret Phone")),
+        names.iter().all(|n| !n.contains("contacts") && !n.contains("Messages") && !n.contains("Secret Phone")),
         "names in the encrypted folder: {names:?}"
     );
 
