@@ -111,18 +111,18 @@ pub fn job_ui(ui: &mut egui::Ui, job: &Job) -> bool {
 pub fn outcome_ui(ui: &mut egui::Ui, outcome: &Outcome) -> Option<OutcomeCommand> {
     let mut command = None;
     ui.separator();
-    ui.horizontal(|ui| {
-        if outcome.failed {
-            ui.colored_label(ui.visuals().error_fg_color, &outcome.headline);
-        } else {
-            ui.label(egui::RichText::new(&outcome.headline).strong());
-        }
-        if let Some(folder) = &outcome.folder
-            && ui.button("Open folder").clicked()
-        {
-            command = Some(OutcomeCommand::Open(folder.clone()));
-        }
-    });
+    // The headline wraps: a backup of several kinds says a sentence for each (photos, contacts, messages...).
+    let headline = if outcome.failed {
+        egui::RichText::new(&outcome.headline).color(ui.visuals().error_fg_color)
+    } else {
+        egui::RichText::new(&outcome.headline).strong()
+    };
+    ui.add(egui::Label::new(headline).wrap());
+    if let Some(folder) = &outcome.folder
+        && ui.button("Open folder").clicked()
+    {
+        command = Some(OutcomeCommand::Open(folder.clone()));
+    }
     if !outcome.lines.is_empty() {
         egui::ScrollArea::vertical().id_salt("outcome-lines").max_height(120.0).show(ui, |ui| {
             for line in &outcome.lines {

@@ -530,6 +530,13 @@ impl App {
         self.settings.backup_folder.clone().or_else(|| self.options.default_backup_folder.clone())
     }
 
+    /// The backup folder, when it holds a backup already: what the Restore screen opens when no folder to
+    /// restore from was chosen yet (a person who just backed up finds that backup there).
+    fn backup_folder_with_a_backup(&self) -> Option<PathBuf> {
+        let dir = self.backup_folder()?;
+        (crate::vault::is_encrypted(&dir) || crate::backup::manifest::state_dir(&dir).is_dir()).then_some(dir)
+    }
+
     /// Uses `dir` as the backup folder (what the folder dialog does; remembered).
     pub fn set_backup_folder(&mut self, dir: PathBuf) {
         self.settings.backup_folder = Some(dir);
@@ -1752,7 +1759,7 @@ impl App {
                 if screen == Screen::Restore
                     && self.restore.backup.is_none()
                     && !self.restore.opening
-                    && let Some(dir) = self.restore.folder.clone()
+                    && let Some(dir) = self.restore.folder.clone().or_else(|| self.backup_folder_with_a_backup())
                 {
                     self.open_restore_folder(dir);
                 }

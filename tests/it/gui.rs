@@ -237,7 +237,8 @@ fn the_demo_phone_flow_backs_up_exactly_the_three_chosen_photos_and_restore_all_
     harness.get_by_role_and_label(Role::Button, "Restore a backup…").click();
     harness.run_steps(2);
     assert_eq!(harness.state().screen(), Screen::Restore);
-    harness.state_mut().open_restore_folder(dest.path().to_path_buf());
+    // No folder to restore from was chosen: the screen opens the one just backed up into.
+    assert_eq!(harness.state().restore_view().folder.as_deref(), Some(dest.path()), "the backup just made");
     step_until(&mut harness, Duration::from_secs(10), "the backup's photos", |h| {
         h.state().restore_view().grid.items().len() == 3 && h.query_by_label_contains("Empty Phone").is_some()
     });
