@@ -11,7 +11,7 @@
 //! Every call into libheif runs under `catch_unwind` and turns any failure into a [`ThumbError`]: a damaged
 //! file gives a placeholder, never a dead worker.
 
-use super::{THUMB_SIZE, ThumbError, upright};
+use super::{THUMB_SIZE, Taken, ThumbError, taken_of, upright};
 use image::{DynamicImage, RgbaImage};
 use libheif_rs::{ColorSpace, HeifContext, ImageHandle, ItemId, LibHeif, RgbChroma};
 
@@ -21,8 +21,8 @@ const MAX_FILE: u64 = 512 << 20;
 /// What the start of a HEIF file gives for its thumbnail.
 #[derive(Debug, PartialEq)]
 pub enum FromHead {
-    /// The thumbnail, upright.
-    Image(RgbaImage),
+    /// The thumbnail, upright, and when the photo was taken (its EXIF item, when that is in the head too).
+    Image(RgbaImage, Option<Taken>),
     /// The thumbnail item's bytes end at this offset, beyond the head: read the file up to there.
     Needs(u64),
     /// No thumbnail item (or one this cannot place): the whole file is needed.
@@ -101,6 +101,31 @@ pub fn decode(bytes: &[u8], max: u32, thumbnail_item: bool) -> Result<(RgbaImage
     })
 }
 
+/// The EXIF block of `primary` (its `Exif` item: a 4-byte offset, then the TIFF header at that offset).
+fn exif_of_primary(primary: &ImageHandle) -> Option<exif::Exif> {
+    let mut ids = [0; 4];
+    let n = primary.metadata_block_ids(&mut ids, &b"Exif"[..]);
+    let data = primary.metadata(*ids.get(..n)?.first()?).ok()?;
+    let offset = usize::try_from(u32::from_be_bytes(data.get(..4)?.try_into().ok()?)).ok()?;
+    let tiff = data.get(offset.checked_add(4)?..)?;
+    exif::Reader::new().read_raw(tiff.to_vec()).ok()
+}
+
+fn taken_of_primary(primary: &ImageHandle) -> Option<Taken> {
+    taken_of(&exif_of_primary(primary)?)
+}
+
+/// When the photo in the HEIF file `bytes` was taken, as its EXIF item says.
+#[must_use]
+pub fn taken(bytes: &[u8]) -> Option<Taken> {
+    guarded(|| {
+        let context = HeifContext::read_from_bytes(bytes).map_err(bad)?;
+        Ok(taken_of_primary(&context.primary_image_handle().map_err(bad)?))
+    })
+    .ok()
+    .flatten()
+}
+
 /// The thumbnail of a HEIF file of `file_size` bytes from its first bytes `head` (the rest unread): decoded
 /// from the head alone when the thumbnail item's bytes are in it (the rest of the file stands as zeros that
 /// libheif never reads), else how much of the file it needs.
@@ -133,7 +158,7 @@ fn plan(head: &[u8], file_size: u64) -> FromHead {
         return FromHead::Needs(end);
     }
     match decode_handle(&LibHeif::new(), &thumb, THUMB_SIZE) {
-        Ok(image) => FromHead::Image(image),
+        Ok(image) => FromHead::Image(image, taken_of_primary(&primary)),
         Err(_) => FromHead::Whole,
     }
 }

@@ -47,7 +47,7 @@ pub struct ThumbResult {
     pub key: ThumbKey,
     /// Its thumbnail, or why there is none.
     pub thumb: Result<Thumbnail, ThumbError>,
-    /// When it was taken, when its EXIF says (JPEGs; `None` for HEIC, videos, PNGs and photos without a date).
+    /// When it was taken, when its EXIF says (JPEGs, HEIC; `None` for videos, PNGs and photos without a date).
     pub taken: Option<Taken>,
 }
 
@@ -460,8 +460,8 @@ impl Worker {
             };
             if super::heif_file(super::PictureKind::of(&key.path), &head) {
                 match heif::thumb_from_head(&head, key.size) {
-                    FromHead::Image(image) => {
-                        if !self.made(key, image, None) {
+                    FromHead::Image(image, taken) => {
+                        if !self.made(key, image, taken) {
                             return false;
                         }
                     }
@@ -487,8 +487,8 @@ impl Worker {
             let prefixes = self.read_prefixes(&wanted);
             for ((key, priority, _), prefix) in longer.into_iter().zip(prefixes) {
                 match prefix.map(|p| heif::thumb_from_head(&p, key.size)) {
-                    Some(FromHead::Image(image)) => {
-                        if !self.made(key, image, None) {
+                    Some(FromHead::Image(image, taken)) => {
+                        if !self.made(key, image, taken) {
                             return false;
                         }
                     }
@@ -536,8 +536,11 @@ impl Worker {
     }
 }
 
-/// When the photo in `bytes` (a whole file named `name`) was taken: JPEGs only (HEIC and videos: not yet).
+/// When the photo in `bytes` (a whole file named `name`) was taken: JPEGs and HEIC/AVIF (videos: not yet).
 fn taken_from_file(name: &[u8], bytes: &[u8]) -> Option<Taken> {
+    if super::heif_file(super::PictureKind::of(name), bytes) {
+        return heif::taken(bytes);
+    }
     let jpeg = super::PictureKind::of(name) == super::PictureKind::Jpeg || bytes.starts_with(&[0xFF, 0xD8]);
     if jpeg { taken(&bytes[..bytes.len().min(HEAD_BYTES)]) } else { None }
 }

@@ -390,9 +390,20 @@ fn the_shared_iphone_heic_gives_an_upright_portrait_thumbnail_from_its_first_64_
     let locations = heif::item_locations(&bytes[..HEAD_BYTES]).expect("iloc in the head");
     let thumb_item = locations.iter().find(|l| l.item == 50).expect("item 50");
     assert_eq!(thumb_item.extents, Some(vec![(3765, 20815)]));
-    let heif::FromHead::Image(thumb) = heif::thumb_from_head(&bytes[..HEAD_BYTES], bytes.len() as u64) else {
+    let heif::FromHead::Image(thumb, taken) = heif::thumb_from_head(&bytes[..HEAD_BYTES], bytes.len() as u64) else {
         panic!("no thumbnail from the head")
     };
+    // Its EXIF item (also in the head) says 2022:02:16 12:55:41 at +01:00.
+    let want = Some(Taken::At(
+        jiff::civil::date(2022, 2, 16)
+            .at(11, 55, 41, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .expect("utc")
+            .timestamp()
+            .as_second(),
+    ));
+    assert_eq!(taken, want);
+    assert_eq!(heif::taken(&bytes), want);
     // Stored 4032x3024 with `irot`: shown portrait, 3:4.
     assert_eq!(thumb.dimensions(), (192, 256));
     let whole = image_of(from_file(b"IMG_0001.HEIC", &bytes).expect("thumbnail"));
@@ -433,7 +444,7 @@ fn a_generated_heic_with_a_thumbnail_item_at_its_end_asks_for_that_much_and_deco
         panic!("heif-enc writes the thumbnail after the photo: the head should not hold it")
     };
     assert_eq!(end, file.len() as u64, "the thumbnail item ends the file");
-    let heif::FromHead::Image(thumb) = heif::thumb_from_head(&file[..end as usize], file.len() as u64) else {
+    let heif::FromHead::Image(thumb, _) = heif::thumb_from_head(&file[..end as usize], file.len() as u64) else {
         panic!("no thumbnail from the start up to its end")
     };
     assert_eq!(thumb.dimensions(), (160, 120), "the thumbnail item itself");
@@ -484,7 +495,7 @@ fn every_irot_and_imir_gives_an_upright_thumbnail_and_preview() {
         let heif::FromHead::Needs(end) = heif::thumb_from_head(&file[..meta_end(&file)], file.len() as u64) else {
             panic!("orientation {o}: the thumbnail item is not after the head")
         };
-        let heif::FromHead::Image(thumb) = heif::thumb_from_head(&file[..end as usize], file.len() as u64) else {
+        let heif::FromHead::Image(thumb, _) = heif::thumb_from_head(&file[..end as usize], file.len() as u64) else {
             panic!("orientation {o}: no thumbnail from the start up to its end")
         };
         assert_eq!(thumb.dimensions(), (160, 120), "orientation {o}");

@@ -128,14 +128,15 @@ pub(crate) fn exif_taken_utc(head: &[u8]) -> Option<i64> {
 }
 
 /// Every thumbnail says when its photo was taken, as its EXIF says (photos without an offset read on a UTC clock
-/// here); HEIC and videos say nothing. Most sample photos' EXIF date is their file's date.
+/// here), a HEIC's from its EXIF item (kamadak-exif reads HEIF itself); videos say nothing. Most sample photos'
+/// EXIF date is their file's date.
 fn assert_taken_is_the_exif_date(device: &phonebak::device::Device, results: &[ThumbResult]) {
     let paths: Vec<&[u8]> = results.iter().map(|r| r.key.path.as_slice()).collect();
     let heads = thumbnails::read_heads(device, &paths, HEAD_BYTES).expect("heads");
     let mut dated = 0;
     for (r, head) in results.iter().zip(heads) {
         let name = String::from_utf8_lossy(&r.key.path).into_owned();
-        let want = if PictureKind::of(&r.key.path) == PictureKind::Jpeg {
+        let want = if matches!(PictureKind::of(&r.key.path), PictureKind::Jpeg | PictureKind::Heic) {
             head.as_deref().and_then(exif_taken_utc)
         } else {
             None
@@ -290,6 +291,10 @@ fn heic_photos_on_the_phone_show_as_pictures_and_the_iphone_one_from_its_head_al
         let after = phone.stats();
         let Ok(Thumbnail::Image(image)) = &got[0].thumb else { panic!("{:?}", got[0].thumb) };
         assert_eq!(image.dimensions(), (192, 256), "upright portrait, as the iPhone shows it");
+        let taken = got[0].taken.and_then(|t| phonebak::human::with_time_zone(jiff::tz::TimeZone::UTC, || t.seconds()));
+        let bytes = iphone.as_deref().unwrap_or_default();
+        assert_eq!(taken, exif_taken_utc(&bytes[..HEAD_BYTES]), "the date of its EXIF item");
+        assert!(taken.is_some());
         let read = after.bytes_to_host - before.bytes_to_host;
         eprintln!("iPhone HEIC ({} bytes): thumbnail from {read} bytes read from the phone", key.size);
         assert!(read <= (HEAD_BYTES + 4096) as u64, "read {read} bytes: more than the head");
