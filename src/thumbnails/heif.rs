@@ -105,7 +105,12 @@ pub fn decode(bytes: &[u8], max: u32, thumbnail_item: bool) -> Result<(RgbaImage
 fn exif_of_primary(primary: &ImageHandle) -> Option<exif::Exif> {
     let mut ids = [0; 4];
     let n = primary.metadata_block_ids(&mut ids, &b"Exif"[..]);
-    let data = primary.metadata(*ids.get(..n)?.first()?).ok()?;
+    let id = *ids.get(..n)?.first()?;
+    // An EXIF block is at most 64 KiB; a file that says more lies (and libheif-rs would allocate it first).
+    if primary.metadata_size(id) > 1 << 20 {
+        return None;
+    }
+    let data = primary.metadata(id).ok()?;
     let offset = usize::try_from(u32::from_be_bytes(data.get(..4)?.try_into().ok()?)).ok()?;
     let tiff = data.get(offset.checked_add(4)?..)?;
     exif::Reader::new().read_raw(tiff.to_vec()).ok()
