@@ -6,7 +6,11 @@
 //! 2. bytes read from the phone per thumbnail when the photo carries an EXIF thumbnail (goal: at most 70 KB);
 //! 3. CPU time to make the thumbnail of a 12 MP JPEG without one, on one core (goal: at most 60 ms);
 //! 4. the real app's resident memory after its grid of the 10,000 photos is scrolled end to end (goal: at most
-//!    300 MB), measured on the release binary under Xvfb, scrolled with the mouse wheel through xdotool.
+//!    300 MB), measured on the release binary under Xvfb, scrolled with the mouse wheel through xdotool;
+//! 5. HEIC: bytes from the phone per HEIC thumbnail when the file has a thumbnail item (goal: at most 100 KB),
+//!    on a screenful of the shared iPhone photo, and CPU per 12 MP HEIC without one (goal: at most 150 ms),
+//!    counted over all of this process's threads (libheif decodes a grid's tiles on threads of its own).
+//!    `PHONEBAK_BENCH_ONLY=heic` runs this part alone.
 //!
 //! Run with `cargo bench --bench thumbnails` (needs Debian's adb; part 4 needs xvfb, xdotool and imagemagick
 //! and is left out with a note when they are missing). `PHONEBAK_BENCH_PHOTOS` changes the number of photos.
@@ -35,6 +39,10 @@ fn thread_cpu() -> Duration {
 }
 
 fn main() {
+    if std::env::var("PHONEBAK_BENCH_ONLY").is_ok_and(|v| v == "heic") {
+        heic();
+        return;
+    }
     let photos = photos();
     println!("thumbnails of a {photos}-photo sample gallery, usb2 link model (Debian adb, through its server)");
     let phone = VirtualPhone::start(Config {
@@ -166,6 +174,8 @@ fn main() {
     drop(server);
     drop(phone);
 
+    heic();
+
     // 4. The real app's memory after scrolling the whole grid.
     match app_memory(photos) {
         Ok((before, after, peak)) => println!(
@@ -173,6 +183,130 @@ fn main() {
             if after <= 300.0 && peak <= 300.0 { "met" } else { "MISSED" }
         ),
         Err(why) => println!("4. left out: {why}"),
+    }
+}
+
+#[path = "../src/thumbnails/heif_encode.rs"]
+mod heif_encode;
+
+/// CPU time used by all of this process's threads so far.
+fn process_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// Part 5: HEIC thumbnails, bytes and CPU.
+fn heic() {
+    let real = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/photos/mobile/iphone_13_pro_max.HEIC");
+    let iphone = std::fs::read(&real).ok();
+    // A 4000x3000 HEIC without a thumbnail item, made by libheif's x265 encoder from a busy picture.
+    let big = heif_encode::encode(&twelve_megapixel_picture(), heif_encode::Codec::Hevc, 50);
+    let dir = tempfile::tempdir().expect("phone storage");
+    let camera = dir.path().join("DCIM/Camera");
+    std::fs::create_dir_all(&camera).expect("camera");
+    if let Some(bytes) = &iphone {
+        for n in 0..24 {
+            std::fs::write(camera.join(format!("IMG_{n:04}.HEIC")), bytes).expect("write");
+        }
+    }
+    std::fs::write(camera.join("generated_12mp.heic"), &big).expect("write");
+    let phone = VirtualPhone::start(Config {
+        storage: StorageSource::Dir(dir.path().to_path_buf()),
+        link: LinkModel::Usb2,
+        ..Config::default()
+    })
+    .expect("start the virtual phone");
+    let server = util::AdbServer::start();
+    server.connect(&phone, "device");
+    let binary = AdbSearch::from_env().find().expect("adb on PATH");
+    let device = Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device");
+    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let files = &gallery.folder("Camera").expect("a Camera folder").files;
+    let key = |f: &phonebak::scan::MediaFile| ThumbKey { path: f.path.clone(), size: f.size, mtime: f.mtime };
+    let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
+    let service = ThumbnailService::start(&device, "BENCH", None, 1, &wake).expect("start");
+    let screen: Vec<ThumbKey> = files.iter().filter(|f| f.name().ends_with(b".HEIC")).map(key).collect();
+    if screen.is_empty() {
+        println!("5. HEIC bytes per thumbnail: left out (the shared iPhone fixture is not beside the project)");
+    } else {
+        let before = phone.stats();
+        let start = Instant::now();
+        service.request_many(screen.iter().cloned().map(|k| (k, 0)));
+        let mut images = 0;
+        for _ in 0..screen.len() {
+            let result = service.next_finished(Duration::from_secs(60)).expect("a thumbnail");
+            images += usize::from(matches!(result.thumb, Ok(Thumbnail::Image(_))));
+        }
+        let after = phone.stats();
+        let per = (after.bytes_to_host - before.bytes_to_host) as f64 / screen.len() as f64;
+        println!(
+            "5. bytes from the phone per HEIC thumbnail (the iPhone 13 Pro Max photo, {:.1} MB, thumbnail item after `meta`): {:.1} KB   goal <= 100 KB: {}   ({images} of {} pictures, {} shell commands, {:.2} s for the screenful)",
+            iphone.as_ref().map_or(0, Vec::len) as f64 / 1e6,
+            per / 1e3,
+            if per <= 100_000.0 { "met" } else { "MISSED" },
+            screen.len(),
+            after.shell_commands - before.shell_commands,
+            start.elapsed().as_secs_f64()
+        );
+    }
+    // The generated one: libheif writes no thumbnail item here, so its whole file comes over.
+    if let Some(file) = files.iter().find(|f| f.name().ends_with(b".heic")) {
+        let before = phone.stats();
+        service.request(key(file), 0);
+        let result = service.next_finished(Duration::from_secs(60)).expect("a thumbnail");
+        assert!(matches!(result.thumb, Ok(Thumbnail::Image(_))), "{:?}", result.thumb);
+        let bytes = phone.stats().bytes_to_host - before.bytes_to_host;
+        println!(
+            "   no goal: a 12 MP HEIC without a thumbnail item ({:.1} MB) costs its whole file: {:.1} MB",
+            file.size as f64 / 1e6,
+            bytes as f64 / 1e6
+        );
+    }
+    drop(service);
+    drop(server);
+    drop(phone);
+    println!("   CPU per 12 MP HEIC without a thumbnail item, all threads (goal <= 150 ms):");
+    let mut worst: f64 = 0.0;
+    let mut measure = |label: &str, bytes: &[u8]| {
+        let mut best = Duration::MAX;
+        let mut size = (0, 0);
+        for _ in 0..3 {
+            let cpu = process_cpu();
+            // The primary image decoded and scaled, as for a HEIC without a thumbnail item.
+            let shown =
+                phonebak::thumbnails::preview(b"photo.heic", bytes, phonebak::thumbnails::THUMB_SIZE).expect("preview");
+            best = best.min(process_cpu().saturating_sub(cpu));
+            assert!(matches!(shown.picture, Thumbnail::Image(_)), "{label}: a placeholder");
+            size = shown.dimensions.unwrap_or_default();
+        }
+        let mp = f64::from(size.0) * f64::from(size.1) / 1e6;
+        let per_12 = best.as_secs_f64() * 1e3 * 12.0 / mp;
+        println!(
+            "   {label} ({}x{}, {:.1} MB): {:.0} ms, {per_12:.0} ms per 12 MP",
+            size.0,
+            size.1,
+            bytes.len() as f64 / 1e6,
+            best.as_secs_f64() * 1e3
+        );
+        worst = worst.max(per_12);
+    };
+    if let Some(bytes) = &iphone {
+        measure("the iPhone photo's primary image (a grid of 48 tiles)", bytes);
+    }
+    measure("generated by libheif (one 4000x3000 image)", &big);
+    println!("   worst per 12 MP: {worst:.0} ms   goal <= 150 ms: {}", if worst <= 150.0 { "met" } else { "MISSED" });
+    if let Some(bytes) = &iphone {
+        let mut best = Duration::MAX;
+        for _ in 0..3 {
+            let cpu = process_cpu();
+            let _ = from_file(b"photo.heic", bytes);
+            best = best.min(process_cpu().saturating_sub(cpu));
+        }
+        println!(
+            "   for comparison, the iPhone photo's thumbnail item from the whole file: {:.1} ms",
+            best.as_secs_f64() * 1e3
+        );
     }
 }
 
@@ -198,17 +332,22 @@ fn cpu_of_photo(label: &str, bytes: &[u8]) -> Option<f64> {
 
 /// A 4000×3000 JPEG of a busy picture (gradients and noise compress like a photo).
 fn twelve_megapixel_jpeg() -> Vec<u8> {
+    let image = twelve_megapixel_picture();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&image).expect("encode");
+    out
+}
+
+/// A 4000×3000 busy picture (gradients and noise).
+fn twelve_megapixel_picture() -> image::RgbImage {
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-    let image = image::RgbImage::from_fn(4000, 3000, |x, y| {
+    image::RgbImage::from_fn(4000, 3000, |x, y| {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let n = (seed & 0x1f) as u8;
         image::Rgb([(x / 16) as u8 ^ n, (y / 12) as u8 ^ n, ((x + y) / 28) as u8 ^ n])
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&image).expect("encode");
-    out
+    })
 }
 
 /// Resident and peak memory of process `pid`, MB.

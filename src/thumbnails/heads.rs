@@ -15,15 +15,26 @@ const MAX_COMMAND_BYTES: usize = 48 * 1024;
 /// # Errors
 /// When the phone cannot be reached.
 pub fn read_heads(device: &Device, paths: &[&[u8]], limit: usize) -> Result<Vec<Option<Vec<u8>>>, DeviceError> {
+    let wanted: Vec<(&[u8], usize)> = paths.iter().map(|&p| (p, limit)).collect();
+    read_prefixes(device, &wanted)
+}
+
+/// Like [`read_heads`] with a length for each file: the first `len` bytes of each `(path, len)` (a HEIC's head up
+/// to the end of its thumbnail item).
+///
+/// # Errors
+/// When the phone cannot be reached.
+pub fn read_prefixes(device: &Device, wanted: &[(&[u8], usize)]) -> Result<Vec<Option<Vec<u8>>>, DeviceError> {
     let mark = marker();
-    let limit = limit.to_string();
-    let mut out = Vec::with_capacity(paths.len());
+    let mut out = Vec::with_capacity(wanted.len());
     let mut at = 0;
-    while at < paths.len() {
+    while at < wanted.len() {
         let mut line = Vec::new();
         let mut end = at;
-        while end < paths.len() {
-            let mut part = command_line(&[&b"head"[..], b"-c", limit.as_bytes(), b"--", paths[end]]);
+        while end < wanted.len() {
+            let (path, limit) = wanted[end];
+            let limit = limit.to_string();
+            let mut part = command_line(&[&b"head"[..], b"-c", limit.as_bytes(), b"--", path]);
             part.extend_from_slice(b" 2>/dev/null; echo ");
             part.extend_from_slice(mark.as_bytes());
             part.extend_from_slice(b"$?");

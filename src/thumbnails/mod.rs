@@ -5,14 +5,16 @@
 //! [`from_head`] turns such a head into an upright thumbnail without touching the rest of the file. Only when a
 //! photo has no embedded thumbnail is the whole file needed: [`from_file`] decodes a JPEG downscaled in the
 //! decoder (the DCT scales to 1/2, 1/4 or 1/8 on decode, so a 12 MP photo never exists at full size in memory),
-//! and a PNG (screenshots) decoded and scaled. HEIC and videos get a [`Thumbnail::Placeholder`] saying what
-//! they are. EXIF orientation is applied to every thumbnail, embedded or decoded. The same head says when a JPEG
+//! and a PNG (screenshots) decoded and scaled. HEIC/HEIF and AVIF photos go through libheif ([`heif`]): their
+//! own thumbnail item, usually within the same head, else the primary image decoded and scaled. Videos (and a
+//! HEIC libheif cannot read) get a [`Thumbnail::Placeholder`] saying what they are. EXIF orientation is applied to every thumbnail, embedded or decoded. The same head says when a JPEG
 //! was taken ([`taken`]: EXIF `DateTimeOriginal`), which the grid groups by.
 
 mod heads;
+pub mod heif;
 mod service;
 
-pub use heads::{HEAD_BYTES, read_heads};
+pub use heads::{HEAD_BYTES, read_heads, read_prefixes};
 pub use service::{ThumbKey, ThumbResult, ThumbnailService, cache_path, cache_size, prune_cache, read_local};
 
 use jiff::civil::DateTime;
@@ -52,7 +54,7 @@ pub enum PictureKind {
     Png,
     /// Another still format `image` reads (WebP, GIF, BMP...): decoded whole.
     OtherImage,
-    /// A HEIC/HEIF photo (no decoder in this build).
+    /// A HEIC/HEIF or AVIF photo (decoded with libheif).
     Heic,
     /// A video.
     Video,
@@ -72,11 +74,10 @@ impl PictureKind {
         }
     }
 
-    /// The placeholder for kinds that get no picture.
+    /// The placeholder for kinds that get no picture (videos).
     #[must_use]
     pub fn placeholder(self) -> Option<Thumbnail> {
         match self {
-            Self::Heic => Some(Thumbnail::Placeholder { kind: "HEIC photo" }),
             Self::Video => Some(Thumbnail::Placeholder { kind: "Video" }),
             _ => None,
         }
@@ -222,8 +223,9 @@ pub fn from_head(head: &[u8]) -> Option<RgbaImage> {
     Some(upright(image, orientation_of(&exif), THUMB_SIZE))
 }
 
-/// A thumbnail made from a whole file named `name`: JPEGs decoded downscaled on decode, other images decoded
-/// and scaled, HEIC and videos a placeholder. EXIF orientation applied.
+/// A thumbnail made from a whole file named `name`: JPEGs decoded downscaled on decode, HEIC/AVIF from their
+/// thumbnail item (else their primary image scaled; a placeholder when libheif cannot read them), other images
+/// decoded and scaled, videos a placeholder. EXIF orientation (HEIF: `irot`/`imir`) applied.
 ///
 /// # Errors
 /// When the picture is damaged or in a format this build cannot read.
@@ -240,6 +242,11 @@ pub fn from_file_sized(name: &[u8], bytes: &[u8], max: u32) -> Result<Thumbnail,
     if let Some(placeholder) = kind.placeholder() {
         return Ok(placeholder);
     }
+    if heif_file(kind, bytes) {
+        return Ok(
+            heif::decode(bytes, max, max <= THUMB_SIZE).map_or(HEIC_PLACEHOLDER, |(image, _)| Thumbnail::Image(image))
+        );
+    }
     if kind == PictureKind::Jpeg || bytes.starts_with(&[0xFF, 0xD8]) {
         let orientation = orientation(&bytes[..bytes.len().min(HEAD_BYTES)]);
         return Ok(Thumbnail::Image(upright(decode_jpeg_scaled(bytes, max)?, orientation, max)));
@@ -247,6 +254,15 @@ pub fn from_file_sized(name: &[u8], bytes: &[u8], max: u32) -> Result<Thumbnail,
     let image = image::load_from_memory(bytes).map_err(|e| ThumbError::Undecodable(e.to_string()))?;
     Ok(Thumbnail::Image(upright(image, 1, max)))
 }
+
+/// Whether a file of `kind` starting with `bytes` goes to libheif: it starts like HEIF, or it is named so and
+/// is not a JPEG (some phones save JPEGs under a `.heic` name).
+fn heif_file(kind: PictureKind, bytes: &[u8]) -> bool {
+    heif::is_heif(bytes) || (kind == PictureKind::Heic && !bytes.starts_with(&[0xFF, 0xD8]))
+}
+
+/// What a HEIC/AVIF photo libheif cannot read shows.
+const HEIC_PLACEHOLDER: Thumbnail = Thumbnail::Placeholder { kind: "HEIC photo" };
 
 /// A large view of a photo, with its real size.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,6 +279,13 @@ pub struct Preview {
 /// # Errors
 /// When the picture is damaged or in a format this build cannot read.
 pub fn preview(name: &[u8], bytes: &[u8], max: u32) -> Result<Preview, ThumbError> {
+    if heif_file(PictureKind::of(name), bytes) {
+        // The primary image scaled (not the small thumbnail item), and its size as shown.
+        return Ok(match heif::decode(bytes, max, false) {
+            Ok((image, size)) => Preview { picture: Thumbnail::Image(image), dimensions: Some(size) },
+            Err(_) => Preview { picture: HEIC_PLACEHOLDER, dimensions: None },
+        });
+    }
     let picture = from_file_sized(name, bytes, max)?;
     let dimensions = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()

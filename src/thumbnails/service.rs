@@ -8,7 +8,8 @@
 //! screenful of photos come in one shell command. Each thumbnail comes with when the photo was taken (EXIF, read
 //! from the same head or file), and the disk cache keeps that too.
 
-use super::{HEAD_BYTES, Taken, ThumbError, Thumbnail, encode, from_file, from_head, read_heads, taken};
+use super::heif::{self, FromHead};
+use super::{HEAD_BYTES, Taken, ThumbError, Thumbnail, encode, from_file, from_head, read_prefixes, taken};
 use crate::device::Device;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -22,6 +23,9 @@ const GROUP: usize = 24;
 /// How far back a photo without an embedded thumbnail goes in the queue: its whole file costs as much cable time
 /// as the heads of dozens of photos, so the heads of the screenful (and the next rows) come first.
 const WHOLE_LATER: i64 = 64;
+/// Longest start of a HEIC read for its thumbnail item (beyond it, the whole file is read: its thumbnail is at
+/// its end, after the photo).
+const MAX_HEIF_PREFIX: u64 = 512 * 1024;
 /// Finished thumbnails waiting for the GUI to take them.
 const RESULTS: usize = 256;
 
@@ -43,7 +47,7 @@ pub struct ThumbResult {
     pub key: ThumbKey,
     /// Its thumbnail, or why there is none.
     pub thumb: Result<Thumbnail, ThumbError>,
-    /// When it was taken, when its EXIF says (JPEGs; `None` for HEIC, videos, PNGs and photos without a date).
+    /// When it was taken, when its EXIF says (JPEGs, HEIC; `None` for videos, PNGs and photos without a date).
     pub taken: Option<Taken>,
 }
 
@@ -445,26 +449,70 @@ impl Worker {
         if photos.is_empty() {
             return true;
         }
-        let paths: Vec<&[u8]> = photos.iter().map(|(k, _)| k.path.as_slice()).collect();
-        let heads = match &self.device {
-            Some(device) => read_heads(device, &paths, HEAD_BYTES).unwrap_or_else(|_| vec![None; photos.len()]),
-            None => paths.iter().map(|p| read_local_head(p, self.vault.as_deref())).collect(),
-        };
+        let wanted: Vec<(&[u8], usize)> = photos.iter().map(|(k, _)| (k.path.as_slice(), HEAD_BYTES)).collect();
+        let heads = self.read_prefixes(&wanted);
         let mut whole = Vec::new();
+        let mut longer = Vec::new();
         for ((key, priority), head) in photos.into_iter().zip(heads) {
-            match head.as_deref().and_then(|h| from_head(h).map(|image| (image, taken(h)))) {
+            let Some(head) = head else {
+                whole.push((key, priority));
+                continue;
+            };
+            if super::heif_file(super::PictureKind::of(&key.path), &head) {
+                match heif::thumb_from_head(&head, key.size) {
+                    FromHead::Image(image, taken) => {
+                        if !self.made(key, image, taken) {
+                            return false;
+                        }
+                    }
+                    FromHead::Needs(end) if end <= MAX_HEIF_PREFIX => {
+                        longer.push((key, priority, usize::try_from(end).unwrap_or(usize::MAX)));
+                    }
+                    FromHead::Needs(_) | FromHead::Whole => whole.push((key, priority)),
+                }
+                continue;
+            }
+            match from_head(&head).map(|image| (image, taken(&head))) {
                 Some((image, taken)) => {
-                    let thumb = Thumbnail::Image(image);
-                    self.store(&key, &thumb, taken);
-                    if !self.send(key, Ok(thumb), taken) {
+                    if !self.made(key, image, taken) {
                         return false;
                     }
                 }
                 None => whole.push((key, priority)),
             }
         }
+        // HEIC photos whose thumbnail item lies past the head: their start up to its end, all in one command.
+        if !longer.is_empty() {
+            let wanted: Vec<(&[u8], usize)> = longer.iter().map(|(k, _, end)| (k.path.as_slice(), *end)).collect();
+            let prefixes = self.read_prefixes(&wanted);
+            for ((key, priority, _), prefix) in longer.into_iter().zip(prefixes) {
+                match prefix.map(|p| heif::thumb_from_head(&p, key.size)) {
+                    Some(FromHead::Image(image, taken)) => {
+                        if !self.made(key, image, taken) {
+                            return false;
+                        }
+                    }
+                    _ => whole.push((key, priority)),
+                }
+            }
+        }
         self.later(whole);
         true
+    }
+
+    /// Stores and sends a thumbnail made from a head; false when the GUI is gone.
+    fn made(&self, key: ThumbKey, image: image::RgbaImage, taken: Option<Taken>) -> bool {
+        let thumb = Thumbnail::Image(image);
+        self.store(&key, &thumb, taken);
+        self.send(key, Ok(thumb), taken)
+    }
+
+    /// The first bytes of each `(path, len)`: from the phone in one command for all, or from this computer.
+    fn read_prefixes(&self, wanted: &[(&[u8], usize)]) -> Vec<Option<Vec<u8>>> {
+        match &self.device {
+            Some(device) => read_prefixes(device, wanted).unwrap_or_else(|_| vec![None; wanted.len()]),
+            None => wanted.iter().map(|&(p, len)| read_local_head(p, self.vault.as_deref(), len)).collect(),
+        }
     }
 
     /// The thumbnail of a whole file, and when the photo was taken (from the same bytes, even when the picture
@@ -488,8 +536,11 @@ impl Worker {
     }
 }
 
-/// When the photo in `bytes` (a whole file named `name`) was taken: JPEGs only (HEIC and videos: not yet).
+/// When the photo in `bytes` (a whole file named `name`) was taken: JPEGs and HEIC/AVIF (videos: not yet).
 fn taken_from_file(name: &[u8], bytes: &[u8]) -> Option<Taken> {
+    if super::heif_file(super::PictureKind::of(name), bytes) {
+        return heif::taken(bytes);
+    }
     let jpeg = super::PictureKind::of(name) == super::PictureKind::Jpeg || bytes.starts_with(&[0xFF, 0xD8]);
     if jpeg { taken(&bytes[..bytes.len().min(HEAD_BYTES)]) } else { None }
 }
@@ -536,12 +587,12 @@ fn open_local(path: &[u8], vault: Option<&crate::vault::Vault>) -> std::io::Resu
     }
 }
 
-/// The first [`HEAD_BYTES`] of a file on this computer (of its plaintext, for an encrypted one).
-fn read_local_head(path: &[u8], vault: Option<&crate::vault::Vault>) -> Option<Vec<u8>> {
+/// The first `len` bytes of a file on this computer (of its plaintext, for an encrypted one).
+fn read_local_head(path: &[u8], vault: Option<&crate::vault::Vault>, len: usize) -> Option<Vec<u8>> {
     use std::io::Read;
     let file = open_local(path, vault).ok()?;
-    let mut head = Vec::with_capacity(HEAD_BYTES);
-    file.take(HEAD_BYTES as u64).read_to_end(&mut head).ok()?;
+    let mut head = Vec::with_capacity(len.min(HEAD_BYTES));
+    file.take(len as u64).read_to_end(&mut head).ok()?;
     Some(head)
 }
 

@@ -139,7 +139,7 @@ fn a_12_megapixel_jpeg_is_decoded_at_an_eighth_of_its_size() {
 }
 
 #[test]
-fn screenshots_are_scaled_and_heic_and_video_get_a_placeholder() {
+fn screenshots_are_scaled_and_unreadable_heic_and_video_get_a_placeholder() {
     let mut png = Vec::new();
     DynamicImage::ImageRgb8(upright_picture(1080, 2400))
         .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
@@ -367,4 +367,181 @@ fn the_pool_reports_when_each_photo_was_taken_and_its_disk_cache_keeps_it() {
             }
         }
     }
+}
+
+#[path = "heif_encode.rs"]
+mod heif_encode;
+
+fn image_of(thumb: Thumbnail) -> RgbaImage {
+    match thumb {
+        Thumbnail::Image(image) => image,
+        Thumbnail::Placeholder { kind } => panic!("a placeholder ({kind}) instead of a picture"),
+    }
+}
+
+#[test]
+fn the_shared_iphone_heic_gives_an_upright_portrait_thumbnail_from_its_first_64_kib() {
+    let Some(dir) = fixtures() else {
+        eprintln!("skipped: the shared fixtures are not beside the project");
+        return;
+    };
+    let bytes = std::fs::read(dir.join("mobile/iphone_13_pro_max.HEIC")).expect("fixture");
+    // Its `iloc` places the 320x240 thumbnail item (item 50) right after `meta`, 20815 bytes at 3765.
+    let locations = heif::item_locations(&bytes[..HEAD_BYTES]).expect("iloc in the head");
+    let thumb_item = locations.iter().find(|l| l.item == 50).expect("item 50");
+    assert_eq!(thumb_item.extents, Some(vec![(3765, 20815)]));
+    let heif::FromHead::Image(thumb, taken) = heif::thumb_from_head(&bytes[..HEAD_BYTES], bytes.len() as u64) else {
+        panic!("no thumbnail from the head")
+    };
+    // Its EXIF item (also in the head) says 2022:02:16 12:55:41 at +01:00.
+    let want = Some(Taken::At(
+        jiff::civil::date(2022, 2, 16)
+            .at(11, 55, 41, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .expect("utc")
+            .timestamp()
+            .as_second(),
+    ));
+    assert_eq!(taken, want);
+    assert_eq!(heif::taken(&bytes), want);
+    // Stored 4032x3024 with `irot`: shown portrait, 3:4.
+    assert_eq!(thumb.dimensions(), (192, 256));
+    let whole = image_of(from_file(b"IMG_0001.HEIC", &bytes).expect("thumbnail"));
+    assert_eq!(whole.dimensions(), (192, 256));
+    let big = preview(b"IMG_0001.HEIC", &bytes, 1024).expect("preview");
+    assert_eq!(big.dimensions, Some((3024, 4032)));
+    let big = image_of(big.picture);
+    assert_eq!(big.dimensions(), (768, 1024));
+    // The thumbnail item shows what the primary image shows (the same way up).
+    let primary = DynamicImage::ImageRgba8(big).into_rgb8();
+    let diff = difference(&thumb, &primary);
+    assert!(diff < 12.0, "the thumbnail item differs from the photo (difference {diff:.1})");
+    let turned = DynamicImage::ImageRgb8(primary).rotate180().into_rgb8();
+    assert!(difference(&thumb, &turned) > diff + 10.0, "the comparison cannot tell a turned picture");
+}
+
+/// Where the `meta` box of a HEIF file ends (the head a phone's file would give, before any picture data).
+fn meta_end(file: &[u8]) -> usize {
+    let mut at = 0;
+    loop {
+        let size = u32::from_be_bytes(file[at..at + 4].try_into().expect("box")) as usize;
+        at += size;
+        if &file[at - size + 4..at - size + 8] == b"meta" {
+            return at;
+        }
+    }
+}
+
+#[test]
+fn a_generated_heic_with_a_thumbnail_item_at_its_end_asks_for_that_much_and_decodes_it() {
+    let upright = upright_picture(640, 480);
+    let Some(file) = heif_encode::encode_with_thumbnail(&upright, 160, 60) else {
+        eprintln!("skipped: heif-enc (libheif-examples) is not installed");
+        return;
+    };
+    let head = &file[..meta_end(&file)];
+    let heif::FromHead::Needs(end) = heif::thumb_from_head(head, file.len() as u64) else {
+        panic!("heif-enc writes the thumbnail after the photo: the head should not hold it")
+    };
+    assert_eq!(end, file.len() as u64, "the thumbnail item ends the file");
+    let heif::FromHead::Image(thumb, _) = heif::thumb_from_head(&file[..end as usize], file.len() as u64) else {
+        panic!("no thumbnail from the start up to its end")
+    };
+    assert_eq!(thumb.dimensions(), (160, 120), "the thumbnail item itself");
+    let diff = difference(&thumb, &upright);
+    assert!(diff < 12.0, "difference {diff:.1}");
+    let thumb = image_of(from_file(b"x.heic", &file).expect("thumbnail"));
+    assert_eq!(thumb.dimensions(), (160, 120), "the whole file uses the thumbnail item too");
+}
+
+/// The `irot`/`imir` properties that show a picture stored as for EXIF orientation `o` upright (HEIF applies them
+/// in the order listed; `irot` turns anticlockwise; `imir` mode 0 swaps top and bottom, 1 left and right, as
+/// the amended HEIF standard and libheif read it).
+fn heif_transforms(o: u8) -> Vec<(&'static [u8; 4], u8)> {
+    match o {
+        2 => vec![(b"imir", 1)],
+        3 => vec![(b"irot", 2)],
+        4 => vec![(b"imir", 0)],
+        5 => vec![(b"irot", 3), (b"imir", 1)],
+        6 => vec![(b"irot", 3)],
+        7 => vec![(b"irot", 1), (b"imir", 1)],
+        8 => vec![(b"irot", 1)],
+        _ => vec![],
+    }
+}
+
+#[test]
+fn every_irot_and_imir_gives_an_upright_thumbnail_and_preview() {
+    let upright = upright_picture(640, 480);
+    for o in 1..=8 {
+        let stored = stored_for(&upright, o);
+        let props = heif_transforms(o);
+        // Without a thumbnail item: the whole file, its primary image turned by libheif.
+        let file = heif_encode::with_transforms(&heif_encode::encode(&stored, heif_encode::Codec::Hevc, 60), &props);
+        let head = &file[..file.len().min(HEAD_BYTES)];
+        assert_eq!(heif::thumb_from_head(head, file.len() as u64), heif::FromHead::Whole, "orientation {o}");
+        let thumb = image_of(from_file(b"IMG_1.heic", &file).expect("thumbnail"));
+        assert_eq!(thumb.dimensions(), (256, 192), "orientation {o}");
+        let diff = difference(&thumb, &upright);
+        assert!(diff < 12.0, "orientation {o}: the photo is not upright (difference {diff:.1})");
+        let big = preview(b"IMG_1.heic", &file, 2048).expect("preview");
+        assert_eq!(big.dimensions, Some((640, 480)), "orientation {o}");
+        // With a thumbnail item (after the photo, as heif-enc writes it): turned here.
+        let Some(file) = heif_encode::encode_with_thumbnail(&stored, 160, 60) else {
+            eprintln!("skipped the thumbnail items: heif-enc (libheif-examples) is not installed");
+            continue;
+        };
+        let file = heif_encode::with_transforms(&file, &props);
+        let heif::FromHead::Needs(end) = heif::thumb_from_head(&file[..meta_end(&file)], file.len() as u64) else {
+            panic!("orientation {o}: the thumbnail item is not after the head")
+        };
+        let heif::FromHead::Image(thumb, _) = heif::thumb_from_head(&file[..end as usize], file.len() as u64) else {
+            panic!("orientation {o}: no thumbnail from the start up to its end")
+        };
+        assert_eq!(thumb.dimensions(), (160, 120), "orientation {o}");
+        let diff = difference(&thumb, &upright);
+        assert!(diff < 12.0, "orientation {o}: the thumbnail item is not upright (difference {diff:.1})");
+    }
+}
+
+#[test]
+fn an_avif_decodes_upright_too() {
+    let upright = upright_picture(640, 480);
+    let file = heif_encode::with_transforms(
+        &heif_encode::encode(&stored_for(&upright, 6), heif_encode::Codec::Av1, 60),
+        &heif_transforms(6),
+    );
+    let thumb = image_of(from_file(b"photo.avif", &file).expect("thumbnail"));
+    assert_eq!(thumb.dimensions(), (256, 192));
+    let diff = difference(&thumb, &upright);
+    assert!(diff < 12.0, "difference {diff:.1}");
+}
+
+#[test]
+fn a_cut_or_damaged_heic_gives_a_placeholder_and_never_panics() {
+    let placeholder = Thumbnail::Placeholder { kind: "HEIC photo" };
+    let file = heif_encode::encode(&upright_picture(320, 240), heif_encode::Codec::Hevc, 60);
+    for cut in [0, 12, 40, file.len() / 3, file.len() - 1] {
+        let part = &file[..cut];
+        assert_eq!(from_file(b"a.heic", part).expect("no error"), placeholder, "cut at {cut}");
+        assert_eq!(heif::thumb_from_head(part, file.len() as u64), heif::FromHead::Whole, "cut at {cut}");
+        let shown = preview(b"a.heic", part, 512).expect("no error");
+        assert_eq!((shown.picture, shown.dimensions), (placeholder.clone(), None));
+    }
+    // Noise over its item data, and a `meta` box whose sizes lie.
+    let mut noisy = file.clone();
+    for (i, b) in noisy.iter_mut().enumerate().skip(file.len() / 2) {
+        *b ^= (i * 7) as u8;
+    }
+    let _ = from_file(b"a.heic", &noisy).expect("no error");
+    let mut lying = file.clone();
+    if let Some(at) = lying.windows(4).position(|w| w == b"iloc") {
+        lying[at - 4..at].copy_from_slice(&u32::MAX.to_be_bytes());
+    }
+    let _ = from_file(b"a.heic", &lying).expect("no error");
+    let _ = heif::thumb_from_head(&lying, u64::MAX);
+    assert_eq!(heif::item_locations(b"\0\0\0\x10meta"), None);
+    // A JPEG saved under a .heic name is still read as the JPEG it is.
+    let jpeg_named_heic = jpeg(&upright_picture(64, 48));
+    assert!(matches!(from_file(b"b.heic", &jpeg_named_heic).expect("thumbnail"), Thumbnail::Image(_)));
 }

@@ -621,8 +621,10 @@ fn photos_copied_onto_a_phone_land_on_the_day_their_exif_says_once_their_thumbna
         let mtime = copy_day + n as u64 * 60;
         storage.set_times(host, std::time::UNIX_EPOCH + Duration::from_secs(mtime), None).expect("date the copy");
         let name = host.file_name().expect("name").to_string_lossy().into_owned();
-        let jpeg = phonebak::thumbnails::PictureKind::of(name.as_bytes()) == phonebak::thumbnails::PictureKind::Jpeg;
-        let taken = if jpeg { crate::thumbnails::exif_taken_utc(&head) } else { None };
+        // JPEGs and HEICs are dated by their EXIF (a HEIC's EXIF item, read by kamadak-exif).
+        let kind = phonebak::thumbnails::PictureKind::of(name.as_bytes());
+        let dated = matches!(kind, phonebak::thumbnails::PictureKind::Jpeg | phonebak::thumbnails::PictureKind::Heic);
+        let taken = if dated { crate::thumbnails::exif_taken_utc(&head) } else { None };
         expected.insert(name, taken.map_or_else(|| "2025-03-01".to_string(), utc_day));
         heads.push(head);
     }

@@ -128,14 +128,15 @@ pub(crate) fn exif_taken_utc(head: &[u8]) -> Option<i64> {
 }
 
 /// Every thumbnail says when its photo was taken, as its EXIF says (photos without an offset read on a UTC clock
-/// here); HEIC and videos say nothing. Most sample photos' EXIF date is their file's date.
+/// here), a HEIC's from its EXIF item (kamadak-exif reads HEIF itself); videos say nothing. Most sample photos'
+/// EXIF date is their file's date.
 fn assert_taken_is_the_exif_date(device: &phonebak::device::Device, results: &[ThumbResult]) {
     let paths: Vec<&[u8]> = results.iter().map(|r| r.key.path.as_slice()).collect();
     let heads = thumbnails::read_heads(device, &paths, HEAD_BYTES).expect("heads");
     let mut dated = 0;
     for (r, head) in results.iter().zip(heads) {
         let name = String::from_utf8_lossy(&r.key.path).into_owned();
-        let want = if PictureKind::of(&r.key.path) == PictureKind::Jpeg {
+        let want = if matches!(PictureKind::of(&r.key.path), PictureKind::Jpeg | PictureKind::Heic) {
             head.as_deref().and_then(exif_taken_utc)
         } else {
             None
@@ -232,4 +233,94 @@ fn withdrawn_requests_are_not_made() {
     // At most the group a worker had already taken, plus what was still wanted.
     assert!(got.len() <= 24 + 10, "{} thumbnails made after withdrawing", got.len());
     assert!(got.len() < keys.len());
+}
+
+#[path = "../../src/thumbnails/heif_encode.rs"]
+mod heif_encode;
+
+/// A picture no turn or flip leaves unchanged, with detail enough to make a file of some size.
+fn textured(width: u32, height: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(width, height, |x, y| {
+        let top = y < height / 2;
+        let left = x < width / 2;
+        let base = if top && left {
+            [220, 40, 40]
+        } else if top {
+            [40, 200, 40]
+        } else {
+            [40, 40, 220]
+        };
+        let grain = ((x * 7 + y * 13) % 31) as u8;
+        image::Rgb(base.map(|c: u8| c.saturating_add(grain)))
+    })
+}
+
+#[test]
+fn heic_photos_on_the_phone_show_as_pictures_and_the_iphone_one_from_its_head_alone() {
+    let server = AdbServer::start();
+    let (dir, phone) = phone_with_dir(Config::default());
+    let camera = dir.path().join("DCIM/Camera");
+    let iphone =
+        std::fs::read(phonebak::virtual_phone::sample::fixtures_dir().join("mobile/iphone_13_pro_max.HEIC")).ok();
+    if let Some(bytes) = &iphone {
+        write_file(&camera.join("IMG_0001.HEIC"), bytes, 1_650_000_000);
+        // Cut inside its thumbnail item's data: a placeholder, and the worker lives on.
+        write_file(&camera.join("IMG_0002.HEIC"), &bytes[..12_000], 1_650_000_001);
+    }
+    let picture = textured(1600, 1200);
+    let with_thumb = heif_encode::encode_with_thumbnail(&picture, 240, 60);
+    if let Some(bytes) = &with_thumb {
+        write_file(&camera.join("with_thumbnail.heic"), bytes, 1_650_000_002);
+    }
+    write_file(
+        &camera.join("without_thumbnail.heic"),
+        &heif_encode::encode(&picture, heif_encode::Codec::Hevc, 60),
+        1_650_000_003,
+    );
+    write_file(&camera.join("noise.heic"), &noise(50_000, 9), 1_650_000_004);
+    server.connect(&phone, "device");
+    let device = device_of(&server, &phone);
+    let keys = keys_of(&device);
+    let key = |name: &str| keys.iter().find(|k| k.path.ends_with(name.as_bytes())).cloned();
+    let service = ThumbnailService::start(&device, "VIRT0001", None, 1, &quiet()).expect("start");
+
+    if let Some(key) = key("IMG_0001.HEIC") {
+        let before = phone.stats();
+        service.request(key.clone(), 0);
+        let got = collect(&service, 1);
+        let after = phone.stats();
+        let Ok(Thumbnail::Image(image)) = &got[0].thumb else { panic!("{:?}", got[0].thumb) };
+        assert_eq!(image.dimensions(), (192, 256), "upright portrait, as the iPhone shows it");
+        let taken = got[0].taken.and_then(|t| phonebak::human::with_time_zone(jiff::tz::TimeZone::UTC, || t.seconds()));
+        let bytes = iphone.as_deref().unwrap_or_default();
+        assert_eq!(taken, exif_taken_utc(&bytes[..HEAD_BYTES]), "the date of its EXIF item");
+        assert!(taken.is_some());
+        let read = after.bytes_to_host - before.bytes_to_host;
+        eprintln!("iPhone HEIC ({} bytes): thumbnail from {read} bytes read from the phone", key.size);
+        assert!(read <= (HEAD_BYTES + 4096) as u64, "read {read} bytes: more than the head");
+        assert_eq!(after.shell_commands - before.shell_commands, 1, "one command");
+    } else {
+        eprintln!("skipped the iPhone photo: the shared fixtures are not beside the project");
+    }
+
+    let rest: Vec<ThumbKey> = ["IMG_0002.HEIC", "with_thumbnail.heic", "without_thumbnail.heic", "noise.heic"]
+        .into_iter()
+        .filter_map(key)
+        .collect();
+    service.request_many(rest.iter().cloned().map(|k| (k, 0)));
+    let got = collect(&service, rest.len());
+    for result in got {
+        let name = String::from_utf8_lossy(&result.key.path).into_owned();
+        match (name.rsplit('/').next().unwrap_or_default(), &result.thumb) {
+            ("with_thumbnail.heic", Ok(Thumbnail::Image(image))) => {
+                assert_eq!(image.dimensions(), (240, 180), "{name}: its thumbnail item");
+            }
+            ("without_thumbnail.heic", Ok(Thumbnail::Image(image))) => {
+                assert_eq!(image.dimensions(), (256, 192), "{name}: its photo scaled");
+            }
+            ("IMG_0002.HEIC" | "noise.heic", Ok(Thumbnail::Placeholder { kind })) => assert_eq!(*kind, "HEIC photo"),
+            (_, other) => panic!("{name}: {other:?}"),
+        }
+    }
+    assert!(with_thumb.is_some() || rest.len() == 3, "heif-enc missing");
 }
