@@ -1293,7 +1293,7 @@ impl App {
         let Some(wanted) = grid.take_wanted() else { return };
         let keys: HashSet<&ThumbKey> = wanted.iter().map(|i| &i.key).collect();
         service.retain(|k| keys.contains(k));
-        // Videos and HEIC photos get their placeholder by name (an encrypted file's name says nothing).
+        // Videos get their placeholder by name (an encrypted file's name says nothing).
         for item in &wanted {
             if !self.textures.contains(&item.key)
                 && let Some(placeholder) = PictureKind::of(item.name.as_bytes()).placeholder()
