@@ -139,10 +139,7 @@ impl<'a> Documents<'a> {
 /// (`<Model> (<serial>)`, as its photos). In an encrypted folder a phone is known by its manifest only, so one
 /// is saved when there is none yet: documents saved alone (contacts, messages) stay findable. Call it with the
 /// folder's lock held.
-///
-/// # Errors
-/// The manifest cannot be read or saved.
-pub fn device_folder(
+fn device_folder(
     dest: &Path,
     serial: &str,
     model: &str,
@@ -153,6 +150,40 @@ pub fn device_folder(
         manifest.save_in(dest, vault)?;
     }
     Ok(manifest.device_folder())
+}
+
+/// Why a phone's documents could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum PhoneDocumentsError {
+    /// The folder is locked by another backup, or its manifest cannot be read or saved.
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
+    /// A document cannot be read or written.
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+}
+
+/// Saves documents of phone `serial` (`what`: "contacts", "messages", for the lock's holder line) into the
+/// backup folder `dest`, with the folder's lock held: `save` gets the folder's documents, the phone's folder in
+/// it (see [`device_folder`]) and today's date (`YYYY-MM-DD`, which names dated versions).
+///
+/// # Errors
+/// The folder is locked by another backup, its manifest cannot be read or saved, or `save` fails.
+pub fn save_for_phone<T>(
+    dest: &Path,
+    serial: &str,
+    model: &str,
+    vault: Option<&Vault>,
+    what: &str,
+    save: impl FnOnce(&Documents<'_>, &str, &str) -> Result<T, DocumentError>,
+) -> Result<T, PhoneDocumentsError> {
+    let holder = format!("{}: {what} of {serial}", crate::backup::lock::role());
+    let _lock = crate::backup::lock::lock(dest, &holder).map_err(crate::backup::BackupError::from)?;
+    let folder = device_folder(dest, serial, model, vault)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    Ok(save(&Documents::new(dest, vault), &folder, &crate::human::date(now))?)
 }
 
 #[cfg(test)]

@@ -218,16 +218,14 @@ fn backup_contacts(
         }
         return Ok(true);
     }
-    let what = format!("{}: contacts of {}", backup::lock::role(), info.serial);
-    let saved = {
-        let _lock = backup::lock::lock(&args.to, &what)?;
-        let folder = crate::backup::documents::device_folder(&args.to, &info.serial, &info.model, vault)?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let docs = crate::backup::documents::Documents::new(&args.to, vault);
-        crate::contacts::store::save_in(&docs, &folder, &book, &crate::human::date(now))?
-    };
+    let saved = crate::backup::documents::save_for_phone(
+        &args.to,
+        &info.serial,
+        &info.model,
+        vault,
+        "contacts",
+        |docs, folder, day| crate::contacts::store::save_in(docs, folder, &book, day),
+    )?;
     if args.json {
         stdout_ok(print_json(&json!({
             "event": "contacts", "contacts": saved.contacts, "vcard": saved.vcard.to_string_lossy(),

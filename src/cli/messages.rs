@@ -4,7 +4,6 @@
 //! (encrypted or not) as readable files.
 
 use super::common::{print_json, stdout_ok};
-use crate::backup;
 use crate::backup::documents::Documents;
 use crate::device::{Device, DeviceInfo};
 use crate::messages::{self, numbers::Names};
@@ -66,7 +65,9 @@ pub fn backup_messages(
         Err(e) => {
             let reason = match &e {
                 crate::content::ContentError::PermissionDenied { android, detail, .. } => format!(
-                    "the phone ({android}) does not give USB debugging the call log permission (READ_CALL_LOG):                      Android 15's shell has it, earlier releases mostly do not, so this phone's call log cannot be                      read over USB. The messages are saved. Android said: {detail}"
+                    "the phone ({android}) does not give USB debugging the call log permission (READ_CALL_LOG): \
+                     Android 15's shell has it, earlier releases mostly do not, so this phone's call log cannot be \
+                     read over USB. The messages are saved. Android said: {detail}"
                 ),
                 other => other.to_string(),
             };
@@ -100,17 +101,14 @@ pub fn backup_messages(
         }
         return Ok(true);
     }
-    let what = format!("{}: messages of {}", backup::lock::role(), info.serial);
-    let saved = {
-        let _lock = backup::lock::lock(opts.to, &what)?;
-        let folder_name = crate::backup::documents::device_folder(opts.to, &info.serial, &info.model, vault)?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let docs = Documents::new(opts.to, vault);
-        let day = crate::human::date(now);
-        messages::store::save_in(&docs, &folder_name, &folder_name, &read, calls.as_deref(), &names, &day)?
-    };
+    let saved = crate::backup::documents::save_for_phone(
+        opts.to,
+        &info.serial,
+        &info.model,
+        vault,
+        "messages",
+        |docs, folder, day| messages::store::save_in(docs, folder, folder, &read, calls.as_deref(), &names, day),
+    )?;
     for note in &saved.notes {
         say(opts.json, &json!({ "event": "messages_note", "note": note }), note)?;
     }
@@ -217,18 +215,8 @@ fn export_hint(from: &Path) -> String {
         "The backup folder {} is encrypted, so its pages cannot be opened as they are: `phonebak messages export \
          --from {} -o FOLDER` writes them, readable, into FOLDER (choose one on a disk you keep safe).",
         from.display(),
-        shell_quoted(from)
+        String::from_utf8_lossy(&crate::device::quote(from.as_os_str().as_encoded_bytes()))
     )
-}
-
-/// `path` as one shell word (in single quotes when it needs them).
-fn shell_quoted(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c)) {
-        text.into_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 /// Options of `phonebak messages`.

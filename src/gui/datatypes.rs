@@ -162,14 +162,15 @@ fn save_contacts(
         return Ok("The phone has no contacts to save.".to_string());
     }
     let not_saved = |e: String| format!("Contacts not saved: {e}");
-    let what = format!("{}: contacts of {}", crate::backup::lock::role(), info.serial);
-    let saved = {
-        let _lock = crate::backup::lock::lock(dest, &what).map_err(|e| not_saved(e.to_string()))?;
-        let folder = crate::backup::documents::device_folder(dest, &info.serial, &info.model, vault)
-            .map_err(|e| not_saved(e.to_string()))?;
-        let docs = crate::backup::documents::Documents::new(dest, vault);
-        crate::contacts::store::save_in(&docs, &folder, &book, &today()).map_err(|e| not_saved(e.to_string()))?
-    };
+    let saved = crate::backup::documents::save_for_phone(
+        dest,
+        &info.serial,
+        &info.model,
+        vault,
+        "contacts",
+        |docs, folder, day| crate::contacts::store::save_in(docs, folder, &book, day),
+    )
+    .map_err(|e| not_saved(e.to_string()))?;
     let mut text = format!("Saved {}", count(saved.contacts, "contact"));
     if saved.unchanged {
         text.push_str(" (unchanged since the last backup)");
@@ -178,14 +179,6 @@ fn save_contacts(
     }
     text.push('.');
     Ok(text)
-}
-
-/// Today's date as the stores name dated versions.
-fn today() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    crate::human::date(now)
 }
 
 /// "the phone refused (…)" for a refusal, else "could not be read (…)", for the messages.
@@ -226,15 +219,15 @@ fn save_messages(
         .map(|book| crate::messages::numbers::Names::new(&book.contacts))
         .unwrap_or_default();
     let not_saved = |e: String| format!("Messages not saved: {e}");
-    let what = format!("{}: messages of {}", crate::backup::lock::role(), info.serial);
-    let saved = {
-        let _lock = crate::backup::lock::lock(dest, &what).map_err(|e| not_saved(e.to_string()))?;
-        let folder = crate::backup::documents::device_folder(dest, &info.serial, &info.model, vault)
-            .map_err(|e| not_saved(e.to_string()))?;
-        let docs = crate::backup::documents::Documents::new(dest, vault);
-        crate::messages::store::save_in(&docs, &folder, &folder, &read, calls.as_deref(), &names, &today())
-            .map_err(|e| not_saved(e.to_string()))?
-    };
+    let saved = crate::backup::documents::save_for_phone(
+        dest,
+        &info.serial,
+        &info.model,
+        vault,
+        "messages",
+        |docs, folder, day| crate::messages::store::save_in(docs, folder, folder, &read, calls.as_deref(), &names, day),
+    )
+    .map_err(|e| not_saved(e.to_string()))?;
     let mut text =
         format!("Saved {} in {}", count(saved.messages, "message"), count(saved.conversations, "conversation"));
     if let Some(n) = saved.calls {
