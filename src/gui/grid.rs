@@ -11,7 +11,7 @@
 //! the selection and the photo at the top of the screen where they were.
 
 use crate::human::{date, date_time, human_bytes};
-use crate::thumbnails::{ThumbKey, Thumbnail};
+use crate::thumbnails::{Marks, ThumbKey, Thumbnail};
 use eframe::egui::{self, Color32, Rect, Role, Sense, Vec2, WidgetInfo};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -616,7 +616,9 @@ impl PhotoGrid {
             let painter = ui.painter_at(rect);
             let visuals = ui.visuals();
             painter.rect_filled(rect, 4.0, visuals.faint_bg_color);
-            match textures.get(&item.key) {
+            let shown = textures.get_marked(&item.key);
+            let marks = shown.as_ref().map(|(_, m)| *m).unwrap_or_default();
+            match shown.map(|(s, _)| s) {
                 Some(Shown::Texture(texture)) => {
                     let size = texture.size_vec2();
                     let scale = (CELL / size.x).min(CELL / size.y);
@@ -657,13 +659,18 @@ impl PhotoGrid {
                 }
             }
             if item.video {
-                // A play mark in the bottom left corner.
+                // A play mark in the bottom left corner, and the video's length beside it.
                 let at = rect.left_bottom() + Vec2::new(8.0, -20.0);
                 painter.add(egui::Shape::convex_polygon(
                     vec![at, at + Vec2::new(0.0, 12.0), at + Vec2::new(10.0, 6.0)],
                     Color32::WHITE,
                     egui::Stroke::new(1.0, Color32::BLACK),
                 ));
+                if let Some(text) = marks.duration_text() {
+                    corner_label(&painter, at + Vec2::new(16.0, -1.0), text);
+                }
+            } else if marks.motion {
+                corner_label(&painter, rect.left_bottom() + Vec2::new(6.0, -21.0), "Motion".to_string());
             }
             let badge = match item.badge {
                 Badge::None => None,
@@ -740,9 +747,17 @@ pub enum Shown {
     Failed(String),
 }
 
+/// A small white label on a dark rounded box, its top left corner at `at` (a video's length, "Motion").
+fn corner_label(painter: &egui::Painter, at: egui::Pos2, text: String) {
+    let galley = painter.layout_no_wrap(text, egui::FontId::proportional(11.0), Color32::WHITE);
+    let back = Color32::from_rgba_unmultiplied(0, 0, 0, 160);
+    painter.rect_filled(Rect::from_min_size(at, galley.size() + Vec2::new(6.0, 2.0)), 3.0, back);
+    painter.galley(at + Vec2::new(3.0, 1.0), galley, Color32::WHITE);
+}
+
 /// Thumbnails uploaded as textures, at most `capacity` of them; the least recently drawn go first.
 pub struct Textures {
-    map: HashMap<ThumbKey, (Shown, u64)>,
+    map: HashMap<ThumbKey, (Shown, u64, Marks)>,
     frame: u64,
     capacity: usize,
     /// Textures made in all (to see that eviction works).
@@ -762,10 +777,15 @@ impl Textures {
 
     /// What to show for `key`, marking it used in this frame.
     pub fn get(&mut self, key: &ThumbKey) -> Option<&Shown> {
+        self.get_marked(key).map(|(shown, _)| shown)
+    }
+
+    /// What to show for `key` and its marks (a video's length, a motion photo), marking it used in this frame.
+    pub fn get_marked(&mut self, key: &ThumbKey) -> Option<(&Shown, Marks)> {
         let frame = self.frame;
-        self.map.get_mut(key).map(|(shown, used)| {
+        self.map.get_mut(key).map(|(shown, used, marks)| {
             *used = frame;
-            &*shown
+            (&*shown, *marks)
         })
     }
 
@@ -806,6 +826,17 @@ impl Textures {
         key: ThumbKey,
         result: Result<Thumbnail, crate::thumbnails::ThumbError>,
     ) {
+        self.insert_marked(ctx, key, result, Marks::default());
+    }
+
+    /// Like [`Textures::insert`], with what the tile shows beside the picture.
+    pub fn insert_marked(
+        &mut self,
+        ctx: &egui::Context,
+        key: ThumbKey,
+        result: Result<Thumbnail, crate::thumbnails::ThumbError>,
+        marks: Marks,
+    ) {
         let shown = match result {
             Ok(Thumbnail::Image(image)) => {
                 let size = [image.width() as usize, image.height() as usize];
@@ -820,13 +851,13 @@ impl Textures {
             Ok(Thumbnail::Placeholder { kind }) => Shown::Kind(kind),
             Err(e) => Shown::Failed(e.to_string()),
         };
-        self.map.insert(key, (shown, self.frame));
+        self.map.insert(key, (shown, self.frame, marks));
         if self.map.len() > self.capacity {
             let mut by_age: Vec<(u64, ThumbKey)> = self
                 .map
                 .iter()
-                .filter(|(_, (_, used))| *used < self.frame)
-                .map(|(k, (_, used))| (*used, k.clone()))
+                .filter(|(_, (_, used, _))| *used < self.frame)
+                .map(|(k, (_, used, _))| (*used, k.clone()))
                 .collect();
             by_age.sort_unstable_by_key(|(used, _)| *used);
             let excess = self.map.len() - self.capacity;

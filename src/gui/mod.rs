@@ -1262,7 +1262,7 @@ impl App {
                 if let Some(secs) = result.taken.and_then(crate::thumbnails::Taken::seconds) {
                     taken.push((result.key.clone(), secs));
                 }
-                self.textures.insert(&self.ctx, result.key, result.thumb);
+                self.textures.insert_marked(&self.ctx, result.key, result.thumb, result.marks);
             }
         }
         if let Some(preview) = self.preview.as_mut()

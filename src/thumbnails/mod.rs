@@ -37,6 +37,52 @@ pub enum Thumbnail {
     },
 }
 
+/// What a tile shows beside its picture: a video's length, a motion photo's mark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// A video's length in milliseconds, when its container says.
+    pub duration_ms: Option<u64>,
+    /// A motion photo (a still with a short video inside the same file).
+    pub motion: bool,
+}
+
+impl Marks {
+    /// The words for the disk cache: `duration=4500 motion`, empty for none.
+    #[must_use]
+    pub fn to_words(self) -> String {
+        let mut words = Vec::new();
+        if let Some(ms) = self.duration_ms {
+            words.push(format!("duration={ms}"));
+        }
+        if self.motion {
+            words.push("motion".to_string());
+        }
+        words.join(" ")
+    }
+
+    /// The reverse of [`Marks::to_words`] (unknown words are skipped).
+    #[must_use]
+    pub fn from_words(text: &str) -> Self {
+        let mut marks = Self::default();
+        for word in text.split_ascii_whitespace() {
+            if let Some(ms) = word.strip_prefix("duration=") {
+                marks.duration_ms = ms.parse().ok();
+            } else if word == "motion" {
+                marks.motion = true;
+            }
+        }
+        marks
+    }
+
+    /// A video's length for a tile: `0:07`, `12:34`, `1:02:03`.
+    #[must_use]
+    pub fn duration_text(self) -> Option<String> {
+        let secs = self.duration_ms?.div_ceil(1000);
+        let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        Some(if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") })
+    }
+}
+
 /// Why a thumbnail could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ThumbError {

@@ -9,7 +9,7 @@
 //! from the same head or file), and the disk cache keeps that too.
 
 use super::heif::{self, FromHead};
-use super::{HEAD_BYTES, Taken, ThumbError, Thumbnail, encode, from_file, from_head, read_prefixes, taken};
+use super::{HEAD_BYTES, Marks, Taken, ThumbError, Thumbnail, encode, from_file, from_head, read_prefixes, taken};
 use crate::device::Device;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -49,9 +49,12 @@ pub struct ThumbResult {
     pub thumb: Result<Thumbnail, ThumbError>,
     /// When it was taken, when its EXIF says (JPEGs, HEIC; `None` for videos, PNGs and photos without a date).
     pub taken: Option<Taken>,
+    /// What its tile shows beside the picture (a video's length, a motion photo's mark).
+    pub marks: Marks,
 }
 
-/// What a cached thumbnail's JPEG comment starts with; the rest is [`Taken::to_line`] or `none`.
+/// What a cached thumbnail's JPEG comment starts with; the rest is [`Taken::to_line`] or `none`, then a newline
+/// and [`Marks::to_words`].
 const TAKEN_COMMENT: &[u8] = b"phonebak taken: ";
 
 /// What the workers share.
@@ -104,13 +107,13 @@ pub struct ThumbnailService {
     workers: Vec<JoinHandle<()>>,
 }
 
-/// Where a thumbnail of `key` from phone `serial` is cached below `dir`. (Version 2 of the names: a cached
-/// thumbnail carries when its photo was taken; the older ones, which do not, are never looked up again and
-/// pruned in time.)
+/// Where a thumbnail of `key` from phone `serial` is cached below `dir`. (Version 3 of the names: a cached
+/// thumbnail carries when its photo was taken and its marks; the older ones, which do not, are never looked up
+/// again and pruned in time.)
 #[must_use]
 pub fn cache_path(dir: &std::path::Path, serial: &str, key: &ThumbKey) -> PathBuf {
     let mut hasher = Sha256::new();
-    hasher.update(b"phonebak thumbnail v2\0");
+    hasher.update(b"phonebak thumbnail v3\0");
     hasher.update(serial.as_bytes());
     hasher.update([0]);
     hasher.update(&key.path);
@@ -359,8 +362,8 @@ impl Worker {
         self.shared.ready.notify_all();
     }
 
-    fn send(&self, key: ThumbKey, thumb: Result<Thumbnail, ThumbError>, taken: Option<Taken>) -> bool {
-        let sent = self.tx.send(ThumbResult { key, thumb, taken }).is_ok();
+    fn send(&self, key: ThumbKey, thumb: Result<Thumbnail, ThumbError>, taken: Option<Taken>, marks: Marks) -> bool {
+        let sent = self.tx.send(ThumbResult { key, thumb, taken, marks }).is_ok();
         (self.wake)();
         sent
     }
@@ -369,16 +372,16 @@ impl Worker {
         while let Some(work) = self.take() {
             let group = match work {
                 Work::Whole(key) => {
-                    let (result, taken) = if let Some((thumb, taken)) = self.cached(&key) {
-                        (Ok(thumb), taken)
+                    let (result, taken, marks) = if let Some((thumb, taken, marks)) = self.cached(&key) {
+                        (Ok(thumb), taken, marks)
                     } else {
-                        let (result, taken) = self.decode_whole_file(&key);
+                        let (result, taken, marks) = self.decode_whole_file(&key);
                         if let Ok(thumb) = &result {
-                            self.store(&key, thumb, taken);
+                            self.store(&key, thumb, taken, marks);
                         }
-                        (result, taken)
+                        (result, taken, marks)
                     };
-                    if !self.send(key, result, taken) {
+                    if !self.send(key, result, taken, marks) {
                         return;
                     }
                     continue;
@@ -388,8 +391,8 @@ impl Worker {
             let mut from_phone = Vec::new();
             for (key, priority) in group {
                 match self.cached(&key) {
-                    Some((thumb, taken)) => {
-                        if !self.send(key, Ok(thumb), taken) {
+                    Some((thumb, taken, marks)) => {
+                        if !self.send(key, Ok(thumb), taken, marks) {
                             return;
                         }
                     }
@@ -404,22 +407,22 @@ impl Worker {
 
     /// The cached thumbnail of `key` and when its photo was taken; a file without the comment saying when is
     /// not trusted (a miss).
-    fn cached(&self, key: &ThumbKey) -> Option<(Thumbnail, Option<Taken>)> {
+    fn cached(&self, key: &ThumbKey) -> Option<(Thumbnail, Option<Taken>, Marks)> {
         let path = cache_path(self.cache_dir.as_deref()?, &self.serial, key);
         let bytes = std::fs::read(&path).ok()?;
-        let taken = cached_taken(&bytes)?;
+        let (taken, marks) = cached_taken(&bytes)?;
         // A hit counts as a use, for `prune_cache`.
         let _ =
             std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
         let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).ok()?;
-        Some((Thumbnail::Image(image.into_rgba8()), taken))
+        Some((Thumbnail::Image(image.into_rgba8()), taken, marks))
     }
 
-    fn store(&self, key: &ThumbKey, thumb: &Thumbnail, taken: Option<Taken>) {
+    fn store(&self, key: &ThumbKey, thumb: &Thumbnail, taken: Option<Taken>, marks: Marks) {
         let (Some(dir), Thumbnail::Image(image)) = (self.cache_dir.as_deref(), thumb) else { return };
         let path = cache_path(dir, &self.serial, key);
         let Ok(bytes) = encode(image) else { return };
-        let bytes = with_taken_comment(&bytes, taken);
+        let bytes = with_taken_comment(&bytes, taken, marks);
         if let Some(parent) = path.parent()
             && std::fs::create_dir_all(parent).is_ok()
         {
@@ -439,7 +442,7 @@ impl Worker {
         for (key, priority) in keys {
             match super::PictureKind::of(&key.path).placeholder() {
                 Some(placeholder) => {
-                    if !self.send(key, Ok(placeholder), None) {
+                    if !self.send(key, Ok(placeholder), None, Marks::default()) {
                         return false;
                     }
                 }
@@ -461,7 +464,7 @@ impl Worker {
             if super::heif_file(super::PictureKind::of(&key.path), &head) {
                 match heif::thumb_from_head(&head, key.size) {
                     FromHead::Image(image, taken) => {
-                        if !self.made(key, image, taken) {
+                        if !self.made(key, image, taken, Marks::default()) {
                             return false;
                         }
                     }
@@ -474,7 +477,7 @@ impl Worker {
             }
             match from_head(&head).map(|image| (image, taken(&head))) {
                 Some((image, taken)) => {
-                    if !self.made(key, image, taken) {
+                    if !self.made(key, image, taken, Marks::default()) {
                         return false;
                     }
                 }
@@ -488,7 +491,7 @@ impl Worker {
             for ((key, priority, _), prefix) in longer.into_iter().zip(prefixes) {
                 match prefix.map(|p| heif::thumb_from_head(&p, key.size)) {
                     Some(FromHead::Image(image, taken)) => {
-                        if !self.made(key, image, taken) {
+                        if !self.made(key, image, taken, Marks::default()) {
                             return false;
                         }
                     }
@@ -501,10 +504,10 @@ impl Worker {
     }
 
     /// Stores and sends a thumbnail made from a head; false when the GUI is gone.
-    fn made(&self, key: ThumbKey, image: image::RgbaImage, taken: Option<Taken>) -> bool {
+    fn made(&self, key: ThumbKey, image: image::RgbaImage, taken: Option<Taken>, marks: Marks) -> bool {
         let thumb = Thumbnail::Image(image);
-        self.store(&key, &thumb, taken);
-        self.send(key, Ok(thumb), taken)
+        self.store(&key, &thumb, taken, marks);
+        self.send(key, Ok(thumb), taken, marks)
     }
 
     /// The first bytes of each `(path, len)`: from the phone in one command for all, or from this computer.
@@ -517,7 +520,7 @@ impl Worker {
 
     /// The thumbnail of a whole file, and when the photo was taken (from the same bytes, even when the picture
     /// itself cannot be decoded).
-    fn decode_whole_file(&self, key: &ThumbKey) -> (Result<Thumbnail, ThumbError>, Option<Taken>) {
+    fn decode_whole_file(&self, key: &ThumbKey) -> (Result<Thumbnail, ThumbError>, Option<Taken>, Marks) {
         let bytes = match &self.device {
             None => read_local(&key.path, self.vault.as_deref())
                 .map_err(|e| ThumbError::Undecodable(format!("the file cannot be read: {e}"))),
@@ -530,8 +533,8 @@ impl Worker {
             }
         };
         match bytes {
-            Ok(bytes) => (from_file(&key.path, &bytes), taken_from_file(&key.path, &bytes)),
-            Err(e) => (Err(e), None),
+            Ok(bytes) => (from_file(&key.path, &bytes), taken_from_file(&key.path, &bytes), Marks::default()),
+            Err(e) => (Err(e), None, Marks::default()),
         }
     }
 }
@@ -546,10 +549,12 @@ fn taken_from_file(name: &[u8], bytes: &[u8]) -> Option<Taken> {
 }
 
 /// A cached thumbnail's JPEG with a comment (COM segment) right after its SOI saying when the photo was taken.
-fn with_taken_comment(jpeg: &[u8], taken: Option<Taken>) -> Vec<u8> {
+fn with_taken_comment(jpeg: &[u8], taken: Option<Taken>, marks: Marks) -> Vec<u8> {
     let line = taken.map_or_else(|| "none".to_string(), Taken::to_line);
     let mut text = TAKEN_COMMENT.to_vec();
     text.extend_from_slice(line.as_bytes());
+    text.push(b'\n');
+    text.extend_from_slice(marks.to_words().as_bytes());
     let len = u16::try_from(text.len() + 2).unwrap_or(u16::MAX);
     let mut out = Vec::with_capacity(jpeg.len() + text.len() + 4);
     out.extend_from_slice(jpeg.get(..2).unwrap_or_default());
@@ -560,18 +565,18 @@ fn with_taken_comment(jpeg: &[u8], taken: Option<Taken>) -> Vec<u8> {
     out
 }
 
-/// What the comment of a cached thumbnail says: `Some(None)` for "no date", `None` when there is no such
-/// comment (a file this version did not write).
-#[allow(clippy::option_option)] // Three cases: not written by this version, no date, a date.
-fn cached_taken(jpeg: &[u8]) -> Option<Option<Taken>> {
+/// What the comment of a cached thumbnail says: when the photo was taken (`None` for "no date") and its marks;
+/// `None` when there is no such comment (a file this version did not write).
+fn cached_taken(jpeg: &[u8]) -> Option<(Option<Taken>, Marks)> {
     let header = jpeg.get(..6)?;
     if header[..4] != [0xFF, 0xD8, 0xFF, 0xFE] {
         return None;
     }
     let len = usize::from(u16::from_be_bytes([header[4], header[5]]));
     let text = jpeg.get(6..(4 + len).max(6))?.strip_prefix(TAKEN_COMMENT)?;
-    let line = std::str::from_utf8(text).ok()?;
-    if line == "none" { Some(None) } else { Taken::from_line(line).map(Some) }
+    let (line, marks) = std::str::from_utf8(text).ok()?.split_once('\n')?;
+    let marks = Marks::from_words(marks);
+    if line == "none" { Some((None, marks)) } else { Taken::from_line(line).map(|t| (Some(t), marks)) }
 }
 
 /// A file on this computer, decrypted with `vault` when given.
@@ -629,12 +634,16 @@ mod tests {
     }
 
     #[test]
-    fn a_cached_thumbnail_keeps_when_its_photo_was_taken_and_still_decodes() {
+    fn a_cached_thumbnail_keeps_when_its_photo_was_taken_and_its_marks_and_still_decodes() {
         let jpeg = encode(&image::RgbaImage::from_pixel(8, 6, image::Rgba([200, 10, 10, 255]))).expect("jpeg");
         let clock = jiff::civil::date(2021, 3, 4).at(10, 15, 0, 0);
-        for taken in [Some(Taken::At(1_614_852_900)), Some(Taken::Clock(clock)), None] {
-            let cached = with_taken_comment(&jpeg, taken);
-            assert_eq!(cached_taken(&cached), Some(taken));
+        let video = Marks { duration_ms: Some(7_250), motion: false };
+        let motion = Marks { duration_ms: None, motion: true };
+        for (taken, marks) in
+            [(Some(Taken::At(1_614_852_900)), motion), (Some(Taken::Clock(clock)), Marks::default()), (None, video)]
+        {
+            let cached = with_taken_comment(&jpeg, taken, marks);
+            assert_eq!(cached_taken(&cached), Some((taken, marks)));
             let image = image::load_from_memory_with_format(&cached, image::ImageFormat::Jpeg).expect("decodes");
             assert_eq!((image.width(), image.height()), (8, 6));
         }
