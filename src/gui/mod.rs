@@ -1204,10 +1204,15 @@ impl App {
             mtime: item.mtime,
             taken: item.taken,
             texture: None,
-            kind: PictureKind::of(item.name.as_bytes()).placeholder().and_then(|p| match p {
-                crate::thumbnails::Thumbnail::Placeholder { kind } => Some(kind),
-                crate::thumbnails::Thumbnail::Image(_) => None,
-            }),
+            // A video whose file name says so gets a frame; one of an encrypted backup (its file's name says
+            // nothing) keeps its placeholder.
+            kind: PictureKind::of(&item.key.path)
+                .placeholder()
+                .map_or_else(|| PictureKind::of(item.name.as_bytes()).placeholder(), |_| None)
+                .and_then(|p| match p {
+                    crate::thumbnails::Thumbnail::Placeholder { kind } => Some(kind),
+                    crate::thumbnails::Thumbnail::Image(_) => None,
+                }),
             dimensions: None,
             error: None,
         });
@@ -1217,6 +1222,17 @@ impl App {
         let (tx, ctx, source) = (self.events_tx.clone(), self.ctx.clone(), self.options.adb.clone());
         Self::spawn("preview", move || {
             let key = item.key;
+            if PictureKind::of(&key.path) == PictureKind::Video {
+                let result = match phone {
+                    Some(serial) => source
+                        .device(&serial)
+                        .map(|device| crate::thumbnails::video_preview(Some(&device), None, &key, PREVIEW_SIZE)),
+                    None => Ok(crate::thumbnails::video_preview(None, vault.as_deref(), &key, PREVIEW_SIZE)),
+                };
+                let _ = tx.send(Event::Preview(key, result));
+                ctx.request_repaint();
+                return;
+            }
             let bytes = if item.size > PREVIEW_MAX_BYTES {
                 Err("This file is too large to preview.".to_string())
             } else if let Some(serial) = phone {
@@ -1293,9 +1309,11 @@ impl App {
         let Some(wanted) = grid.take_wanted() else { return };
         let keys: HashSet<&ThumbKey> = wanted.iter().map(|i| &i.key).collect();
         service.retain(|k| keys.contains(k));
-        // Videos get their placeholder by name (an encrypted file's name says nothing).
+        // Videos of an encrypted backup get their placeholder by name (their file's name says nothing, so the
+        // workers would not know them); the others get a frame.
         for item in &wanted {
             if !self.textures.contains(&item.key)
+                && PictureKind::of(&item.key.path) != PictureKind::Video
                 && let Some(placeholder) = PictureKind::of(item.name.as_bytes()).placeholder()
             {
                 self.textures.insert(&self.ctx, item.key.clone(), Ok(placeholder));
@@ -2077,7 +2095,7 @@ fn preview_ui(ctx: &egui::Context, preview: &PreviewView) -> bool {
                 ui.add(egui::Image::new((texture.id(), size * scale)));
             }
             (None, Some(kind), _) => {
-                ui.label(format!("{kind}: no preview in this version of phonebak."));
+                ui.label(format!("{kind}: no picture of it can be shown."));
             }
             (None, None, Some(e)) => {
                 ui.colored_label(ui.visuals().error_fg_color, format!("Cannot show this picture: {e}"));

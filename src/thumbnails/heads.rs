@@ -25,6 +25,18 @@ pub fn read_heads(device: &Device, paths: &[&[u8]], limit: usize) -> Result<Vec<
 /// # Errors
 /// When the phone cannot be reached.
 pub fn read_prefixes(device: &Device, wanted: &[(&[u8], usize)]) -> Result<Vec<Option<Vec<u8>>>, DeviceError> {
+    let spans: Vec<(&[u8], u64, u64, u64)> = wanted.iter().map(|&(p, len)| (p, 0, len as u64, u64::MAX)).collect();
+    read_ranges(device, &spans)
+}
+
+/// Like [`read_heads`] for any range: `len` bytes at `offset` of each `(path, offset, len, file size)`, all in as
+/// few commands as fit. The start of a file is read with `head -c`, its end with `tail -c` (which seeks), a
+/// range between with `tail -c +OFFSET | head -c LEN`. `None` for a file that is gone, unreadable or shorter
+/// than the range (a range at the start may be cut by the file's end, as with `head`).
+///
+/// # Errors
+/// When the phone cannot be reached.
+pub fn read_ranges(device: &Device, wanted: &[(&[u8], u64, u64, u64)]) -> Result<Vec<Option<Vec<u8>>>, DeviceError> {
     let mark = marker();
     let mut out = Vec::with_capacity(wanted.len());
     let mut at = 0;
@@ -32,9 +44,21 @@ pub fn read_prefixes(device: &Device, wanted: &[(&[u8], usize)]) -> Result<Vec<O
         let mut line = Vec::new();
         let mut end = at;
         while end < wanted.len() {
-            let (path, limit) = wanted[end];
-            let limit = limit.to_string();
-            let mut part = command_line(&[&b"head"[..], b"-c", limit.as_bytes(), b"--", path]);
+            let (path, offset, len, size) = wanted[end];
+            let count = len.to_string();
+            let mut part = if offset == 0 {
+                command_line(&[&b"head"[..], b"-c", count.as_bytes(), b"--", path])
+            } else if offset.checked_add(len) == Some(size) {
+                command_line(&[&b"tail"[..], b"-c", count.as_bytes(), b"--", path])
+            } else {
+                // `tail -c +N` starts at byte N, counted from 1. The pipeline's status is head's: the length
+                // read says whether the file was there.
+                let from = format!("+{}", offset.saturating_add(1));
+                let mut line = command_line(&[&b"tail"[..], b"-c", from.as_bytes(), b"--", path]);
+                line.extend_from_slice(b" 2>/dev/null | ");
+                line.extend_from_slice(&command_line(&[&b"head"[..], b"-c", count.as_bytes()]));
+                line
+            };
             part.extend_from_slice(b" 2>/dev/null; echo ");
             part.extend_from_slice(mark.as_bytes());
             part.extend_from_slice(b"$?");
@@ -48,7 +72,13 @@ pub fn read_prefixes(device: &Device, wanted: &[(&[u8], usize)]) -> Result<Vec<O
             end += 1;
         }
         let stdout = device.shell(&line)?.stdout;
-        out.extend(split_marked(&stdout, mark.as_bytes(), end - at));
+        let files = split_marked(&stdout, mark.as_bytes(), end - at);
+        out.extend(
+            files
+                .into_iter()
+                .zip(&wanted[at..end])
+                .map(|(bytes, &(_, offset, len, _))| bytes.filter(|b| offset == 0 || b.len() as u64 == len)),
+        );
         at = end;
     }
     Ok(out)

@@ -13,9 +13,12 @@
 mod heads;
 pub mod heif;
 mod service;
+pub mod video;
 
-pub use heads::{HEAD_BYTES, read_heads, read_prefixes};
-pub use service::{ThumbKey, ThumbResult, ThumbnailService, cache_path, cache_size, prune_cache, read_local};
+pub use heads::{HEAD_BYTES, read_heads, read_prefixes, read_ranges};
+pub use service::{
+    ThumbKey, ThumbResult, ThumbnailService, cache_path, cache_size, prune_cache, read_local, video_preview,
+};
 
 use jiff::civil::DateTime;
 
@@ -89,6 +92,9 @@ pub enum ThumbError {
     /// The file is not a picture this build can read, or it is damaged.
     #[error("cannot read this picture ({0})")]
     Undecodable(String),
+    /// The program or library that reads this kind of file is missing (`ffmpeg` for videos).
+    #[error("{0}")]
+    NoDecoder(String),
 }
 
 /// What a file is, from its name.
@@ -120,11 +126,11 @@ impl PictureKind {
         }
     }
 
-    /// The placeholder for kinds that get no picture (videos).
+    /// What a file of this kind shows until (or when no) picture is made of it: videos a "Video" tile.
     #[must_use]
     pub fn placeholder(self) -> Option<Thumbnail> {
         match self {
-            Self::Video => Some(Thumbnail::Placeholder { kind: "Video" }),
+            Self::Video => Some(VIDEO_PLACEHOLDER),
             _ => None,
         }
     }
@@ -285,8 +291,8 @@ pub fn from_file(name: &[u8], bytes: &[u8]) -> Result<Thumbnail, ThumbError> {
 /// When the picture is damaged or in a format this build cannot read.
 pub fn from_file_sized(name: &[u8], bytes: &[u8], max: u32) -> Result<Thumbnail, ThumbError> {
     let kind = PictureKind::of(name);
-    if let Some(placeholder) = kind.placeholder() {
-        return Ok(placeholder);
+    if kind == PictureKind::Video {
+        return Ok(video::from_bytes(bytes, max).0.map_or(VIDEO_PLACEHOLDER, Thumbnail::Image));
     }
     if heif_file(kind, bytes) {
         return Ok(
@@ -306,6 +312,9 @@ pub fn from_file_sized(name: &[u8], bytes: &[u8], max: u32) -> Result<Thumbnail,
 fn heif_file(kind: PictureKind, bytes: &[u8]) -> bool {
     heif::is_heif(bytes) || (kind == PictureKind::Heic && !bytes.starts_with(&[0xFF, 0xD8]))
 }
+
+/// What a video shows when no frame of it can be made.
+pub const VIDEO_PLACEHOLDER: Thumbnail = Thumbnail::Placeholder { kind: "Video" };
 
 /// What a HEIC/AVIF photo libheif cannot read shows.
 const HEIC_PLACEHOLDER: Thumbnail = Thumbnail::Placeholder { kind: "HEIC photo" };
@@ -330,6 +339,13 @@ pub fn preview(name: &[u8], bytes: &[u8], max: u32) -> Result<Preview, ThumbErro
         return Ok(match heif::decode(bytes, max, false) {
             Ok((image, size)) => Preview { picture: Thumbnail::Image(image), dimensions: Some(size) },
             Err(_) => Preview { picture: HEIC_PLACEHOLDER, dimensions: None },
+        });
+    }
+    if PictureKind::of(name) == PictureKind::Video {
+        let (picture, index) = video::from_bytes(bytes, max);
+        return Ok(Preview {
+            picture: picture.map_or(VIDEO_PLACEHOLDER, Thumbnail::Image),
+            dimensions: index.and_then(|i| i.dimensions),
         });
     }
     let picture = from_file_sized(name, bytes, max)?;

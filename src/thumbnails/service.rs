@@ -9,7 +9,10 @@
 //! from the same head or file), and the disk cache keeps that too.
 
 use super::heif::{self, FromHead};
-use super::{HEAD_BYTES, Marks, Taken, ThumbError, Thumbnail, encode, from_file, from_head, read_prefixes, taken};
+use super::video::{Step, VideoJob};
+use super::{
+    HEAD_BYTES, Marks, Taken, ThumbError, Thumbnail, encode, from_file, from_head, read_prefixes, read_ranges, taken,
+};
 use crate::device::Device;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -410,6 +413,9 @@ impl Worker {
     fn cached(&self, key: &ThumbKey) -> Option<(Thumbnail, Option<Taken>, Marks)> {
         let path = cache_path(self.cache_dir.as_deref()?, &self.serial, key);
         let bytes = std::fs::read(&path).ok()?;
+        if let Some(placeholder) = cached_placeholder(&bytes) {
+            return Some(placeholder);
+        }
         let (taken, marks) = cached_taken(&bytes)?;
         // A hit counts as a use, for `prune_cache`.
         let _ =
@@ -419,10 +425,15 @@ impl Worker {
     }
 
     fn store(&self, key: &ThumbKey, thumb: &Thumbnail, taken: Option<Taken>, marks: Marks) {
-        let (Some(dir), Thumbnail::Image(image)) = (self.cache_dir.as_deref(), thumb) else { return };
+        let Some(dir) = self.cache_dir.as_deref() else { return };
         let path = cache_path(dir, &self.serial, key);
-        let Ok(bytes) = encode(image) else { return };
-        let bytes = with_taken_comment(&bytes, taken, marks);
+        let bytes = match thumb {
+            Thumbnail::Image(image) => {
+                let Ok(bytes) = encode(image) else { return };
+                with_taken_comment(&bytes, taken, marks)
+            }
+            Thumbnail::Placeholder { kind } => placeholder_record(kind, taken, marks),
+        };
         if let Some(parent) = path.parent()
             && std::fs::create_dir_all(parent).is_ok()
         {
@@ -438,25 +449,23 @@ impl Worker {
     /// thumbnails; the photos without one go back in the queue for their whole file. Returns false when the GUI
     /// is gone.
     fn make(&self, keys: Vec<(ThumbKey, i64)>) -> bool {
-        let mut photos = Vec::new();
-        for (key, priority) in keys {
-            match super::PictureKind::of(&key.path).placeholder() {
-                Some(placeholder) => {
-                    if !self.send(key, Ok(placeholder), None, Marks::default()) {
-                        return false;
-                    }
-                }
-                None => photos.push((key, priority)),
-            }
-        }
-        if photos.is_empty() {
+        if keys.is_empty() {
             return true;
         }
-        let wanted: Vec<(&[u8], usize)> = photos.iter().map(|(k, _)| (k.path.as_slice(), HEAD_BYTES)).collect();
+        let wanted: Vec<(&[u8], usize)> = keys.iter().map(|(k, _)| (k.path.as_slice(), HEAD_BYTES)).collect();
         let heads = self.read_prefixes(&wanted);
         let mut whole = Vec::new();
         let mut longer = Vec::new();
-        for ((key, priority), head) in photos.into_iter().zip(heads) {
+        let mut videos = Vec::new();
+        for ((key, priority), head) in keys.into_iter().zip(heads) {
+            if super::PictureKind::of(&key.path) == super::PictureKind::Video {
+                let mut job = VideoJob::new(key.size);
+                if let Some(head) = head {
+                    job.add(0, head);
+                }
+                videos.push((key, job));
+                continue;
+            }
             let Some(head) = head else {
                 whole.push((key, priority));
                 continue;
@@ -500,6 +509,67 @@ impl Worker {
             }
         }
         self.later(whole);
+        self.videos(videos)
+    }
+
+    /// Makes thumbnails of videos from the few ranges their containers say are needed (the index, the first
+    /// keyframe): each step's ranges of all of them in one command. Returns false when the GUI is gone.
+    fn videos(&self, mut jobs: Vec<(ThumbKey, VideoJob)>) -> bool {
+        let mut done = Vec::new();
+        // Head, index, keyframe: three steps; a few more for odd layouts, then the rest give up.
+        for _ in 0..6 {
+            if jobs.is_empty() {
+                break;
+            }
+            let mut wanted = Vec::new();
+            let mut reading = Vec::new();
+            for (key, mut job) in jobs {
+                match job.step() {
+                    Step::Read(spans) => {
+                        wanted.extend(spans.iter().map(|&(at, len)| (key.path.clone(), at, len, key.size)));
+                        reading.push((key, job, spans));
+                    }
+                    Step::Decode => done.push((key, Some(job))),
+                    Step::GiveUp => done.push((key, None)),
+                }
+            }
+            let spans: Vec<(&[u8], u64, u64, u64)> =
+                wanted.iter().map(|(path, at, len, size)| (path.as_slice(), *at, *len, *size)).collect();
+            let mut parts = self.read_ranges(&spans).into_iter();
+            jobs = Vec::new();
+            for (key, mut job, spans) in reading {
+                let mut complete = true;
+                for (&(at, _), part) in spans.iter().zip(parts.by_ref().take(spans.len())) {
+                    match part {
+                        Some(bytes) => job.add(at, bytes),
+                        None => complete = false,
+                    }
+                }
+                if complete {
+                    jobs.push((key, job));
+                } else {
+                    done.push((key, None));
+                }
+            }
+        }
+        done.extend(jobs.into_iter().map(|(key, _)| (key, None)));
+        for (key, job) in done {
+            let marks = job.as_ref().map(VideoJob::marks).unwrap_or_default();
+            let thumb = job.as_ref().map(|job| job.decode(super::THUMB_SIZE));
+            let sent = match thumb {
+                Some(Ok(image)) => self.made(key, image, None, marks),
+                // Without ffmpeg nothing is kept: installing it brings the frames.
+                Some(Err(ThumbError::NoDecoder(_))) => self.send(key, Ok(super::VIDEO_PLACEHOLDER), None, marks),
+                // The file itself gives no frame: kept, so that it is not read again.
+                _ => {
+                    self.store(&key, &super::VIDEO_PLACEHOLDER, None, marks);
+                    self.send(key, Ok(super::VIDEO_PLACEHOLDER), None, marks)
+                }
+            };
+            if !sent {
+                return false;
+            }
+        }
         true
     }
 
@@ -508,6 +578,15 @@ impl Worker {
         let thumb = Thumbnail::Image(image);
         self.store(&key, &thumb, taken, marks);
         self.send(key, Ok(thumb), taken, marks)
+    }
+
+    /// The bytes of each `(path, offset, len, file size)`: from the phone in one command for all, or from this
+    /// computer.
+    fn read_ranges(&self, wanted: &[(&[u8], u64, u64, u64)]) -> Vec<Option<Vec<u8>>> {
+        match &self.device {
+            Some(device) => read_ranges(device, wanted).unwrap_or_else(|_| vec![None; wanted.len()]),
+            None => wanted.iter().map(|&(p, at, len, _)| read_local_range(p, self.vault.as_deref(), at, len)).collect(),
+        }
     }
 
     /// The first bytes of each `(path, len)`: from the phone in one command for all, or from this computer.
@@ -579,6 +658,31 @@ fn cached_taken(jpeg: &[u8]) -> Option<(Option<Taken>, Marks)> {
     if line == "none" { Some((None, marks)) } else { Taken::from_line(line).map(|t| (Some(t), marks)) }
 }
 
+/// What a cached placeholder (a video no frame can be made of) starts with; then its kind, when it was taken and
+/// its marks, a line each.
+const PLACEHOLDER_RECORD: &[u8] = b"phonebak placeholder: ";
+
+/// The cache's record of a placeholder.
+fn placeholder_record(kind: &str, taken: Option<Taken>, marks: Marks) -> Vec<u8> {
+    let taken = taken.map_or_else(|| "none".to_string(), Taken::to_line);
+    [PLACEHOLDER_RECORD, format!("{kind}\n{taken}\n{}", marks.to_words()).as_bytes()].concat()
+}
+
+/// A placeholder the cache holds: `None` for anything else (a thumbnail, a record of an unknown kind).
+fn cached_placeholder(bytes: &[u8]) -> Option<(Thumbnail, Option<Taken>, Marks)> {
+    let text = std::str::from_utf8(bytes.strip_prefix(PLACEHOLDER_RECORD)?).ok()?;
+    let mut lines = text.split('\n');
+    let thumb = match lines.next()? {
+        "Video" => super::VIDEO_PLACEHOLDER,
+        _ => return None,
+    };
+    let taken = match lines.next()? {
+        "none" => None,
+        line => Some(Taken::from_line(line)?),
+    };
+    Some((thumb, taken, Marks::from_words(lines.next().unwrap_or_default())))
+}
+
 /// A file on this computer, decrypted with `vault` when given.
 fn open_local(path: &[u8], vault: Option<&crate::vault::Vault>) -> std::io::Result<Box<dyn std::io::Read>> {
     let local = super::local_path(path);
@@ -599,6 +703,46 @@ fn read_local_head(path: &[u8], vault: Option<&crate::vault::Vault>, len: usize)
     let mut head = Vec::with_capacity(len.min(HEAD_BYTES));
     file.take(len as u64).read_to_end(&mut head).ok()?;
     Some(head)
+}
+
+/// The preview of a video: a frame from the few ranges of it its container says are needed, read from
+/// `device` (or from this computer when `None`, decrypted with `vault` when given), at most `max` pixels.
+#[must_use]
+pub fn video_preview(
+    device: Option<&Device>,
+    vault: Option<&crate::vault::Vault>,
+    key: &ThumbKey,
+    max: u32,
+) -> super::Preview {
+    let (picture, index) = super::video::frame(key.size, max, |spans| {
+        let wanted: Vec<(&[u8], u64, u64, u64)> =
+            spans.iter().map(|&(at, len)| (key.path.as_slice(), at, len, key.size)).collect();
+        let parts = match device {
+            Some(device) => read_ranges(device, &wanted).ok()?,
+            None => wanted.iter().map(|&(p, at, len, _)| read_local_range(p, vault, at, len)).collect(),
+        };
+        parts.into_iter().collect()
+    });
+    super::Preview {
+        picture: picture.map_or(super::VIDEO_PLACEHOLDER, Thumbnail::Image),
+        dimensions: index.and_then(|i| i.dimensions),
+    }
+}
+
+/// `len` bytes at `offset` of a file on this computer (of its plaintext, for an encrypted one: read through).
+fn read_local_range(path: &[u8], vault: Option<&crate::vault::Vault>, offset: u64, len: u64) -> Option<Vec<u8>> {
+    use std::io::{Read, Seek};
+    let mut out = Vec::with_capacity(usize::try_from(len).ok()?.min(16 << 20));
+    if vault.is_none() {
+        let mut file = std::fs::File::open(super::local_path(path)).ok()?;
+        file.seek(std::io::SeekFrom::Start(offset)).ok()?;
+        file.take(len).read_to_end(&mut out).ok()?;
+    } else {
+        let mut reader = open_local(path, vault).ok()?;
+        std::io::copy(&mut reader.by_ref().take(offset), &mut std::io::sink()).ok()?;
+        reader.take(len).read_to_end(&mut out).ok()?;
+    }
+    (out.len() as u64 == len).then_some(out)
 }
 
 /// A whole file on this computer (its plaintext, for one of a backup encrypted with `vault`).
@@ -649,6 +793,10 @@ mod tests {
         }
         assert_eq!(cached_taken(&jpeg), None, "a thumbnail without the comment is not trusted");
         assert_eq!(cached_taken(b"\xff\xd8\xff\xfe\x00"), None, "cut short");
+        let record = placeholder_record("Video", None, video);
+        assert_eq!(cached_placeholder(&record), Some((crate::thumbnails::VIDEO_PLACEHOLDER, None, video)));
+        assert_eq!(cached_placeholder(&placeholder_record("Hologram", None, video)), None, "an unknown kind");
+        assert_eq!(cached_placeholder(&jpeg), None);
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub(crate) fn photo(stored: &RgbImage, o: u8, thumb: Option<&[u8]>) -> Vec<u8> {
 }
 
 /// Mean absolute difference per channel between `got` and `want` resized to `got`'s size.
-fn difference(got: &RgbaImage, want: &RgbImage) -> f64 {
+pub(crate) fn difference(got: &RgbaImage, want: &RgbImage) -> f64 {
     let want = image::imageops::resize(want, got.width(), got.height(), image::imageops::FilterType::Triangle);
     let total: u64 = got
         .pixels()
