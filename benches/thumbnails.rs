@@ -11,6 +11,9 @@
 //!    on a screenful of the shared iPhone photo, and CPU per 12 MP HEIC without one (goal: at most 150 ms),
 //!    counted over all of this process's threads (libheif decodes a grid's tiles on threads of its own).
 //!    `PHONEBAK_BENCH_ONLY=heic` runs this part alone.
+//! 6. Videos: bytes from the phone per video thumbnail for 1080p phone videos of a minute, the index last and
+//!    first, H.264 and HEVC (goal: at most 2 MB, whatever the length), and CPU per video thumbnail (this process
+//!    and its `ffmpeg` children). `PHONEBAK_BENCH_ONLY=video` runs this part alone.
 //!
 //! Run with `cargo bench --bench thumbnails` (needs Debian's adb; part 4 needs xvfb, xdotool and imagemagick
 //! and is left out with a note when they are missing). `PHONEBAK_BENCH_PHOTOS` changes the number of photos.
@@ -41,6 +44,10 @@ fn thread_cpu() -> Duration {
 fn main() {
     if std::env::var("PHONEBAK_BENCH_ONLY").is_ok_and(|v| v == "heic") {
         heic();
+        return;
+    }
+    if std::env::var("PHONEBAK_BENCH_ONLY").is_ok_and(|v| v == "video") {
+        video();
         return;
     }
     let photos = photos();
@@ -175,6 +182,7 @@ fn main() {
     drop(phone);
 
     heic();
+    video();
 
     // 4. The real app's memory after scrolling the whole grid.
     match app_memory(photos) {
@@ -193,6 +201,116 @@ mod heif_encode;
 fn process_cpu() -> Duration {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// CPU time of this process's children that ended (`cutime` + `cstime` of /proc/self/stat, in clock ticks of
+/// 10 ms).
+fn children_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which may hold spaces) in parentheses.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<u64> = rest.split_whitespace().skip(1).map(|f| f.parse().unwrap_or(0)).collect();
+    // cutime and cstime are fields 16 and 17 of the whole line; here, after the state, 13 and 14.
+    let ticks = fields.get(13).copied().unwrap_or(0) + fields.get(14).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// Makes a 1080p video of `seconds` with `ffmpeg` (a moving test picture with grain, at a phone's bit rate).
+fn phone_video(path: &std::path::Path, seconds: u32, codec: &[&str]) {
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=1920x1080:rate=30,noise=alls=12:allf=t+u,format=yuv420p")
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", &seconds.to_string(), "-g", "30"])
+        .args(codec)
+        .args(["-c:a", "aac", "-b:a", "192k"])
+        .arg(path)
+        .status()
+        .expect("ffmpeg (apt-get install ffmpeg)");
+    assert!(status.success(), "ffmpeg made {}", path.display());
+}
+
+/// Part 6: video thumbnails, bytes and CPU.
+fn video() {
+    let dir = tempfile::tempdir().expect("phone storage");
+    let camera = dir.path().join("DCIM/Camera");
+    std::fs::create_dir_all(&camera).expect("camera");
+    let made = Instant::now();
+    let h264 = ["-c:v", "libx264", "-preset", "ultrafast", "-b:v", "17M", "-maxrate", "17M", "-bufsize", "34M"];
+    let hevc =
+        ["-c:v", "libx265", "-preset", "ultrafast", "-b:v", "10M", "-tag:v", "hvc1", "-x265-params", "log-level=error"];
+    phone_video(&camera.join("VID_minute_index_last.mp4"), 60, &h264);
+    phone_video(&camera.join("VID_5s_index_last.mp4"), 5, &h264);
+    phone_video(&camera.join("VID_hevc_index_last.mp4"), 30, &hevc);
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i"])
+        .arg(camera.join("VID_minute_index_last.mp4"))
+        .args(["-c", "copy", "-movflags", "+faststart"])
+        .arg(camera.join("VID_minute_index_first.mp4"))
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    println!("6. video thumbnails (1080p phone videos made by ffmpeg in {:.0} s)", made.elapsed().as_secs_f64());
+    let phone = VirtualPhone::start(Config {
+        storage: StorageSource::Dir(dir.path().to_path_buf()),
+        link: LinkModel::Usb2,
+        ..Config::default()
+    })
+    .expect("start the virtual phone");
+    let server = util::AdbServer::start();
+    server.connect(&phone, "device");
+    let binary = AdbSearch::from_env().find().expect("adb on PATH");
+    let device = Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device");
+    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let mut files = gallery.folder("Camera").expect("a Camera folder").files.clone();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
+    let service = ThumbnailService::start(&device, "BENCH", None, 1, &wake).expect("start");
+    let mut worst = 0u64;
+    for file in &files {
+        let key = ThumbKey { path: file.path.clone(), size: file.size, mtime: file.mtime };
+        let before = phone.stats();
+        let start = Instant::now();
+        service.request(key, 0);
+        let result = service.next_finished(Duration::from_secs(120)).expect("a thumbnail");
+        let after = phone.stats();
+        let bytes = after.bytes_to_host - before.bytes_to_host;
+        worst = worst.max(bytes);
+        println!(
+            "   {} ({:.1} MB, {}): {:.2} MB from the phone, {} shell commands, {:.2} s, {}",
+            String::from_utf8_lossy(file.name()),
+            file.size as f64 / 1e6,
+            result.marks.duration_text().unwrap_or_default(),
+            bytes as f64 / 1e6,
+            after.shell_commands - before.shell_commands,
+            start.elapsed().as_secs_f64(),
+            if matches!(result.thumb, Ok(Thumbnail::Image(_))) { "a frame" } else { "NO FRAME" }
+        );
+    }
+    println!(
+        "   most bytes for one video thumbnail: {:.2} MB   goal <= 2 MB: {}",
+        worst as f64 / 1e6,
+        if worst <= 2_000_000 { "met" } else { "MISSED" }
+    );
+    drop(service);
+    drop(server);
+    drop(phone);
+    // CPU: the frame of each video made from its whole file held in memory, five times; ffmpeg runs as a child.
+    for file in &files {
+        let local = camera.join(std::path::Path::new(std::ffi::OsStr::new(&*String::from_utf8_lossy(file.name()))));
+        let bytes = std::fs::read(&local).expect("video");
+        let rounds = 5u32;
+        let (cpu, children) = (process_cpu(), children_cpu());
+        for _ in 0..rounds {
+            let (image, _) = phonebak::thumbnails::video::from_bytes(&bytes, phonebak::thumbnails::THUMB_SIZE);
+            assert!(image.is_ok(), "{image:?}");
+        }
+        let used = process_cpu().saturating_sub(cpu) + children_cpu().saturating_sub(children);
+        println!(
+            "   CPU per thumbnail of {}: {:.0} ms (this process and ffmpeg)",
+            String::from_utf8_lossy(file.name()),
+            used.as_secs_f64() * 1e3 / f64::from(rounds)
+        );
+    }
 }
 
 /// Part 5: HEIC thumbnails, bytes and CPU.

@@ -346,14 +346,21 @@ fn snapshot_grid(name: &str, files: &[(String, Vec<u8>)]) {
                 .ok_or(())
                 .or_else(|()| crate::thumbnails::from_file(file.as_bytes(), bytes).map_err(|_| ()))
                 .expect("a thumbnail");
-            pending.push((key.clone(), thumb));
+            let video = crate::thumbnails::PictureKind::of(file.as_bytes()) == crate::thumbnails::PictureKind::Video;
+            let marks = crate::thumbnails::Marks {
+                duration_ms: video
+                    .then(|| crate::thumbnails::video::from_bytes(bytes, 16).1.and_then(|i| i.duration_ms))
+                    .flatten(),
+                motion: false,
+            };
+            pending.push((key.clone(), thumb, marks));
             GridItem {
                 key,
                 name: file.clone(),
                 size: bytes.len() as u64,
                 mtime: 1_700_000_000 + n as i64 * 60,
                 taken: 1_700_000_000 + n as i64 * 60,
-                video: false,
+                video,
                 group: 0,
                 badge: if n % 2 == 0 { Badge::New } else { Badge::BackedUp },
             }
@@ -362,9 +369,14 @@ fn snapshot_grid(name: &str, files: &[(String, Vec<u8>)]) {
     grid.set_items(items);
     grid.click(1, egui::Modifiers::NONE);
     let mut harness = Harness::builder().with_size(egui::vec2(620.0, 560.0)).build_ui_state(
-        |ui, state: &mut (PhotoGrid, Textures, Vec<(crate::thumbnails::ThumbKey, crate::thumbnails::Thumbnail)>)| {
-            for (key, thumb) in state.2.drain(..) {
-                state.1.insert(ui.ctx(), key, Ok(thumb));
+        |ui,
+         state: &mut (
+            PhotoGrid,
+            Textures,
+            Vec<(crate::thumbnails::ThumbKey, crate::thumbnails::Thumbnail, crate::thumbnails::Marks)>,
+        )| {
+            for (key, thumb, marks) in state.2.drain(..) {
+                state.1.insert_marked(ui.ctx(), key, Ok(thumb), marks);
             }
             state.0.show(ui, &mut state.1);
         },
@@ -408,6 +420,46 @@ fn snapshot_the_grid_shows_the_real_orientation_fixtures_upright() {
         }
     }
     snapshot_grid("grid_orientation_fixtures", &files);
+}
+
+#[test]
+fn snapshot_the_grid_shows_heic_avif_and_videos_as_pictures_upright() {
+    use crate::thumbnails::tests::heif_encode::{self, Codec};
+    use crate::thumbnails::tests::{stored_for, upright_picture};
+    use crate::thumbnails::video::tests::make_video;
+    let dir = tempfile::tempdir().expect("dir");
+    let upright = upright_picture(320, 240);
+    let portrait = upright_picture(240, 320);
+    let h264: &[&str] = &["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"];
+    let mut turned = make_video(dir.path(), "turned.mp4", &stored_for(&portrait, 6), 2, h264, &[]);
+    crate::thumbnails::video::tests::turn_a_quarter(&mut turned);
+    let files = vec![
+        ("IMG_0001.heic".to_string(), heif_encode::encode(&upright, Codec::Hevc, 60)),
+        (
+            "IMG_0002.heic".to_string(),
+            heif_encode::with_transforms(
+                &heif_encode::encode(&stored_for(&portrait, 6), Codec::Hevc, 60),
+                &crate::thumbnails::tests::heif_transforms(6),
+            ),
+        ),
+        ("IMG_0003.avif".to_string(), heif_encode::encode(&upright, Codec::Av1, 60)),
+        ("VID_0004.mp4".to_string(), make_video(dir.path(), "VID_0004.mp4", &upright, 7, h264, &[])),
+        ("VID_0005.mp4".to_string(), turned),
+        (
+            "VID_0006.webm".to_string(),
+            make_video(
+                dir.path(),
+                "VID_0006.webm",
+                &upright,
+                2,
+                &["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"],
+                &[],
+            ),
+        ),
+    ];
+    // Every tile shows the same picture upright (white stripe left, red top left, green top right, blue bottom);
+    // the videos with their length.
+    snapshot_grid("grid_heic_avif_videos", &files);
 }
 
 #[test]

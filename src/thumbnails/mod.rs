@@ -6,8 +6,10 @@
 //! photo has no embedded thumbnail is the whole file needed: [`from_file`] decodes a JPEG downscaled in the
 //! decoder (the DCT scales to 1/2, 1/4 or 1/8 on decode, so a 12 MP photo never exists at full size in memory),
 //! and a PNG (screenshots) decoded and scaled. HEIC/HEIF and AVIF photos go through libheif ([`heif`]): their
-//! own thumbnail item, usually within the same head, else the primary image decoded and scaled. Videos (and a
-//! HEIC libheif cannot read) get a [`Thumbnail::Placeholder`] saying what they are. EXIF orientation is applied to every thumbnail, embedded or decoded. The same head says when a JPEG
+//! own thumbnail item, usually within the same head, else the primary image decoded and scaled. Videos ([`video`])
+//! get a frame decoded by the `ffmpeg` program from the few ranges their container says are needed, and their
+//! length; a video without a frame (and a HEIC libheif cannot read) gets a [`Thumbnail::Placeholder`] saying what
+//! it is. EXIF orientation is applied to every thumbnail, embedded or decoded. The same head says when a JPEG
 //! was taken ([`taken`]: EXIF `DateTimeOriginal`), which the grid groups by.
 
 mod heads;

@@ -370,7 +370,7 @@ fn the_pool_reports_when_each_photo_was_taken_and_its_disk_cache_keeps_it() {
 }
 
 #[path = "heif_encode.rs"]
-mod heif_encode;
+pub(crate) mod heif_encode;
 
 fn image_of(thumb: Thumbnail) -> RgbaImage {
     match thumb {
@@ -457,7 +457,7 @@ fn a_generated_heic_with_a_thumbnail_item_at_its_end_asks_for_that_much_and_deco
 /// The `irot`/`imir` properties that show a picture stored as for EXIF orientation `o` upright (HEIF applies them
 /// in the order listed; `irot` turns anticlockwise; `imir` mode 0 swaps top and bottom, 1 left and right, as
 /// the amended HEIF standard and libheif read it).
-fn heif_transforms(o: u8) -> Vec<(&'static [u8; 4], u8)> {
+pub(crate) fn heif_transforms(o: u8) -> Vec<(&'static [u8; 4], u8)> {
     match o {
         2 => vec![(b"imir", 1)],
         3 => vec![(b"irot", 2)],

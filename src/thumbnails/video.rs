@@ -93,10 +93,11 @@ impl VideoJob {
         self.index
     }
 
-    /// The marks of this video's tile: its length when known.
+    /// The marks of this video's tile: its length when known (an MP4's index, a Matroska/WebM's `Info`).
     #[must_use]
     pub fn marks(&self) -> Marks {
-        Marks { duration_ms: self.index.and_then(|i| i.duration_ms), motion: false }
+        let matroska = || self.chunks.iter().find(|(at, _)| *at == 0).and_then(|(_, head)| matroska_duration(head));
+        Marks { duration_ms: self.index.and_then(|i| i.duration_ms).or_else(matroska), motion: false }
     }
 
     /// `len` bytes at `offset`, when they were read.
@@ -283,6 +284,71 @@ fn parse_ppm(bytes: &[u8]) -> Option<RgbaImage> {
     let rgb = data.get(..(width as usize).checked_mul(height as usize)?.checked_mul(3)?)?;
     let rgb = image::RgbImage::from_raw(width, height, rgb.to_vec())?;
     Some(image::DynamicImage::ImageRgb8(rgb).into_rgba8())
+}
+
+/// An EBML variable-length number at the start of `data`: (value, its length); `keep_marker` for element IDs,
+/// which are written with it. An all-ones size (unknown) is `u64::MAX`.
+fn ebml_number(data: &[u8], keep_marker: bool) -> Option<(u64, usize)> {
+    let first = *data.first()?;
+    let len = first.leading_zeros() as usize + 1;
+    if len > 8 {
+        return None;
+    }
+    let bytes = data.get(..len)?;
+    let mut value = u64::from(if keep_marker { first } else { first & 0xFFu8.checked_shr(len as u32).unwrap_or(0) });
+    for &b in &bytes[1..] {
+        value = value << 8 | u64::from(b);
+    }
+    let all_ones =
+        bytes.iter().enumerate().all(|(i, &b)| if i == 0 { b | (0xFF << (8 - len)) == 0xFF } else { b == 0xFF });
+    Some((if !keep_marker && all_ones { u64::MAX } else { value }, len))
+}
+
+/// The length of a Matroska/WebM video from its `Segment`'s `Info` (`Duration` × `TimestampScale`), when
+/// `head` holds it.
+fn matroska_duration(head: &[u8]) -> Option<u64> {
+    const EBML: u64 = 0x1A45_DFA3;
+    const SEGMENT: u64 = 0x1853_8067;
+    const INFO: u64 = 0x1549_A966;
+    const SCALE: u64 = 0x2A_D7B1;
+    const DURATION: u64 = 0x4489;
+    // Elements of `data`: (id, body), a body of unknown size running to the end.
+    let elements = |data: &[u8]| -> Vec<(u64, std::ops::Range<usize>)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some((id, id_len)) = data.get(at..).and_then(|d| ebml_number(d, true)) {
+            let Some((size, size_len)) = data.get(at + id_len..).and_then(|d| ebml_number(d, false)) else { break };
+            let start = at + id_len + size_len;
+            let end =
+                usize::try_from(size).ok().and_then(|s| start.checked_add(s)).map_or(data.len(), |e| e.min(data.len()));
+            out.push((id, start..end));
+            if end <= at {
+                break;
+            }
+            at = end;
+        }
+        out
+    };
+    let top = elements(head);
+    if top.first()?.0 != EBML {
+        return None;
+    }
+    let segment = top.iter().find(|(id, _)| *id == SEGMENT)?.1.clone();
+    let segment = &head[segment];
+    let info = elements(segment).into_iter().find(|(id, _)| *id == INFO)?.1;
+    let info = &segment[info];
+    let fields = elements(info);
+    let scale = fields.iter().find(|(id, _)| *id == SCALE).map_or(Some(1_000_000), |(_, r)| {
+        info.get(r.clone()).filter(|b| b.len() <= 8).map(|b| b.iter().fold(0u64, |v, &x| v << 8 | u64::from(x)))
+    })?;
+    let duration = fields.iter().find(|(id, _)| *id == DURATION)?.1.clone();
+    let ticks = match info.get(duration)? {
+        b if b.len() == 4 => f64::from(f32::from_be_bytes(b.try_into().ok()?)),
+        b if b.len() == 8 => f64::from_be_bytes(b.try_into().ok()?),
+        _ => return None,
+    };
+    let ms = ticks * scale as f64 / 1e6;
+    (ms.is_finite() && (0.0..1e12).contains(&ms)).then(|| ms.round() as u64)
 }
 
 /// The boxes inside `data`: `(type, body)`.

@@ -59,7 +59,7 @@ fn top_level(file: &[u8]) -> Vec<([u8; 4], usize)> {
 
 /// Sets the display matrix of every track of an MP4 to a quarter turn clockwise, as Android writes a portrait
 /// video (`setOrientationHint(90)`: a=0, b=1, c=-1, d=0).
-fn turn_a_quarter(file: &mut [u8]) {
+pub(crate) fn turn_a_quarter(file: &mut [u8]) {
     let mut at = 0;
     while let Some(found) = file[at..].windows(4).position(|w| w == b"tkhd") {
         let body = at + found + 4;
@@ -143,6 +143,11 @@ fn webm_and_fragmented_mp4_give_a_frame_from_their_first_bytes() {
     let vp9 = ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"];
     let webm = make_video(dir.path(), "clip.webm", &upright, 2, &vp9, &[]);
     let fragmented = make_video(dir.path(), "frag.mp4", &upright, 2, H264, &["-movflags", "frag_keyframe+empty_moov"]);
+    let length = matroska_duration(&webm[..crate::thumbnails::HEAD_BYTES.min(webm.len())]);
+    assert!(length.is_some_and(|ms| ms.abs_diff(2000) < 100), "the WebM's length: {length:?}");
+    for end in (0..200.min(webm.len())).step_by(3) {
+        let _ = matroska_duration(&webm[..end]);
+    }
     for (name, file) in [("clip.webm", webm), ("frag.mp4", fragmented)] {
         let (thumb, _, read) = thumb_by_ranges(&file);
         assert!(read <= STREAM_BYTES + crate::thumbnails::HEAD_BYTES as u64, "{name}: read {read}");

@@ -27,6 +27,7 @@ mod secrets;
 mod thumbnails;
 mod toybox_conformance;
 mod util;
+mod videos;
 mod vp_providers;
 mod whatsapp;
 mod wifi_battery;
