@@ -519,6 +519,45 @@ fn sort_unset_variables_and_toybox_errors_answer_as_real_toybox_under_mksh_does(
     compare_all(&cases);
 }
 
+/// `tail`, which the thumbnails use to read a range of a video (`tail -c N` its index at the end, `tail -c +N |
+/// head -c LEN` a keyframe), against Debian's toybox under mksh.
+#[test]
+fn tail_answers_as_real_toybox_under_mksh_does() {
+    let cases: Vec<Case> = [
+        "tail @T/texts/lines.txt",
+        "tail -n 2 @T/texts/lines.txt",
+        "tail -n +3 @T/texts/lines.txt",
+        "tail -n 1 @T/texts/noeol.txt",
+        "tail -n 0 @T/texts/lines.txt",
+        "tail -n +0 @T/texts/lines.txt",
+        "tail -3 @T/texts/lines.txt",
+        "tail -c 5 @T/texts/lines.txt",
+        "tail -c +5 @T/texts/lines.txt",
+        "tail -c +1 @T/texts/noeol.txt",
+        "tail -c 0 @T/texts/noeol.txt",
+        "tail -c +0 @T/texts/noeol.txt",
+        "tail -c 100000 @T/texts/noeol.txt",
+        "tail -c +100000 @T/texts/noeol.txt",
+        "tail -c 1000 -- @T/sizes/f1500000 | md5sum",
+        "tail -c +65000 @T/sizes/f65537 | wc -c",
+        "tail -c +60001 -- @T/sizes/f65537 | head -c 7 | md5sum",
+        "tail -c 3 @T/texts/lines.txt @T/missing @T/texts/noeol.txt; echo $?",
+        "tail -n 1 @T/texts/lines.txt @T/texts/noeol.txt",
+        "printf 'a\\nb\\nc\\n' | tail -n 2",
+        "printf 'abcdef' | tail -c 2",
+        "printf 'a\\nb\\nc' | tail -n +2",
+        "printf 'abc' | tail -c 2 -",
+        "tail @T/missing; echo $?",
+        "tail -x @T/texts/lines.txt; echo $?",
+        "tail -c x @T/texts/lines.txt; echo $?",
+        "tail -c 2 @T/DCIM; echo $?",
+    ]
+    .into_iter()
+    .map(case)
+    .collect();
+    compare_all(&cases);
+}
+
 /// A file's state as the comparison sees it.
 #[derive(Debug, PartialEq, Eq)]
 struct Entry {

@@ -163,6 +163,114 @@ pub(crate) fn head(ctx: &mut Ctx<'_>, argv: &[Vec<u8>], io: &mut Io<'_>) -> i32 
     })
 }
 
+/// `tail [-n|c NUMBER] [-f|F] [-s SECONDS] [FILE...]` (toybox 0.8.9's tail.c): `-c N`/`-n N` the last N bytes or
+/// lines, `+N` from the Nth on (0 and +0 mean the whole file, as in toybox), the old `-N`; several files each
+/// under a `==> NAME <==` header. From the end of a regular file it seeks, as toybox's `try_lseek`, so the end
+/// of a large video costs only its bytes. `-f`/`-F` print as without them: the phone's shell never waits for a
+/// file to grow.
+pub(crate) fn tail(ctx: &mut Ctx<'_>, argv: &[Vec<u8>], io: &mut Io<'_>) -> i32 {
+    let Io { stdin, stdout, stderr } = io;
+    super::run(argv, &mut **stdout, &mut **stderr, |t| {
+        let mut p = t.parse("?fFs:c(bytes)-n(lines)-[-cn][-fF]", argv)?;
+        let bytes = p.number(b'c');
+        let mut lines = p.number(b'n');
+        if !p.has(b'n') && !p.has(b'c') {
+            match p.args.first() {
+                // The old `tail -42`.
+                Some(first) if first.first() == Some(&b'-') && first.len() > 1 => {
+                    lines = args::atolx(first).map_err(|e| t.arg_error(&e))?;
+                    p.args.remove(0);
+                }
+                _ => lines = -10,
+            }
+        }
+        let names = p.args.clone();
+        let headers = names.len() > 1;
+        let mut file_no = 0;
+        loopfiles(ctx, &names, stdin, t, |t, input, name| {
+            if headers {
+                if file_no > 0 {
+                    t.out(b"\n")?;
+                }
+                file_no += 1;
+                let mut h = b"==> ".to_vec();
+                h.extend_from_slice(name);
+                h.extend_from_slice(b" <==\n");
+                t.out(&h)?;
+            }
+            let result = if bytes < 0 || lines < 0 {
+                tail_end(t, input, bytes.unsigned_abs(), lines.unsigned_abs(), bytes < 0)
+            } else {
+                tail_from(t, input, bytes, lines)
+            };
+            // toybox's tail stops quietly at a read error (a directory reads as nothing).
+            result.unwrap_or(Ok(()))
+        })
+    })
+}
+
+/// The last `bytes` bytes (`in_bytes`) or `lines` lines of `input`: from a regular file by seeking back, from a
+/// pipe by reading it all.
+fn tail_end(t: &mut Tool<'_>, input: &mut Input<'_, '_>, bytes: u64, lines: u64, in_bytes: bool) -> io::Result<Res> {
+    use std::io::{Seek, SeekFrom};
+    if let Input::File(fsys::Opened::File(file)) = input
+        && let Ok(len) = file.len()
+    {
+        let start = if in_bytes { len.saturating_sub(bytes) } else { line_start_from_end(file, len, lines)? };
+        file.seek(SeekFrom::Start(start))?;
+        return for_chunks(file, |chunk| t.out(chunk));
+    }
+    let mut all = Vec::new();
+    input.read_to_end(&mut all)?;
+    let len = all.len() as u64;
+    let start =
+        if in_bytes { len.saturating_sub(bytes) } else { line_start_from_end(&mut io::Cursor::new(&all), len, lines)? };
+    Ok(t.out(&all[usize::try_from(start).unwrap_or(0)..]))
+}
+
+/// Where the last `lines` lines of a file of `len` bytes start (a last line without its newline counts).
+fn line_start_from_end<R: Read + std::io::Seek>(file: &mut R, len: u64, lines: u64) -> io::Result<u64> {
+    use std::io::SeekFrom;
+    if lines == 0 {
+        return Ok(len);
+    }
+    // The file's last byte ends the last line whether or not it is a newline.
+    let mut end = len.saturating_sub(1);
+    let mut seen = 0;
+    let mut buf = vec![0u8; 4096];
+    while end > 0 {
+        let from = end.saturating_sub(buf.len() as u64);
+        let n = usize::try_from(end - from).unwrap_or(0);
+        file.seek(SeekFrom::Start(from))?;
+        file.read_exact(&mut buf[..n])?;
+        for i in (0..n).rev() {
+            if buf[i] == b'\n' {
+                seen += 1;
+                if seen == lines {
+                    return Ok(from + i as u64 + 1);
+                }
+            }
+        }
+        end = from;
+    }
+    Ok(0)
+}
+
+/// Everything from byte `bytes` or line `lines` on (counted from 1; 0 or 1 is the whole input).
+fn tail_from(t: &mut Tool<'_>, input: &mut Input<'_, '_>, mut bytes: i64, mut lines: i64) -> io::Result<Res> {
+    for_chunks(input, |chunk| {
+        let mut offset = 0;
+        while (bytes > 1 || lines > 1) && offset < chunk.len() {
+            bytes -= 1;
+            if chunk[offset] == b'\n' {
+                lines -= 1;
+            }
+            offset += 1;
+        }
+        if offset < chunk.len() { t.out(&chunk[offset..]) } else { Ok(()) }
+    })
+}
+
 /// `wc [-lwcm] [FILE...]`.
 pub(crate) fn wc(ctx: &mut Ctx<'_>, argv: &[Vec<u8>], io: &mut Io<'_>) -> i32 {
     let Io { stdin, stdout, stderr } = io;

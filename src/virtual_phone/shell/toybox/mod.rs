@@ -29,6 +29,7 @@ pub fn lookup(name: &[u8]) -> Option<CommandFn> {
         b"find" => find::find,
         b"md5sum" | b"sha1sum" | b"sha224sum" | b"sha256sum" | b"sha384sum" | b"sha512sum" => files::hashsum,
         b"head" => files::head,
+        b"tail" => files::tail,
         b"cat" => files::cat,
         b"wc" => files::wc,
         b"mkdir" => modify::mkdir,
