@@ -14,6 +14,7 @@
 
 mod heads;
 pub mod heif;
+pub mod motion;
 mod service;
 pub mod video;
 

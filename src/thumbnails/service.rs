@@ -470,10 +470,11 @@ impl Worker {
                 whole.push((key, priority));
                 continue;
             };
+            let marks = Marks { duration_ms: None, motion: super::motion::is_motion_photo(&key.path, &head) };
             if super::heif_file(super::PictureKind::of(&key.path), &head) {
                 match heif::thumb_from_head(&head, key.size) {
                     FromHead::Image(image, taken) => {
-                        if !self.made(key, image, taken, Marks::default()) {
+                        if !self.made(key, image, taken, marks) {
                             return false;
                         }
                     }
@@ -486,7 +487,7 @@ impl Worker {
             }
             match from_head(&head).map(|image| (image, taken(&head))) {
                 Some((image, taken)) => {
-                    if !self.made(key, image, taken, Marks::default()) {
+                    if !self.made(key, image, taken, marks) {
                         return false;
                     }
                 }
@@ -498,9 +499,10 @@ impl Worker {
             let wanted: Vec<(&[u8], usize)> = longer.iter().map(|(k, _, end)| (k.path.as_slice(), *end)).collect();
             let prefixes = self.read_prefixes(&wanted);
             for ((key, priority, _), prefix) in longer.into_iter().zip(prefixes) {
+                let motion = prefix.as_deref().is_some_and(|p| super::motion::is_motion_photo(&key.path, p));
                 match prefix.map(|p| heif::thumb_from_head(&p, key.size)) {
                     Some(FromHead::Image(image, taken)) => {
-                        if !self.made(key, image, taken, Marks::default()) {
+                        if !self.made(key, image, taken, Marks { duration_ms: None, motion }) {
                             return false;
                         }
                     }
@@ -612,7 +614,10 @@ impl Worker {
             }
         };
         match bytes {
-            Ok(bytes) => (from_file(&key.path, &bytes), taken_from_file(&key.path, &bytes), Marks::default()),
+            Ok(bytes) => {
+                let marks = Marks { duration_ms: None, motion: super::motion::is_motion_photo(&key.path, &bytes) };
+                (from_file(&key.path, &bytes), taken_from_file(&key.path, &bytes), marks)
+            }
             Err(e) => (Err(e), None, Marks::default()),
         }
     }

@@ -1,7 +1,8 @@
 //! Video thumbnails from a virtual phone through the real adb server: a frame of each video from the few ranges
 //! its container says are needed (the head, the `moov` index at the end, the first keyframe), the ranges of a
 //! screenful of videos in one shell command per step, upright, with the video's length; damaged videos keep
-//! their tile; the preview gets a large frame. The videos are made here by Debian's `ffmpeg` program.
+//! their tile; the preview gets a large frame. Motion photos show their still with a mark and back up as one
+//! file. The videos are made here by Debian's `ffmpeg` program.
 
 use crate::util::{AdbServer, device_of, phone_with_dir, write_file};
 use phonebak::backup::CancelToken;
@@ -137,4 +138,87 @@ fn videos_on_the_phone_show_a_frame_from_a_few_ranges_with_their_length() {
     let Thumbnail::Image(frame) = &preview.picture else { panic!("no frame: {:?}", preview.picture) };
     assert_eq!((frame.width(), frame.height()), (640, 360), "not scaled up");
     assert_eq!(preview.dimensions, Some((640, 360)));
+}
+
+/// A motion photo as Google's cameras write it (format 2): a JPEG of `picture` whose XMP says
+/// `Camera:MotionPhoto` with a `Container:Directory` naming the appended video, then the video.
+fn google_motion_photo(picture: &image::RgbImage, video: &[u8]) -> Vec<u8> {
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(picture).expect("jpeg");
+    let xmp = format!(
+        "http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF \
+         xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description \
+         xmlns:Camera=\"http://ns.google.com/photos/1.0/camera/\" \
+         xmlns:Container=\"http://ns.google.com/photos/1.0/container/\" \
+         xmlns:Item=\"http://ns.google.com/photos/1.0/container/item/\" Camera:MotionPhoto=\"1\" \
+         Camera:MotionPhotoVersion=\"1\" Camera:MotionPhotoPresentationTimestampUs=\"0\"><Container:Directory>\
+         <rdf:Seq><rdf:li rdf:parseType=\"Resource\"><Container:Item Item:Mime=\"image/jpeg\" Item:Semantic=\"Primary\"/>\
+         </rdf:li><rdf:li rdf:parseType=\"Resource\"><Container:Item Item:Mime=\"video/mp4\" \
+         Item:Semantic=\"MotionPhoto\" Item:Length=\"{}\"/></rdf:li></rdf:Seq></Container:Directory>\
+         </rdf:Description></rdf:RDF></x:xmpmeta>",
+        video.len()
+    );
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(xmp.len() + 2).expect("short XMP").to_be_bytes());
+    out.extend_from_slice(xmp.as_bytes());
+    out.extend_from_slice(&jpeg[2..]);
+    out.extend_from_slice(video);
+    out
+}
+
+#[test]
+fn motion_photos_show_their_still_with_a_mark_and_back_up_as_the_one_file_they_are() {
+    let server = AdbServer::start();
+    let (dir, phone) = phone_with_dir(Config::default());
+    let camera = dir.path().join("DCIM/Camera");
+    std::fs::create_dir_all(&camera).expect("camera");
+    let upright = upright_picture(640, 480);
+    let clip = tempfile::tempdir().expect("clip");
+    make_video(&clip.path().join("clip.mp4"), &upright, 2, H264, &[]);
+    let video = std::fs::read(clip.path().join("clip.mp4")).expect("clip");
+    let google = google_motion_photo(&upright, &video);
+    // An older Samsung one: the still, then a trailer record naming the video (no XMP).
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&upright).expect("jpeg");
+    let samsung = [&jpeg[..], b"\0\0\x30\x0a\x10\0\0\0MotionPhoto_Data", &video].concat();
+    let plain = jpeg.clone();
+    write_file(&camera.join("PXL_20231114_103000123.MP.jpg"), &google, 1_700_000_000);
+    write_file(&camera.join("20231114_103500.jpg"), &samsung, 1_700_000_300);
+    write_file(&camera.join("20231114_104000.jpg"), &plain, 1_700_000_600);
+    server.connect(&phone, "device");
+    let device = device_of(&server, &phone);
+    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let files = &gallery.folder("DCIM/Camera").expect("camera").files;
+    assert_eq!(files.len(), 3, "each motion photo is one file of the gallery");
+    let keys: Vec<ThumbKey> =
+        files.iter().map(|f| ThumbKey { path: f.path.clone(), size: f.size, mtime: f.mtime }).collect();
+    let quiet: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
+    let service = ThumbnailService::start(&device, "VIRT", None, 1, &quiet).expect("start");
+    service.request_many(keys.iter().cloned().map(|k| (k, 0)));
+    for _ in 0..keys.len() {
+        let result = service.next_finished(Duration::from_secs(60)).expect("a thumbnail");
+        let name = String::from_utf8_lossy(&result.key.path).into_owned();
+        let Ok(Thumbnail::Image(thumb)) = &result.thumb else { panic!("{name}: {:?}", result.thumb) };
+        let diff = difference(thumb, &upright);
+        assert!(diff < 12.0, "{name}: the still is not shown upright (difference {diff:.1})");
+        assert_eq!(result.marks.motion, !name.ends_with("104000.jpg"), "{name}: the motion mark");
+        assert_eq!(result.marks.duration_ms, None, "{name}");
+    }
+    drop(service);
+
+    // The backup holds each as the one file it is, byte for byte.
+    let dest = tempfile::tempdir().expect("dest");
+    let out =
+        crate::util::phonebak(&server, &[std::ffi::OsStr::new("backup"), "--to".as_ref(), dest.path().as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let folder = dest.path().join("Pixel 7 (VIRT0001)/DCIM/Camera");
+    for (name, bytes) in
+        [("PXL_20231114_103000123.MP.jpg", &google), ("20231114_103500.jpg", &samsung), ("20231114_104000.jpg", &plain)]
+    {
+        let got = std::fs::read(folder.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(got == *bytes, "{name}: the backup's copy differs");
+    }
+    let written: Vec<_> = std::fs::read_dir(&folder).expect("folder").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(written.len(), 3, "no file split off: {written:?}");
 }
