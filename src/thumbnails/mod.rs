@@ -12,6 +12,7 @@
 //! it is. EXIF orientation is applied to every thumbnail, embedded or decoded. The same head says when a JPEG
 //! was taken ([`taken`]: EXIF `DateTimeOriginal`), which the grid groups by.
 
+pub mod dng;
 mod heads;
 pub mod heif;
 pub mod motion;
@@ -111,6 +112,8 @@ pub enum PictureKind {
     OtherImage,
     /// A HEIC/HEIF or AVIF photo (decoded with libheif).
     Heic,
+    /// A DNG or another TIFF-based RAW photo (shown from the preview it carries).
+    Raw,
     /// A video.
     Video,
 }
@@ -124,6 +127,7 @@ impl PictureKind {
             b"jpg" | b"jpeg" | b"jpe" => Self::Jpeg,
             b"png" => Self::Png,
             b"heic" | b"heif" | b"avif" => Self::Heic,
+            b"dng" | b"nef" | b"nrw" | b"arw" | b"cr2" | b"orf" | b"rw2" | b"pef" | b"srw" => Self::Raw,
             b"mp4" | b"3gp" | b"mkv" | b"webm" | b"mov" | b"m4v" => Self::Video,
             _ => Self::OtherImage,
         }
@@ -302,6 +306,9 @@ pub fn from_file_sized(name: &[u8], bytes: &[u8], max: u32) -> Result<Thumbnail,
             heif::decode(bytes, max, max <= THUMB_SIZE).map_or(HEIC_PLACEHOLDER, |(image, _)| Thumbnail::Image(image))
         );
     }
+    if raw_file(kind, bytes) {
+        return Ok(dng::from_file(bytes, max).map_or(dng::RAW_PLACEHOLDER, |(image, _)| Thumbnail::Image(image)));
+    }
     if kind == PictureKind::Jpeg || bytes.starts_with(&[0xFF, 0xD8]) {
         let orientation = orientation(&bytes[..bytes.len().min(HEAD_BYTES)]);
         return Ok(Thumbnail::Image(upright(decode_jpeg_scaled(bytes, max)?, orientation, max)));
@@ -314,6 +321,11 @@ pub fn from_file_sized(name: &[u8], bytes: &[u8], max: u32) -> Result<Thumbnail,
 /// is not a JPEG (some phones save JPEGs under a `.heic` name).
 fn heif_file(kind: PictureKind, bytes: &[u8]) -> bool {
     heif::is_heif(bytes) || (kind == PictureKind::Heic && !bytes.starts_with(&[0xFF, 0xD8]))
+}
+
+/// Whether a file of `kind` starting with `bytes` is shown from a TIFF-based RAW's preview.
+fn raw_file(kind: PictureKind, bytes: &[u8]) -> bool {
+    kind == PictureKind::Raw || (kind == PictureKind::OtherImage && dng::is_tiff(bytes))
 }
 
 /// What a video shows when no frame of it can be made.
@@ -342,6 +354,12 @@ pub fn preview(name: &[u8], bytes: &[u8], max: u32) -> Result<Preview, ThumbErro
         return Ok(match heif::decode(bytes, max, false) {
             Ok((image, size)) => Preview { picture: Thumbnail::Image(image), dimensions: Some(size) },
             Err(_) => Preview { picture: HEIC_PLACEHOLDER, dimensions: None },
+        });
+    }
+    if raw_file(PictureKind::of(name), bytes) {
+        return Ok(match dng::from_file(bytes, max) {
+            Ok((image, size)) => Preview { picture: Thumbnail::Image(image), dimensions: size },
+            Err(_) => Preview { picture: dng::RAW_PLACEHOLDER, dimensions: None },
         });
     }
     if PictureKind::of(name) == PictureKind::Video {

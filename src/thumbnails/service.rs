@@ -471,7 +471,26 @@ impl Worker {
                 continue;
             };
             let marks = Marks { duration_ms: None, motion: super::motion::is_motion_photo(&key.path, &head) };
-            if super::heif_file(super::PictureKind::of(&key.path), &head) {
+            let kind = super::PictureKind::of(&key.path);
+            if super::raw_file(kind, &head) {
+                match super::dng::thumb_from_head(&head, key.size) {
+                    FromHead::Image(image, taken) => {
+                        if !self.made(key, image, taken, marks) {
+                            return false;
+                        }
+                    }
+                    FromHead::Needs(end) => longer.push((key, priority, usize::try_from(end).unwrap_or(usize::MAX))),
+                    // No preview within reach: the raw itself is never pulled for a tile.
+                    FromHead::Whole => {
+                        self.store(&key, &super::dng::RAW_PLACEHOLDER, taken(&head), marks);
+                        if !self.send(key, Ok(super::dng::RAW_PLACEHOLDER), taken(&head), marks) {
+                            return false;
+                        }
+                    }
+                }
+                continue;
+            }
+            if super::heif_file(kind, &head) {
                 match heif::thumb_from_head(&head, key.size) {
                     FromHead::Image(image, taken) => {
                         if !self.made(key, image, taken, marks) {
@@ -500,7 +519,18 @@ impl Worker {
             let prefixes = self.read_prefixes(&wanted);
             for ((key, priority, _), prefix) in longer.into_iter().zip(prefixes) {
                 let motion = prefix.as_deref().is_some_and(|p| super::motion::is_motion_photo(&key.path, p));
-                match prefix.map(|p| heif::thumb_from_head(&p, key.size)) {
+                let raw = prefix.as_deref().is_some_and(|p| super::raw_file(super::PictureKind::of(&key.path), p));
+                let planned = prefix.map(|p| {
+                    if raw { super::dng::thumb_from_head(&p, key.size) } else { heif::thumb_from_head(&p, key.size) }
+                });
+                if raw && !matches!(planned, Some(FromHead::Image(..))) {
+                    let marks = Marks { duration_ms: None, motion };
+                    if !self.send(key, Ok(super::dng::RAW_PLACEHOLDER), None, marks) {
+                        return false;
+                    }
+                    continue;
+                }
+                match planned {
                     Some(FromHead::Image(image, taken)) => {
                         if !self.made(key, image, taken, Marks { duration_ms: None, motion }) {
                             return false;
@@ -628,7 +658,9 @@ fn taken_from_file(name: &[u8], bytes: &[u8]) -> Option<Taken> {
     if super::heif_file(super::PictureKind::of(name), bytes) {
         return heif::taken(bytes);
     }
-    let jpeg = super::PictureKind::of(name) == super::PictureKind::Jpeg || bytes.starts_with(&[0xFF, 0xD8]);
+    let jpeg = super::PictureKind::of(name) == super::PictureKind::Jpeg
+        || bytes.starts_with(&[0xFF, 0xD8])
+        || super::raw_file(super::PictureKind::of(name), bytes);
     if jpeg { taken(&bytes[..bytes.len().min(HEAD_BYTES)]) } else { None }
 }
 
@@ -663,7 +695,7 @@ fn cached_taken(jpeg: &[u8]) -> Option<(Option<Taken>, Marks)> {
     if line == "none" { Some((None, marks)) } else { Taken::from_line(line).map(|t| (Some(t), marks)) }
 }
 
-/// What a cached placeholder (a video no frame can be made of) starts with; then its kind, when it was taken and
+/// What a cached placeholder (a video no frame can be made of, a RAW photo without a preview) starts with; then its kind, when it was taken and
 /// its marks, a line each.
 const PLACEHOLDER_RECORD: &[u8] = b"phonebak placeholder: ";
 
@@ -679,6 +711,7 @@ fn cached_placeholder(bytes: &[u8]) -> Option<(Thumbnail, Option<Taken>, Marks)>
     let mut lines = text.split('\n');
     let thumb = match lines.next()? {
         "Video" => super::VIDEO_PLACEHOLDER,
+        "RAW photo" => super::dng::RAW_PLACEHOLDER,
         _ => return None,
     };
     let taken = match lines.next()? {

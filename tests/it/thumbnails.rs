@@ -324,3 +324,42 @@ fn heic_photos_on_the_phone_show_as_pictures_and_the_iphone_one_from_its_head_al
     }
     assert!(with_thumb.is_some() || rest.len() == 3, "heif-enc missing");
 }
+
+#[path = "../../src/thumbnails/dng_writer.rs"]
+mod dng_writer;
+
+#[test]
+fn dng_photos_show_their_preview_read_from_a_prefix_and_never_their_raw() {
+    let server = AdbServer::start();
+    let (dir, phone) = phone_with_dir(Config::default());
+    let upright = image::RgbImage::from_fn(1024, 768, |x, y| match (x < 102, y >= 384, x < 512) {
+        (true, _, _) => image::Rgb([255, 255, 255]),
+        (_, true, _) => image::Rgb([0, 0, 255]),
+        (_, _, true) => image::Rgb([255, 0, 0]),
+        _ => image::Rgb([0, 255, 0]),
+    });
+    // The JPEG preview before an 8 MB raw (Adobe's layout), and one after it, out of reach (only the small
+    // RGB thumbnail of IFD0 can be used).
+    let (before, _) = dng_writer::dng(&upright, 1, 8_000_000, false);
+    let (after, _) = dng_writer::dng(&upright, 1, 8_000_000, true);
+    write_file(&dir.path().join("DCIM/Camera/RAW_before.dng"), &before, 1_700_000_000);
+    write_file(&dir.path().join("DCIM/Camera/RAW_after.dng"), &after, 1_700_000_100);
+    server.connect(&phone, "device");
+    let device = device_of(&server, &phone);
+    let keys = keys_of(&device);
+    assert_eq!(keys.len(), 2);
+    let service = ThumbnailService::start(&device, "VIRT0001", None, 1, &quiet()).expect("start");
+    let start = phone.stats();
+    service.request_many(keys.iter().cloned().map(|k| (k, 0)));
+    for result in collect(&service, 2) {
+        let name = String::from_utf8_lossy(&result.key.path).into_owned();
+        let Ok(Thumbnail::Image(thumb)) = &result.thumb else { panic!("{name}: {:?}", result.thumb) };
+        // From the 1024 px JPEG preview: a full tile; from IFD0's 1/8 thumbnail: 128 px.
+        let want = if name.ends_with("before.dng") { (256, 192) } else { (128, 96) };
+        assert_eq!(thumb.dimensions(), want, "{name}");
+        let corner = |x: u32, y: u32| thumb.get_pixel(x * thumb.width() / 8, y * thumb.height() / 8).0;
+        assert!(corner(2, 1)[0] > 200 && corner(6, 1)[1] > 200 && corner(4, 6)[2] > 200, "{name}: not upright");
+    }
+    let read = phone.stats().bytes_to_host - start.bytes_to_host;
+    assert!(read < 1_000_000, "read {read} bytes for two tiles: a raw came over");
+}
