@@ -14,6 +14,9 @@
 //! 6. Videos: bytes from the phone per video thumbnail for 1080p phone videos of a minute, the index last and
 //!    first, H.264 and HEVC (goal: at most 2 MB, whatever the length), and CPU per video thumbnail (this process
 //!    and its `ffmpeg` children). `PHONEBAK_BENCH_ONLY=video` runs this part alone.
+//! 7. DNG: bytes from the phone and CPU per DNG tile, for a phone's DNG (`DngCreator`: a 256 px RGB thumbnail
+//!    in IFD0 before a 24 MB raw) and a converter's (a 1024 px JPEG preview before the raw).
+//!    `PHONEBAK_BENCH_ONLY=dng` runs this part alone.
 //!
 //! Run with `cargo bench --bench thumbnails` (needs Debian's adb; part 4 needs xvfb, xdotool and imagemagick
 //! and is left out with a note when they are missing). `PHONEBAK_BENCH_PHOTOS` changes the number of photos.
@@ -48,6 +51,10 @@ fn main() {
     }
     if std::env::var("PHONEBAK_BENCH_ONLY").is_ok_and(|v| v == "video") {
         video();
+        return;
+    }
+    if std::env::var("PHONEBAK_BENCH_ONLY").is_ok_and(|v| v == "dng") {
+        dng();
         return;
     }
     let photos = photos();
@@ -183,6 +190,7 @@ fn main() {
 
     heic();
     video();
+    dng();
 
     // 4. The real app's memory after scrolling the whole grid.
     match app_memory(photos) {
@@ -227,6 +235,66 @@ fn phone_video(path: &std::path::Path, seconds: u32, codec: &[&str]) {
         .status()
         .expect("ffmpeg (apt-get install ffmpeg)");
     assert!(status.success(), "ffmpeg made {}", path.display());
+}
+
+#[path = "../src/thumbnails/dng_writer.rs"]
+mod dng_writer;
+
+/// Part 7: DNG tiles, bytes and CPU.
+fn dng() {
+    let dir = tempfile::tempdir().expect("phone storage");
+    let camera = dir.path().join("DCIM/Camera");
+    std::fs::create_dir_all(&camera).expect("camera");
+    // A phone's: the stored picture 2048x1536, so that IFD0's 1/8 thumbnail is 256 px; a converter's: 1024 px.
+    let (phone_dng, _) = dng_writer::dng(&twelve_megapixel_picture_sized(2048, 1536), 1, 24_000_000, true);
+    let (converted, _) = dng_writer::dng(&twelve_megapixel_picture_sized(1024, 768), 1, 24_000_000, false);
+    std::fs::write(camera.join("PXL_phone.dng"), &phone_dng).expect("write");
+    std::fs::write(camera.join("IMG_converted.dng"), &converted).expect("write");
+    let phone = VirtualPhone::start(Config {
+        storage: StorageSource::Dir(dir.path().to_path_buf()),
+        link: LinkModel::Usb2,
+        ..Config::default()
+    })
+    .expect("start the virtual phone");
+    let server = util::AdbServer::start();
+    server.connect(&phone, "device");
+    let binary = AdbSearch::from_env().find().expect("adb on PATH");
+    let device = Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device");
+    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let files = gallery.folder("Camera").expect("a Camera folder").files.clone();
+    let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
+    let service = ThumbnailService::start(&device, "BENCH", None, 1, &wake).expect("start");
+    println!("7. DNG tiles");
+    for file in &files {
+        let key = ThumbKey { path: file.path.clone(), size: file.size, mtime: file.mtime };
+        let before = phone.stats();
+        service.request(key, 0);
+        let result = service.next_finished(Duration::from_secs(60)).expect("a thumbnail");
+        let bytes = phone.stats().bytes_to_host - before.bytes_to_host;
+        let Ok(Thumbnail::Image(image)) = &result.thumb else { panic!("no picture: {:?}", result.thumb) };
+        let local = camera.join(String::from_utf8_lossy(file.name()).as_ref());
+        let whole = std::fs::read(&local).expect("file");
+        let mut best = Duration::MAX;
+        for _ in 0..5 {
+            let cpu = thread_cpu();
+            let _ = phonebak::thumbnails::dng::thumb_from_head(&whole[..(2 << 20).min(whole.len())], file.size);
+            best = best.min(thread_cpu().saturating_sub(cpu));
+        }
+        println!(
+            "   {} ({:.1} MB): {:.0} KB from the phone, a {}x{} tile, {:.1} ms CPU",
+            String::from_utf8_lossy(file.name()),
+            file.size as f64 / 1e6,
+            bytes as f64 / 1e3,
+            image.width(),
+            image.height(),
+            best.as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// A busy picture of `width`×`height`.
+fn twelve_megapixel_picture_sized(width: u32, height: u32) -> image::RgbImage {
+    image::imageops::resize(&twelve_megapixel_picture(), width, height, image::imageops::FilterType::Triangle)
 }
 
 /// Part 6: video thumbnails, bytes and CPU.

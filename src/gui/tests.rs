@@ -348,10 +348,16 @@ fn snapshot_grid(name: &str, files: &[(String, Vec<u8>)]) {
                 .expect("a thumbnail");
             let video = crate::thumbnails::PictureKind::of(file.as_bytes()) == crate::thumbnails::PictureKind::Video;
             let marks = crate::thumbnails::Marks {
+                // The length as the workers find it: the job's index (MP4) or its head (Matroska).
                 duration_ms: video
-                    .then(|| crate::thumbnails::video::from_bytes(bytes, 16).1.and_then(|i| i.duration_ms))
+                    .then(|| {
+                        let mut job = crate::thumbnails::video::VideoJob::new(bytes.len() as u64);
+                        job.add(0, bytes.clone());
+                        let _ = job.step();
+                        job.marks().duration_ms
+                    })
                     .flatten(),
-                motion: false,
+                motion: crate::thumbnails::motion::is_motion_photo(file.as_bytes(), bytes),
             };
             pending.push((key.clone(), thumb, marks));
             GridItem {
@@ -423,7 +429,7 @@ fn snapshot_the_grid_shows_the_real_orientation_fixtures_upright() {
 }
 
 #[test]
-fn snapshot_the_grid_shows_heic_avif_and_videos_as_pictures_upright() {
+fn snapshot_the_grid_shows_heic_avif_videos_raw_and_motion_photos_as_pictures_upright() {
     use crate::thumbnails::tests::heif_encode::{self, Codec};
     use crate::thumbnails::tests::{stored_for, upright_picture};
     use crate::thumbnails::video::tests::make_video;
@@ -446,6 +452,16 @@ fn snapshot_the_grid_shows_heic_avif_and_videos_as_pictures_upright() {
         ("VID_0004.mp4".to_string(), make_video(dir.path(), "VID_0004.mp4", &upright, 7, h264, &[])),
         ("VID_0005.mp4".to_string(), turned),
         (
+            "RAW_0007.dng".to_string(),
+            crate::thumbnails::dng::tests::dng_writer::dng(&stored_for(&upright, 6), 6, 100_000, true).0,
+        ),
+        ("PXL_20231114_103000123.MP.jpg".to_string(), {
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&upright).expect("jpeg");
+            jpeg.extend_from_slice(&make_video(dir.path(), "motion.mp4", &upright, 1, h264, &[]));
+            jpeg
+        }),
+        (
             "VID_0006.webm".to_string(),
             make_video(
                 dir.path(),
@@ -458,8 +474,8 @@ fn snapshot_the_grid_shows_heic_avif_and_videos_as_pictures_upright() {
         ),
     ];
     // Every tile shows the same picture upright (white stripe left, red top left, green top right, blue bottom);
-    // the videos with their length.
-    snapshot_grid("grid_heic_avif_videos", &files);
+    // the videos with their length, the motion photo with its mark.
+    snapshot_grid("grid_heic_avif_videos_raw_motion", &files);
 }
 
 #[test]

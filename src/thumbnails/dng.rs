@@ -218,4 +218,4 @@ pub fn from_file(bytes: &[u8], max: u32) -> Result<(RgbaImage, Option<(u32, u32)
 
 #[cfg(test)]
 #[path = "dng_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -84,7 +84,8 @@ impl Marks {
     /// A video's length for a tile: `0:07`, `12:34`, `1:02:03`.
     #[must_use]
     pub fn duration_text(self) -> Option<String> {
-        let secs = self.duration_ms?.div_ceil(1000);
+        // To the nearest second, as galleries show it; a clip under half a second shows 0:01.
+        let secs = ((self.duration_ms? + 500) / 1000).max(1);
         let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
         Some(if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") })
     }

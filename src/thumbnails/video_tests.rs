@@ -214,7 +214,9 @@ fn a_ppm_is_read_and_a_short_one_refused() {
 #[test]
 fn durations_read_as_people_write_them() {
     let at = |ms| Marks { duration_ms: Some(ms), motion: false }.duration_text();
-    assert_eq!(at(7_250).as_deref(), Some("0:08"));
+    assert_eq!(at(7_250).as_deref(), Some("0:07"));
+    assert_eq!(at(2_007).as_deref(), Some("0:02"));
+    assert_eq!(at(300).as_deref(), Some("0:01"));
     assert_eq!(at(754_000).as_deref(), Some("12:34"));
     assert_eq!(at(3_723_000).as_deref(), Some("1:02:03"));
     assert_eq!(Marks::default().duration_text(), None);
