@@ -12,7 +12,8 @@
 //!    plain backup's throughput).
 //!
 //! Run with `cargo bench --bench engine` (needs Debian's adb). `PHONEBAK_BENCH_ROUNDS` (default 2) repeats
-//! (1) and (4); the best round of each is compared. `PHONEBAK_BENCH_ONLY=backup` runs (1) alone.
+//! (1) and (4); the best round of each is compared. `PHONEBAK_BENCH_ONLY=backup` runs (1) alone, `=small` (1b)
+//! alone, `=restore` (4) alone.
 
 #[path = "../tests/it/util.rs"]
 #[allow(dead_code)]
@@ -216,6 +217,15 @@ fn main() {
     );
     // At least 1 GiB of camera photos: the sample camera folder averages ~3.4 MB a file.
     let photos = 320;
+    let only = std::env::var("PHONEBAK_BENCH_ONLY").unwrap_or_default();
+    if only == "small" {
+        small_files(rounds);
+        return;
+    }
+    if only == "restore" {
+        restore(photos, rounds);
+        return;
+    }
 
     let (adb, ours, encrypted) = backup_vs_adb_pull(photos, rounds);
     println!("\n1. First backup of the camera folder (best of {rounds})");
@@ -234,12 +244,7 @@ fn main() {
         return;
     }
 
-    let (adb, ours) = small_files_vs_adb_pull(2_000);
-    println!("\n1b. First backup of 2,000 files of 150 kB");
-    header();
-    row("adb pull -a", &adb, "");
-    row("phonebak backup (verified)", &ours, "");
-    println!("   ratio {:.3}x adb pull", ours.mbps() / adb.mbps());
+    small_files(rounds);
 
     let (first, again, pulled) = rerun_on_10000();
     println!("\n2. Re-run with nothing new on 10,000 photos (2 KiB each; the re-run's cost does not depend on size)");
@@ -255,6 +260,21 @@ fn main() {
         "\n3. Listing a 10,000-photo sample gallery: {secs:.3} s (goal <= 1 s), {files} photos and videos, {requests} sync requests, {waits} turnarounds"
     );
 
+    restore(photos, rounds);
+}
+
+/// (1b), `rounds` times: the best of each is compared.
+fn small_files(rounds: usize) {
+    let (adb, ours): (Vec<Measured>, Vec<Measured>) = (0..rounds).map(|_| small_files_vs_adb_pull(2_000)).unzip();
+    println!("\n1b. First backup of 2,000 files of 150 kB (best of {rounds})");
+    header();
+    row("adb pull -a", best(&adb), "");
+    row("phonebak backup (verified)", best(&ours), ">= 1.0x adb");
+    println!("   ratio {:.3}x adb pull (each round: {})", best(&ours).mbps() / best(&adb).mbps(), ratios(&adb, &ours));
+}
+
+/// (4): restore against `adb push`.
+fn restore(photos: usize, rounds: usize) {
     let pairs = restore_bench::restore_vs_adb_push(photos, rounds);
     let (adb, ours): (Vec<Measured>, Vec<Measured>) = pairs.into_iter().unzip();
     println!("\n4. Restore of the camera folder onto an empty phone (best of {rounds})");

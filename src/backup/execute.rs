@@ -19,7 +19,7 @@ const MAX_BATCH_FILES: usize = 200;
 /// Most bytes pulled before they are checked: a batch is checked while the next one is pulled.
 const MAX_BATCH_BYTES: u64 = 64 << 20;
 /// The least a batch holds (unless the queue holds less).
-const MIN_BATCH_BYTES: u64 = 4 << 20;
+const MIN_BATCH_BYTES: u64 = 1 << 20;
 /// The manifest is rewritten after this many newly recorded files (the journal covers the ones between).
 const SAVE_EVERY_FILES: u64 = 200;
 /// Least time between two byte-progress updates.
@@ -283,8 +283,15 @@ impl<'a> Run<'a> {
                 }
                 let mut pulled = Vec::with_capacity(batch.len());
                 let mut stopped = None;
-                for (planned, attempt) in batch {
-                    match self.check_cancel().and_then(|()| self.pull_attempt(planned, attempt)) {
+                for (n, &(planned, attempt)) in batch.iter().enumerate() {
+                    // The next file (of this batch, or the first of the next) is asked for with this one (a retry
+                    // asks the phone about its file first, so it is not asked for ahead).
+                    let next = batch
+                        .get(n + 1)
+                        .or_else(|| if n + 1 == batch.len() { queue.front() } else { None })
+                        .filter(|(_, a)| *a == 0)
+                        .map(|(p, _)| p.file.path.as_slice());
+                    match self.check_cancel().and_then(|()| self.pull_attempt(planned, attempt, next)) {
                         Ok(Some(p)) => pulled.push(p),
                         Ok(None) => {}
                         Err(e) => {
@@ -346,7 +353,12 @@ impl<'a> Run<'a> {
 
     /// Pulls one file for its first or second attempt (the second asks the phone for its current size and date
     /// first). `None` when the file failed alone (reported).
-    fn pull_attempt(&mut self, planned: &'a PlannedFile, attempt: u8) -> Result<Option<Pulled<'a>>, BackupError> {
+    fn pull_attempt(
+        &mut self,
+        planned: &'a PlannedFile,
+        attempt: u8,
+        next: Option<&[u8]>,
+    ) -> Result<Option<Pulled<'a>>, BackupError> {
         let (size, mtime) = if attempt == 0 {
             (planned.file.size, planned.file.mtime)
         } else {
@@ -363,7 +375,7 @@ impl<'a> Run<'a> {
             };
             (stat.size, stat.mtime)
         };
-        match self.pull(planned, size, mtime) {
+        match self.pull(planned, size, mtime, next) {
             Ok(p) => Ok(Some(Pulled { attempt, ..p })),
             Err(PullFailure::File(reason)) => {
                 self.fail(&planned.file.path, reason);
@@ -443,8 +455,15 @@ impl<'a> Run<'a> {
         Ok(self.session.insert(session))
     }
 
-    /// Pulls one file into a new temp file while hashing it; dates and fsyncs the temp file.
-    fn pull(&mut self, planned: &'a PlannedFile, size: u64, mtime: i64) -> Result<Pulled<'a>, PullFailure> {
+    /// Pulls one file into a new temp file while hashing it; dates and fsyncs the temp file. `next`, the file
+    /// pulled after it, is asked for at once (the phone sends it as soon as this one is done).
+    fn pull(
+        &mut self,
+        planned: &'a PlannedFile,
+        size: u64,
+        mtime: i64,
+        next: Option<&[u8]>,
+    ) -> Result<Pulled<'a>, PullFailure> {
         let path = &planned.file.path;
         self.journal.started(path).map_err(PullFailure::Stop)?;
         self.tmp_counter += 1;
@@ -479,7 +498,7 @@ impl<'a> Run<'a> {
         let mut seen = 0u64;
         let result = {
             let session = self.session().map_err(PullFailure::Stop)?;
-            session.pull(path, &mut out, &mut |n| {
+            session.pull_then(path, next, &mut out, &mut |n| {
                 seen = n;
                 if cancel.is_cancelled() {
                     return Err(Cancelled);

@@ -82,6 +82,8 @@ pub struct SyncSession {
     conn: Conn,
     versions: SyncVersions,
     broken: bool,
+    /// A file asked for ahead ([`SyncSession::pull_then`]): the phone sends it after the one before, unasked.
+    ahead: Option<Vec<u8>>,
 }
 
 fn request_bytes(id: [u8; 4], arg: &[u8]) -> Vec<u8> {
@@ -145,7 +147,7 @@ impl SyncSession {
     /// Starts a session on a connection already switched to the phone.
     pub(crate) fn start(mut conn: Conn, versions: SyncVersions) -> Result<Self, DeviceError> {
         conn.request(b"sync:")?;
-        Ok(Self { conn, versions, broken: false })
+        Ok(Self { conn, versions, broken: false, ahead: None })
     }
 
     /// The protocol versions in use.
@@ -188,11 +190,25 @@ impl SyncSession {
         Ok(String::from_utf8_lossy(&msg).into_owned())
     }
 
+    /// Settles a file asked for ahead before another request: `true` when it is `wanted` (its answer comes
+    /// next); any other is received and dropped, so that the next answer is the next request's.
+    fn take_ahead(&mut self, wanted: Option<&[u8]>) -> Result<bool, DeviceError> {
+        match self.ahead.take() {
+            None => Ok(false),
+            Some(ahead) if Some(ahead.as_slice()) == wanted => Ok(true),
+            Some(ahead) => {
+                self.receive(&ahead, &mut std::io::sink(), &mut |_| Ok(()))?;
+                Ok(false)
+            }
+        }
+    }
+
     /// What `path` is, following symbolic links (with v2; v1 `STAT` does not follow them and has 32-bit sizes);
     /// `None` when nothing is there.
     pub fn stat(&mut self, path: &[u8]) -> Result<Option<FileStat>, DeviceError> {
         check_path(path, 0)?;
         self.guard(|s| {
+            s.take_ahead(None)?;
             if s.versions.stat_v2 {
                 s.conn.write_all(&request_bytes(*b"STA2", path))?;
                 let mut reply = [0u8; 72];
@@ -230,6 +246,7 @@ impl SyncSession {
         let mut entries = Vec::new();
         let mut saw_dot = false;
         self.guard(|s| {
+            s.take_ahead(None)?;
             let v2 = s.versions.ls_v2;
             s.conn.write_all(&request_bytes(if v2 { *b"LIS2" } else { *b"LIST" }, dir))?;
             loop {
@@ -311,16 +328,59 @@ impl SyncSession {
         out: &mut dyn Write,
         progress: &mut dyn FnMut(u64) -> Result<(), Cancelled>,
     ) -> Result<u64, DeviceError> {
+        self.pull_then(path, None, out, progress)
+    }
+
+    /// Like [`SyncSession::pull`], and asks for `next` too, in the same write: the service reads requests in
+    /// order from the stream, so it starts sending `next` as soon as `path` is done, without waiting for the
+    /// computer to ask (the link's turnaround between two small files is not paid). The next `pull` or
+    /// `pull_then` of `next` takes that answer; any other request first receives and drops it.
+    pub fn pull_then(
+        &mut self,
+        path: &[u8],
+        next: Option<&[u8]>,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64) -> Result<(), Cancelled>,
+    ) -> Result<u64, DeviceError> {
         check_path(path, 0)?;
+        let next = next.filter(|n| check_path(n, 0).is_ok());
         self.guard(|s| {
-            if s.versions.sendrecv_v2 {
-                let mut req = request_bytes(*b"RCV2", path);
-                req.extend_from_slice(b"RCV2");
-                req.extend_from_slice(&0u32.to_le_bytes());
-                s.conn.write_all(&req)?;
-            } else {
-                s.conn.write_all(&request_bytes(*b"RECV", path))?;
+            let mut req = Vec::new();
+            if !s.take_ahead(Some(path))? {
+                req = s.recv_request(path);
             }
+            if let Some(next) = next {
+                req.extend_from_slice(&s.recv_request(next));
+                s.ahead = Some(next.to_vec());
+            }
+            if !req.is_empty() {
+                s.conn.write_all(&req)?;
+            }
+            s.receive(path, out, progress)
+        })
+    }
+
+    /// The request for the file `path`.
+    fn recv_request(&self, path: &[u8]) -> Vec<u8> {
+        if self.versions.sendrecv_v2 {
+            let mut req = request_bytes(*b"RCV2", path);
+            req.extend_from_slice(b"RCV2");
+            req.extend_from_slice(&0u32.to_le_bytes());
+            req
+        } else {
+            request_bytes(*b"RECV", path)
+        }
+    }
+
+    /// Receives the answer to a request for `path` into `out`.
+    fn receive(
+        &mut self,
+        path: &[u8],
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64) -> Result<(), Cancelled>,
+    ) -> Result<u64, DeviceError> {
+        {
+            let s = self;
             let mut buf = vec![0u8; DATA_MAX];
             let mut total = 0u64;
             loop {
@@ -354,7 +414,7 @@ impl SyncSession {
                     }
                 }
             }
-        })
+        }
     }
 
     /// Writes everything `data` gives to the phone file `path` (its folders are created), with permission
@@ -385,6 +445,7 @@ impl SyncSession {
             request_bytes(*b"SEND", &arg)
         };
         self.guard(|s| {
+            s.take_ahead(None)?;
             let mut total = 0u64;
             let mut buf = vec![0u8; 8 + DATA_MAX];
             loop {

@@ -386,6 +386,36 @@ fn one_sync_session_answers_many_requests() {
 }
 
 #[test]
+fn files_asked_for_ahead_arrive_in_order_and_a_gone_one_fails_alone() {
+    let (_server, dir, phone, device) = ready(Config::default());
+    let files: Vec<Vec<u8>> = (0..5).map(|i| noise(50_000 + i * 1000, i as u64)).collect();
+    for (i, bytes) in files.iter().enumerate() {
+        write_file(&dir.path().join(format!("DCIM/{i}.jpg")), bytes, 1_500_000_000);
+    }
+    let path = |i: usize| format!("/sdcard/DCIM/{i}.jpg").into_bytes();
+    let mut sync = device.sync().expect("sync");
+    // Each pull asks for the next file too; each file's bytes are its own.
+    for i in 0..5 {
+        let next = (i + 1 < 5).then(|| path(i + 1));
+        let mut got = Vec::new();
+        sync.pull_then(&path(i), next.as_deref(), &mut got, &mut |_| Ok(())).expect("pull");
+        assert!(got == files[i], "file {i} came with other bytes");
+    }
+    let recvs = |s: &phonebak::virtual_phone::StatsSnapshot| s.sync_requests.get("RCV2").copied().unwrap_or(0);
+    assert_eq!(recvs(&phone.stats()), 5, "each file asked for once: {:?}", phone.stats().sync_requests);
+    // A file asked for ahead but not pulled is received and dropped before the next request.
+    let mut got = Vec::new();
+    sync.pull_then(&path(0), Some(&path(1)), &mut got, &mut |_| Ok(())).expect("pull");
+    assert_eq!(sync.stat(&path(2)).expect("stat").map(|s| s.size), Some(files[2].len() as u64));
+    // A file gone by the time it is pulled fails alone: the one before it arrived whole.
+    let mut got = Vec::new();
+    sync.pull_then(&path(3), Some(b"/sdcard/DCIM/gone.jpg"), &mut got, &mut |_| Ok(())).expect("pull");
+    assert!(got == files[3]);
+    let err = sync.pull(b"/sdcard/DCIM/gone.jpg", &mut Vec::new(), &mut |_| Ok(())).expect_err("gone");
+    assert!(matches!(err, DeviceError::NoSuchFile { .. }), "{err:?}");
+}
+
+#[test]
 fn missing_paths_are_none_for_stat_and_an_error_for_list_and_pull() {
     let (_server, dir, _phone, device) = ready(Config::default());
     write_file(&dir.path().join("DCIM/a.jpg"), b"abc", 1_500_000_000);
