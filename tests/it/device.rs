@@ -395,11 +395,11 @@ fn files_asked_for_ahead_arrive_in_order_and_a_gone_one_fails_alone() {
     let path = |i: usize| format!("/sdcard/DCIM/{i}.jpg").into_bytes();
     let mut sync = device.sync().expect("sync");
     // Each pull asks for the next file too; each file's bytes are its own.
-    for i in 0..5 {
-        let next = (i + 1 < 5).then(|| path(i + 1));
+    for (i, want) in files.iter().enumerate() {
+        let next = (i + 1 < files.len()).then(|| path(i + 1));
         let mut got = Vec::new();
         sync.pull_then(&path(i), next.as_deref(), &mut got, &mut |_| Ok(())).expect("pull");
-        assert!(got == files[i], "file {i} came with other bytes");
+        assert!(got == *want, "file {i} came with other bytes");
     }
     let recvs = |s: &phonebak::virtual_phone::StatsSnapshot| s.sync_requests.get("RCV2").copied().unwrap_or(0);
     assert_eq!(recvs(&phone.stats()), 5, "each file asked for once: {:?}", phone.stats().sync_requests);
