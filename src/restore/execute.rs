@@ -17,7 +17,7 @@ const MAX_BATCH_FILES: usize = 200;
 /// Most bytes pushed before they are checked: a batch is checked while the next one is pushed.
 const MAX_BATCH_BYTES: u64 = 64 << 20;
 /// The least a batch holds (unless the queue holds less).
-const MIN_BATCH_BYTES: u64 = 4 << 20;
+const MIN_BATCH_BYTES: u64 = 1 << 20;
 /// Free space kept on the phone beyond what the restore needs.
 const FREE_MARGIN: u64 = 32 << 20;
 /// From this many files to index in one folder, Android 11+ scans the folder once instead of file by file
