@@ -240,6 +240,25 @@ fn phone_video(path: &std::path::Path, seconds: u32, codec: &[&str]) {
 #[path = "../src/thumbnails/dng_writer.rs"]
 mod dng_writer;
 
+/// A virtual phone on the usb2 link model serving the folder `storage`, through Debian's adb server, and its
+/// gallery.
+fn phone_of(
+    storage: &std::path::Path,
+) -> (VirtualPhone, util::AdbServer, phonebak::device::Device, phonebak::scan::Gallery) {
+    let phone = VirtualPhone::start(Config {
+        storage: StorageSource::Dir(storage.to_path_buf()),
+        link: LinkModel::Usb2,
+        ..Config::default()
+    })
+    .expect("start the virtual phone");
+    let server = util::AdbServer::start();
+    server.connect(&phone, "device");
+    let binary = AdbSearch::from_env().find().expect("adb on PATH");
+    let device = Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device");
+    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    (phone, server, device, gallery)
+}
+
 /// Part 7: DNG tiles, bytes and CPU.
 fn dng() {
     let dir = tempfile::tempdir().expect("phone storage");
@@ -250,17 +269,7 @@ fn dng() {
     let (converted, _) = dng_writer::dng(&twelve_megapixel_picture_sized(1024, 768), 1, 24_000_000, false);
     std::fs::write(camera.join("PXL_phone.dng"), &phone_dng).expect("write");
     std::fs::write(camera.join("IMG_converted.dng"), &converted).expect("write");
-    let phone = VirtualPhone::start(Config {
-        storage: StorageSource::Dir(dir.path().to_path_buf()),
-        link: LinkModel::Usb2,
-        ..Config::default()
-    })
-    .expect("start the virtual phone");
-    let server = util::AdbServer::start();
-    server.connect(&phone, "device");
-    let binary = AdbSearch::from_env().find().expect("adb on PATH");
-    let device = Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device");
-    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let (phone, _server, device, gallery) = phone_of(dir.path());
     let files = gallery.folder("Camera").expect("a Camera folder").files.clone();
     let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
     let service = ThumbnailService::start(&device, "BENCH", None, 1, &wake).expect("start");
@@ -318,17 +327,7 @@ fn video() {
         .expect("ffmpeg");
     assert!(status.success());
     println!("6. video thumbnails (1080p phone videos made by ffmpeg in {:.0} s)", made.elapsed().as_secs_f64());
-    let phone = VirtualPhone::start(Config {
-        storage: StorageSource::Dir(dir.path().to_path_buf()),
-        link: LinkModel::Usb2,
-        ..Config::default()
-    })
-    .expect("start the virtual phone");
-    let server = util::AdbServer::start();
-    server.connect(&phone, "device");
-    let binary = AdbSearch::from_env().find().expect("adb on PATH");
-    let device = Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device");
-    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let (phone, server, device, gallery) = phone_of(dir.path());
     let mut files = gallery.folder("Camera").expect("a Camera folder").files.clone();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
@@ -404,17 +403,7 @@ fn heic() {
         }
     }
     std::fs::write(camera.join("generated_12mp.heic"), &big).expect("write");
-    let phone = VirtualPhone::start(Config {
-        storage: StorageSource::Dir(dir.path().to_path_buf()),
-        link: LinkModel::Usb2,
-        ..Config::default()
-    })
-    .expect("start the virtual phone");
-    let server = util::AdbServer::start();
-    server.connect(&phone, "device");
-    let binary = AdbSearch::from_env().find().expect("adb on PATH");
-    let device = Adb::new(binary, server.port).device(&phone.addr().to_string()).expect("device");
-    let gallery = scan(&device, &ScanOptions::default(), &|_| {}, &CancelToken::new()).expect("scan");
+    let (phone, server, device, gallery) = phone_of(dir.path());
     let files = &gallery.folder("Camera").expect("a Camera folder").files;
     let key = |f: &phonebak::scan::MediaFile| ThumbKey { path: f.path.clone(), size: f.size, mtime: f.mtime };
     let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
