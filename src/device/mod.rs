@@ -27,7 +27,7 @@ pub use info::{DeviceInfo, StorageSpace};
 pub use list::{DeviceEntry, DeviceState, parse_devices_long, udev_guidance};
 pub use locate::{AdbSearch, install_help, usual_places};
 pub use shell::{ShellOutput, command_line, parse_sha256sum, quote};
-pub use sync::{DirEntry, FileStat, SyncSession, SyncVersions};
+pub use sync::{DirEntry, FileStat, PushAnswer, SyncSession, SyncVersions};
 pub use usb::UsbPhone;
 pub use wifi::{
     Battery, MdnsService, PAIR_UNSUPPORTED, Pairing, WIFI_PORT, WifiError, parse_battery, parse_mdns_services,

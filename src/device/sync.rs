@@ -84,6 +84,20 @@ pub struct SyncSession {
     broken: bool,
     /// A file asked for ahead ([`SyncSession::pull_then`]): the phone sends it after the one before, unasked.
     ahead: Option<Vec<u8>>,
+    /// Files sent with [`SyncSession::send`] whose answer is not read yet, in the order sent.
+    unanswered: Vec<Vec<u8>>,
+}
+
+/// The phone's answer to a file sent with [`SyncSession::send`].
+#[derive(Debug)]
+pub enum PushAnswer {
+    /// The phone wrote the file whole and gave it its time.
+    Written,
+    /// The phone refused it and left nothing of it; the session ended there.
+    Refused(DeviceError),
+    /// No answer came: the session ended before it (the phone refused an earlier file, or the link was lost).
+    /// Whether the phone has the file is not known; send it again on a new session.
+    Unknown(DeviceError),
 }
 
 fn request_bytes(id: [u8; 4], arg: &[u8]) -> Vec<u8> {
@@ -147,7 +161,7 @@ impl SyncSession {
     /// Starts a session on a connection already switched to the phone.
     pub(crate) fn start(mut conn: Conn, versions: SyncVersions) -> Result<Self, DeviceError> {
         conn.request(b"sync:")?;
-        Ok(Self { conn, versions, broken: false, ahead: None })
+        Ok(Self { conn, versions, broken: false, ahead: None, unanswered: Vec::new() })
     }
 
     /// The protocol versions in use.
@@ -429,6 +443,35 @@ impl SyncSession {
         mtime: i64,
         progress: &mut dyn FnMut(u64) -> Result<(), Cancelled>,
     ) -> Result<u64, DeviceError> {
+        let earlier = self.answers();
+        if let Some((_, PushAnswer::Refused(e) | PushAnswer::Unknown(e))) =
+            earlier.into_iter().find(|(_, a)| !matches!(a, PushAnswer::Written))
+        {
+            return Err(e);
+        }
+        let sent = self.send(data, path, mode, mtime, progress);
+        let answer = self.answers().pop().map(|(_, answer)| answer);
+        match (sent, answer) {
+            (Ok(total), Some(PushAnswer::Written)) => Ok(total),
+            // The phone's refusal says more than the broken write that followed it (tried first).
+            (_, Some(PushAnswer::Refused(e))) | (Err(e), _) | (Ok(_), Some(PushAnswer::Unknown(e))) => Err(e),
+            (Ok(_), None) => Err(DeviceError::Protocol { what: "no answer to a file sent".to_string() }),
+        }
+    }
+
+    /// Like [`SyncSession::push`] without waiting for the phone's answer: the next file can follow at once (the
+    /// link's turnaround is not paid per file, as `adb push` of a folder does). The answers, in order, come
+    /// from [`SyncSession::answers`], which must be read before the files are used and at least every
+    /// [`SyncSession::MAX_UNANSWERED`] files. An error here is this file's, or says the session broke: then
+    /// `answers` tells what became of the files sent before (and of this one, when its end was sent).
+    pub fn send(
+        &mut self,
+        data: &mut dyn Read,
+        path: &[u8],
+        mode: u32,
+        mtime: i64,
+        progress: &mut dyn FnMut(u64) -> Result<(), Cancelled>,
+    ) -> Result<u64, DeviceError> {
         let mtime = u32::try_from(mtime).map_err(|_| DeviceError::TimeOutOfRange { mtime })?;
         let mode = S_IFREG | (mode & 0o7777);
         let mut first = if self.versions.sendrecv_v2 {
@@ -466,45 +509,83 @@ impl SyncSession {
                     sent
                 };
                 if let Err(e) = sent {
-                    return Err(s.failure_after_broken_write(path).unwrap_or(e));
+                    // The phone may have refused the file (or an earlier one) and ended the session.
+                    s.unanswered.push(path.to_vec());
+                    return Err(e);
                 }
                 total += n as u64;
                 progress(total)?;
             }
             first.extend_from_slice(b"DONE");
             first.extend_from_slice(&mtime.to_le_bytes());
-            if let Err(e) = s.conn.write_all(&first) {
-                return Err(s.failure_after_broken_write(path).unwrap_or(e));
-            }
-            let mut reply = [0u8; 8];
-            s.conn.read_exact(&mut reply)?;
-            match &reply[..4] {
-                b"OKAY" => Ok(total),
-                b"FAIL" => {
-                    let len = u32_at(&reply, 4) as usize;
-                    let mut msg = vec![0u8; len.min(64 * 1024)];
-                    s.conn.read_exact(&mut msg)?;
-                    s.broken = true;
-                    Err(remote_failure("write the file", String::from_utf8_lossy(&msg).into_owned(), path))
-                }
-                other => Err(DeviceError::Protocol {
-                    what: format!("{:?} after sending a file", String::from_utf8_lossy(other)),
-                }),
-            }
+            s.unanswered.push(path.to_vec());
+            s.conn.write_all(&first)?;
+            Ok(total)
         })
     }
 
-    /// After a write failed mid-push, the phone may have said why before closing: read it if it is there.
-    fn failure_after_broken_write(&mut self, path: &[u8]) -> Option<DeviceError> {
-        self.conn.set_read_timeout(Some(std::time::Duration::from_millis(500)));
-        let mut reply = [0u8; 8];
-        self.conn.read_exact(&mut reply).ok()?;
-        if &reply[..4] != b"FAIL" {
-            return None;
+    /// Most files [`SyncSession::send`] leaves unanswered before [`SyncSession::answers`] is read (the phone's
+    /// answers wait in buffers meanwhile; `adb` reads its own at 128).
+    pub const MAX_UNANSWERED: usize = 128;
+
+    /// How many files sent have answers not read yet.
+    #[must_use]
+    pub fn unanswered(&self) -> usize {
+        self.unanswered.len()
+    }
+
+    /// Reads the phone's answers to the files sent and not answered yet, in the order sent. The service ends
+    /// the session at the first refusal; the files after it are [`PushAnswer::Unknown`]. After the session
+    /// broke (a failed write, a cancel), answers already on their way are still read, for half a second.
+    pub fn answers(&mut self) -> Vec<(Vec<u8>, PushAnswer)> {
+        let pending = std::mem::take(&mut self.unanswered);
+        if pending.is_empty() {
+            return Vec::new();
         }
-        let mut msg = vec![0u8; (u32_at(&reply, 4) as usize).min(64 * 1024)];
-        self.conn.read_exact(&mut msg).ok()?;
-        Some(remote_failure("write the file", String::from_utf8_lossy(&msg).into_owned(), path))
+        if self.broken {
+            self.conn.set_read_timeout(Some(std::time::Duration::from_millis(500)));
+        }
+        let mut ended: Option<String> = None;
+        let mut out = Vec::with_capacity(pending.len());
+        for path in pending {
+            let answer = if let Some(why) = &ended {
+                PushAnswer::Unknown(DeviceError::ConnectionLost { source: std::io::Error::other(why.clone()) })
+            } else {
+                match self.read_answer(&path) {
+                    Ok(()) => PushAnswer::Written,
+                    Err(e) => {
+                        self.broken = true;
+                        if matches!(e, DeviceError::Remote { .. }) {
+                            ended = Some(format!("the phone ended the session after refusing {}", show(&path)));
+                            PushAnswer::Refused(e)
+                        } else {
+                            ended = Some(format!("no answer from the phone about an earlier file ({e})"));
+                            PushAnswer::Unknown(e)
+                        }
+                    }
+                }
+            };
+            out.push((path, answer));
+        }
+        out
+    }
+
+    /// Reads the answer to one file sent: `OKAY`, or `FAIL` and why.
+    fn read_answer(&mut self, path: &[u8]) -> Result<(), DeviceError> {
+        let mut reply = [0u8; 8];
+        self.conn.read_exact(&mut reply)?;
+        match &reply[..4] {
+            b"OKAY" => Ok(()),
+            b"FAIL" => {
+                let len = u32_at(&reply, 4) as usize;
+                let mut msg = vec![0u8; len.min(64 * 1024)];
+                self.conn.read_exact(&mut msg)?;
+                Err(remote_failure("write the file", String::from_utf8_lossy(&msg).into_owned(), path))
+            }
+            other => Err(DeviceError::Protocol {
+                what: format!("{:?} after sending a file", String::from_utf8_lossy(other)),
+            }),
+        }
     }
 }
 

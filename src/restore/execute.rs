@@ -5,7 +5,7 @@ use super::plan::{MAX_COMMAND_BYTES, PlannedRestore, RestorePlan, command_chunks
 use super::{RestoreError, STORAGE_ROOT, TEMP_PREFIX, TEMP_SUFFIX, batch_commands, join_path, split_path};
 use crate::backup::FailedFile;
 use crate::backup::manifest::{file_path_in, hex, open_copy};
-use crate::device::{Cancelled, Device, DeviceError, SyncSession, command_line};
+use crate::device::{Cancelled, Device, DeviceError, PushAnswer, SyncSession, command_line};
 use crate::progress::{CancelToken, Counts, Phase, Progress, ProgressState};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashSet, VecDeque};
@@ -74,12 +74,20 @@ pub struct RestoreReport {
     pub elapsed: Duration,
 }
 
-/// A file pushed to its temp name, not yet checked.
-struct Pushed<'p> {
+/// A file waiting to be pushed.
+#[derive(Clone, Copy)]
+struct Queued<'p> {
     planned: &'p PlannedRestore,
-    tmp: Vec<u8>,
     /// 0 for the first push, 1 for the retry after a checksum mismatch.
     attempt: u8,
+    /// Wait for the phone's answer before the next file: its earlier push ended without an answer.
+    alone: bool,
+}
+
+/// A file pushed to its temp name, not yet checked.
+struct Pushed<'p> {
+    item: Queued<'p>,
+    tmp: Vec<u8>,
 }
 
 /// Why one file's push did not give a copy on the phone.
@@ -88,6 +96,9 @@ enum PushFailure {
     File(String),
     /// The whole run must stop.
     Stop(RestoreError),
+    /// The session broke while sending it: the answers to the files sent before tell whether this file is at
+    /// fault.
+    Broken(DeviceError, Vec<u8>),
 }
 
 /// A reader that hashes what it reads.
@@ -233,7 +244,8 @@ impl<'a> Run<'a> {
     /// with the phone's `sha256sum` and renames its good copies into place, so the checks cost no time on the
     /// cable. A copy that does not match is pushed once more in a later batch, then reported.
     fn push_all(&mut self) -> Result<(), RestoreError> {
-        let mut queue: VecDeque<(&'a PlannedRestore, u8)> = self.plan.to_push.iter().map(|p| (p, 0)).collect();
+        let mut queue: VecDeque<Queued<'a>> =
+            self.plan.to_push.iter().map(|planned| Queued { planned, attempt: 0, alone: false }).collect();
         let mut collisions: Vec<Pushed<'a>> = Vec::new();
         let device = self.device;
         let result = std::thread::scope(|scope| -> Result<(), RestoreError> {
@@ -244,21 +256,7 @@ impl<'a> Run<'a> {
                     return Ok(());
                 }
                 let mut pushed = Vec::with_capacity(batch.len());
-                let mut stopped = None;
-                for (planned, attempt) in batch {
-                    if let Err(e) = self.check_cancel() {
-                        stopped = Some(e);
-                        break;
-                    }
-                    match self.push(planned) {
-                        Ok(p) => pushed.push(Pushed { attempt, ..p }),
-                        Err(PushFailure::File(reason)) => self.fail(&planned.selected.target, reason),
-                        Err(PushFailure::Stop(e)) => {
-                            stopped = Some(e);
-                            break;
-                        }
-                    }
-                }
+                let stopped = self.push_batch(batch, &mut pushed, &mut queue).err();
                 // The previous batch's check is done by now, or soon: take its results before going on.
                 if let Some((batch, handle)) = in_flight.take() {
                     let checked = handle.join().unwrap_or_else(|_| {
@@ -277,7 +275,9 @@ impl<'a> Run<'a> {
                 self.check_cancel()?;
                 let items: Vec<(Vec<u8>, Vec<u8>, String)> = pushed
                     .iter()
-                    .map(|p| (p.tmp.clone(), p.planned.target.clone(), p.planned.selected.entry.sha256.clone()))
+                    .map(|p| {
+                        (p.tmp.clone(), p.item.planned.target.clone(), p.item.planned.selected.entry.sha256.clone())
+                    })
                     .collect();
                 self.notify(Phase::Verifying, None, true);
                 let handle = std::thread::Builder::new()
@@ -291,13 +291,144 @@ impl<'a> Run<'a> {
         self.retry_collisions(collisions)
     }
 
+    /// Pushes `batch` one file after the other without waiting for each answer, then reads the answers: the
+    /// files the phone wrote go to `pushed`. A file the phone refused is reported; files sent after it (the
+    /// phone ends the session at a refusal) go back on `queue`, to be pushed alone.
+    fn push_batch(
+        &mut self,
+        batch: Vec<Queued<'a>>,
+        pushed: &mut Vec<Pushed<'a>>,
+        queue: &mut VecDeque<Queued<'a>>,
+    ) -> Result<(), RestoreError> {
+        let mut sent: Vec<Pushed<'a>> = Vec::new();
+        for item in batch {
+            self.check_cancel()?;
+            if item.alone {
+                self.confirm(&mut sent, pushed, queue, None)?;
+            }
+            match self.push(item) {
+                Ok(p) => sent.push(p),
+                Err(PushFailure::File(reason)) => self.fail(&item.planned.selected.target, reason),
+                Err(PushFailure::Stop(e)) => return Err(e),
+                Err(PushFailure::Broken(e, tmp)) => {
+                    let (refused_before, own) = self.confirm(&mut sent, pushed, queue, Some(&tmp))?;
+                    self.session = None;
+                    match own {
+                        Some(PushAnswer::Refused(refused)) => self.refused(item, refused)?,
+                        _ if refused_before && !item.alone => queue.push_back(Queued { alone: true, ..item }),
+                        _ => self.push_error(item, e)?,
+                    }
+                }
+            }
+            let unanswered = self.session.as_ref().map_or(0, SyncSession::unanswered);
+            if item.alone || unanswered >= SyncSession::MAX_UNANSWERED {
+                self.confirm(&mut sent, pushed, queue, None)?;
+            }
+        }
+        self.confirm(&mut sent, pushed, queue, None)?;
+        Ok(())
+    }
+
+    /// Reads the phone's answers to the files in `sent` (and to `current`, whose push broke, when one came);
+    /// written files move to `pushed`. Returns whether the phone refused one of `sent` (so ended the session),
+    /// and the answer about `current`.
+    fn confirm(
+        &mut self,
+        sent: &mut Vec<Pushed<'a>>,
+        pushed: &mut Vec<Pushed<'a>>,
+        queue: &mut VecDeque<Queued<'a>>,
+        current: Option<&[u8]>,
+    ) -> Result<(bool, Option<PushAnswer>), RestoreError> {
+        let Some(session) = self.session.as_mut() else {
+            // No session: nothing was sent on one that is still open.
+            return Ok((false, None));
+        };
+        let answers = session.answers();
+        let mut waiting: std::collections::HashMap<Vec<u8>, Pushed<'a>> =
+            sent.drain(..).map(|p| (p.tmp.clone(), p)).collect();
+        let (mut refused_before, mut own, mut stop) = (false, None, None);
+        for (tmp, answer) in answers {
+            let Some(p) = waiting.remove(&tmp) else {
+                // Else a file sent whose copy in the backup turned out damaged: already reported.
+                if current == Some(tmp.as_slice()) {
+                    own = Some(answer);
+                }
+                continue;
+            };
+            match answer {
+                PushAnswer::Written => pushed.push(p),
+                PushAnswer::Refused(e) => {
+                    self.session = None;
+                    refused_before = true;
+                    if let Err(e) = self.refused(p.item, e) {
+                        stop.get_or_insert(e);
+                    }
+                }
+                PushAnswer::Unknown(e) => {
+                    self.session = None;
+                    if p.item.alone && !refused_before {
+                        // Sent alone and still no answer: the link is gone.
+                        stop.get_or_insert(self.stop(e));
+                    } else {
+                        queue.push_back(Queued { alone: true, ..p.item });
+                    }
+                }
+            }
+        }
+        // A file sent whose answer did not come back at all (cannot happen: each has one).
+        for (_, p) in waiting {
+            queue.push_back(Queued { alone: true, ..p.item });
+        }
+        match stop {
+            Some(e) => Err(e),
+            None => Ok((refused_before, own)),
+        }
+    }
+
+    /// Reports a file the phone refused; a full phone stops the run.
+    fn refused(&mut self, item: Queued<'a>, e: DeviceError) -> Result<(), RestoreError> {
+        match e {
+            DeviceError::Remote { message, path, .. } if message.contains("No space left on device") => {
+                Err(RestoreError::PhoneFilledUp { files_done: self.files_done(), message, path })
+            }
+            DeviceError::Remote { message, .. } => {
+                self.fail(&item.planned.selected.target, format!("the phone refused it ({message})"));
+                Ok(())
+            }
+            e => self.push_error(item, e),
+        }
+    }
+
+    /// Reports a file whose push failed with `e`, or stops the run when `e` is not the file's alone.
+    fn push_error(&mut self, item: Queued<'a>, e: DeviceError) -> Result<(), RestoreError> {
+        let target = &item.planned.selected.target;
+        match e {
+            DeviceError::Cancelled => Err(RestoreError::Cancelled { files_done: self.files_done() }),
+            DeviceError::Local { source, .. } => {
+                let local = file_path_in(
+                    &self.plan.backup_dir,
+                    &item.planned.selected.entry.local_path.0,
+                    self.plan.vault.as_deref(),
+                );
+                self.fail(target, format!("its copy in the backup cannot be read ({source}): {}", local.display()));
+                Ok(())
+            }
+            e @ DeviceError::Remote { .. } => self.refused(item, e),
+            e @ (DeviceError::BadPath { .. } | DeviceError::TimeOutOfRange { .. }) => {
+                self.fail(target, e.to_string());
+                Ok(())
+            }
+            e => Err(self.stop(e)),
+        }
+    }
+
     /// Takes a checked batch's results: placed files are recorded, mismatches queued again or reported,
     /// files whose name was taken meanwhile kept for a second try.
     fn settle(
         &mut self,
         batch: Vec<Pushed<'a>>,
         checked: Checked,
-        queue: &mut VecDeque<(&'a PlannedRestore, u8)>,
+        queue: &mut VecDeque<Queued<'a>>,
         collisions: &mut Vec<Pushed<'a>>,
     ) -> Result<(), RestoreError> {
         let outcomes = checked.map_err(|e| match e {
@@ -307,12 +438,12 @@ impl<'a> Run<'a> {
         for (p, outcome) in batch.into_iter().zip(outcomes) {
             match outcome {
                 Outcome::Placed => {
-                    let target = p.planned.target.clone();
+                    let target = p.item.planned.target.clone();
                     self.placed(&p, target);
                 }
-                Outcome::Mismatch if p.attempt == 0 => queue.push_back((p.planned, 1)),
+                Outcome::Mismatch if p.item.attempt == 0 => queue.push_back(Queued { attempt: 1, ..p.item }),
                 Outcome::Mismatch => self.fail(
-                    &p.planned.selected.target,
+                    &p.item.planned.selected.target,
                     "the copy on the phone did not match the backup's checksum, twice (the connection or the \
                      phone's storage corrupts data); it was not kept. Run the restore again later"
                         .to_string(),
@@ -327,12 +458,12 @@ impl<'a> Run<'a> {
     /// Records a file renamed into place at `target`.
     fn placed(&mut self, p: &Pushed<'a>, target: Vec<u8>) {
         self.to_remove.remove(&p.tmp);
-        let entry = &p.planned.selected.entry;
+        let entry = &p.item.planned.selected.entry;
         self.report.bytes_restored += entry.size;
         self.report.restored.push(RestoredFile {
             local_path: entry.local_path.0.clone(),
             phone_path: target,
-            wanted: p.planned.selected.target.clone(),
+            wanted: p.item.planned.selected.target.clone(),
             size: entry.size,
         });
     }
@@ -342,7 +473,7 @@ impl<'a> Run<'a> {
     fn retry_collisions(&mut self, collisions: Vec<Pushed<'a>>) -> Result<(), RestoreError> {
         for p in collisions {
             self.check_cancel()?;
-            let (folder, name) = split_path(&p.planned.target);
+            let (folder, name) = split_path(&p.item.planned.target);
             let listing = self.session()?.list(folder).map_err(|e| self.stop(e))?;
             let taken = self.taken.entry(folder.to_vec()).or_default();
             taken.extend(listing.into_iter().map(|e| e.name));
@@ -354,7 +485,7 @@ impl<'a> Run<'a> {
                 self.placed(&p, fresh);
             } else {
                 self.fail(
-                    &p.planned.selected.target,
+                    &p.item.planned.selected.target,
                     "another file kept taking its name on the phone while restoring; run the restore again".to_string(),
                 );
             }
@@ -372,7 +503,8 @@ impl<'a> Run<'a> {
 
     /// Pushes one backup copy to a new temp name beside its target, checking the copy against the manifest as
     /// it is read.
-    fn push(&mut self, planned: &'a PlannedRestore) -> Result<Pushed<'a>, PushFailure> {
+    fn push(&mut self, item: Queued<'a>) -> Result<Pushed<'a>, PushFailure> {
+        let planned = item.planned;
         let entry = &planned.selected.entry;
         let vault = self.plan.vault.as_deref();
         let local = file_path_in(&self.plan.backup_dir, &entry.local_path.0, vault);
@@ -401,7 +533,7 @@ impl<'a> Run<'a> {
         let mut seen = 0u64;
         let result = {
             let session = self.session().map_err(PushFailure::Stop)?;
-            session.push(&mut reader, &tmp, 0o660, entry.mtime, &mut |n| {
+            session.send(&mut reader, &tmp, 0o660, entry.mtime, &mut |n| {
                 seen = n;
                 if cancel.is_cancelled() {
                     return Err(Cancelled);
@@ -417,21 +549,11 @@ impl<'a> Run<'a> {
         self.report.bytes_pushed = base + seen;
         if let Err(e) = result {
             // The phone removes a file whose push failed; the session is done for.
-            self.session = None;
-            let files_done = self.files_done();
             return Err(match e {
-                DeviceError::Cancelled => PushFailure::Stop(RestoreError::Cancelled { files_done }),
-                DeviceError::Local { source, .. } => {
-                    PushFailure::File(format!("its copy in the backup cannot be read ({source}): {}", local.display()))
-                }
-                DeviceError::Remote { message, path, .. } if message.contains("No space left on device") => {
-                    PushFailure::Stop(RestoreError::PhoneFilledUp { files_done, message, path })
-                }
-                DeviceError::Remote { message, .. } => PushFailure::File(format!("the phone refused it ({message})")),
                 e @ (DeviceError::BadPath { .. } | DeviceError::TimeOutOfRange { .. }) => {
                     PushFailure::File(e.to_string())
                 }
-                e => PushFailure::Stop(self.stop(e)),
+                e => PushFailure::Broken(e, tmp),
             });
         }
         let sha256 = hex(&reader.hasher.finalize());
@@ -443,7 +565,7 @@ impl<'a> Run<'a> {
                     .to_string(),
             ));
         }
-        Ok(Pushed { planned, tmp, attempt: 0 })
+        Ok(Pushed { item, tmp })
     }
 
     /// Asks the phone's media store to index the restored files and the ones found already there but missing
@@ -539,18 +661,18 @@ type Checked = Result<Vec<Outcome>, RestoreError>;
 /// Takes the next batch off the queue: up to [`MAX_BATCH_FILES`] files and [`MAX_BATCH_BYTES`] bytes, and at
 /// most a quarter of what is left (at least [`MIN_BATCH_BYTES`]), so that the last batches are small: the
 /// check of the very last one is the only one nothing hides.
-fn next_batch<'p>(queue: &mut VecDeque<(&'p PlannedRestore, u8)>) -> Vec<(&'p PlannedRestore, u8)> {
-    let left: u64 = queue.iter().map(|(p, _)| p.selected.entry.size).sum();
+fn next_batch<'p>(queue: &mut VecDeque<Queued<'p>>) -> Vec<Queued<'p>> {
+    let left: u64 = queue.iter().map(|q| q.planned.selected.entry.size).sum();
     let limit = (left / 4).clamp(MIN_BATCH_BYTES, MAX_BATCH_BYTES);
     let mut batch = Vec::new();
     let mut bytes = 0u64;
-    while let Some(&(planned, attempt)) = queue.front() {
-        let size = planned.selected.entry.size;
+    while let Some(&item) = queue.front() {
+        let size = item.planned.selected.entry.size;
         if !batch.is_empty() && (batch.len() >= MAX_BATCH_FILES || bytes + size > limit) {
             break;
         }
         bytes += size;
-        batch.push((planned, attempt));
+        batch.push(item);
         queue.pop_front();
     }
     batch

@@ -413,3 +413,51 @@ fn a_copy_that_differs_on_the_phone_is_pushed_again_and_reported_if_it_stays_wro
     assert!(tree(s.target.path()).is_empty() || no_temp_files(s.target.path()));
     assert!(!s.target.path().join("Movies/clip.mp4").exists(), "a corrupt copy was put in place");
 }
+
+#[test]
+fn a_file_the_phone_refuses_among_files_sent_without_waiting_fails_alone_and_the_files_after_it_are_restored() {
+    let server = AdbServer::start();
+    let (source, source_phone) = phone_with_dir(Config::default());
+    // Small files, so that they all go in one batch, sent one after the other without waiting for answers.
+    for (folder, count) in [("DCIM/A", 4), ("DCIM/B", 1), ("DCIM/C", 5)] {
+        for n in 0..count {
+            let name = format!("{folder}/IMG_{n}.jpg");
+            write_file(&source.path().join(&name), &noise(30_000 + n * 1000, n as u64), 1_700_000_000 + n as u64);
+        }
+    }
+    server.connect(&source_phone, "device");
+    let backup = back_up(source.path(), &device_of(&server, &source_phone));
+    let (target, target_phone) = phone_with_dir(Config { serial: "VIRT0002".into(), ..Config::default() });
+    server.connect(&target_phone, "device");
+    let device = device_of(&server, &target_phone);
+    let opened = restore::open_backup(backup.path()).expect("open");
+    let phone = opened.phone(None, Some("VIRT0001")).expect("the source phone");
+    let selected = restore::select(backup.path(), phone, &Selection::default()).expect("select");
+    let plan =
+        restore::plan(backup.path(), &phone.serial, selected, &device, &NoProgress, &CancelToken::new()).expect("plan");
+    assert_eq!(plan.to_push.len(), 10);
+    // After the plan, a file appears where the restore needs the folder DCIM/B: the phone refuses to create
+    // anything in it, and says so only in its answer to that file's DONE.
+    write_file(&target.path().join("DCIM/B"), b"not a folder", 1_600_000_000);
+
+    let report = restore::execute(&plan, &device, &NoProgress, &CancelToken::new()).expect("restore");
+
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    let failed = &report.failed[0];
+    assert_eq!(failed.phone_path, b"/storage/emulated/0/DCIM/B/IMG_0.jpg".to_vec());
+    assert!(
+        failed.reason.starts_with("the phone refused it (") && failed.reason.contains("Not a directory"),
+        "{}",
+        failed.reason
+    );
+    assert_eq!(report.restored.len(), 9);
+    let (source, restored) = (tree(source.path()), tree(target.path()));
+    for (rel, file) in &source {
+        if rel.starts_with(b"DCIM/B/") {
+            continue;
+        }
+        assert!(restored.get(rel) == Some(file), "{} is not restored whole", String::from_utf8_lossy(rel));
+    }
+    assert_eq!(restored.get(&b"DCIM/B"[..]).map(|(c, _)| c.as_slice()), Some(&b"not a folder"[..]));
+    assert!(no_temp_files(target.path()), "temp files left on the phone");
+}
