@@ -131,6 +131,11 @@ struct Run<'a> {
     /// Temp files on the phone that may exist and are not in place: removed at the end of each batch and of
     /// the run.
     to_remove: BTreeSet<Vec<u8>>,
+    /// Restored files whose indexing is settled (indexed or reported) by the check of their batch.
+    batch_indexed: HashSet<Vec<u8>>,
+    /// Folders a batch's check scanned whole: scanned once more at the end (they were scanned while files of
+    /// the next batch were still arriving under temp names).
+    scanned_folders: BTreeSet<Vec<u8>>,
     started: Instant,
     last_update: Instant,
 }
@@ -169,6 +174,8 @@ pub fn execute(
         tag: format!("{:08x}", nanos ^ std::process::id().rotate_left(16)),
         tmp_counter: 0,
         to_remove: plan.stale_temps.iter().cloned().collect(),
+        batch_indexed: HashSet::new(),
+        scanned_folders: BTreeSet::new(),
         started: now,
         last_update: now,
     };
@@ -248,6 +255,16 @@ impl<'a> Run<'a> {
             self.plan.to_push.iter().map(|planned| Queued { planned, attempt: 0, alone: false }).collect();
         let mut collisions: Vec<Pushed<'a>> = Vec::new();
         let device = self.device;
+        // The folders this restore fills with many files: each batch's check scans them whole.
+        let mut per_folder: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+        for planned in &self.plan.to_push {
+            *per_folder.entry(split_path(&planned.target).0).or_default() += 1;
+        }
+        let busy: &HashSet<Vec<u8>> = &per_folder
+            .into_iter()
+            .filter(|&(_, n)| n >= SCAN_FOLDER_FROM)
+            .map(|(folder, _)| folder.to_vec())
+            .collect();
         let result = std::thread::scope(|scope| -> Result<(), RestoreError> {
             let mut in_flight: Option<(Vec<Pushed<'a>>, std::thread::ScopedJoinHandle<'_, Checked>)> = None;
             loop {
@@ -280,9 +297,10 @@ impl<'a> Run<'a> {
                     })
                     .collect();
                 self.notify(Phase::Verifying, None, true);
+                let sdk = self.plan.sdk;
                 let handle = std::thread::Builder::new()
                     .name("restore-check".to_string())
-                    .spawn_scoped(scope, move || check_and_place(device, &items))
+                    .spawn_scoped(scope, move || check_and_place(device, &items, sdk, busy))
                     .map_err(|e| RestoreError::NoChecksum { detail: format!("could not start a thread: {e}") })?;
                 in_flight = Some((pushed, handle));
             }
@@ -431,10 +449,13 @@ impl<'a> Run<'a> {
         queue: &mut VecDeque<Queued<'a>>,
         collisions: &mut Vec<Pushed<'a>>,
     ) -> Result<(), RestoreError> {
-        let outcomes = checked.map_err(|e| match e {
+        let (outcomes, indexing) = checked.map_err(|e| match e {
             RestoreError::ConnectionLost { source, .. } | RestoreError::Device { source } => self.stop(source),
             e => e,
         })?;
+        if let Some(indexing) = indexing {
+            self.take_indexing(indexing);
+        }
         for (p, outcome) in batch.into_iter().zip(outcomes) {
             match outcome {
                 Outcome::Placed => {
@@ -571,55 +592,37 @@ impl<'a> Run<'a> {
     /// Asks the phone's media store to index the restored files and the ones found already there but missing
     /// from it.
     fn index(&mut self) -> Result<(), RestoreError> {
-        let mut paths: Vec<Vec<u8>> = self.report.restored.iter().map(|r| r.phone_path.clone()).collect();
+        let mut paths: Vec<Vec<u8>> = self
+            .report
+            .restored
+            .iter()
+            .map(|r| r.phone_path.clone())
+            .filter(|p| !self.batch_indexed.contains(p))
+            .collect();
         if !self.plan.identical.is_empty() {
             let indexed = self.indexed_paths()?;
             paths.extend(self.plan.identical.iter().map(|s| s.target.clone()).filter(|t| !indexed.contains(t)));
         }
-        if paths.is_empty() {
+        if paths.is_empty() && self.scanned_folders.is_empty() {
             return Ok(());
         }
         self.check_cancel()?;
         self.notify(Phase::Indexing, None, true);
-        let sdk = self.plan.sdk;
-        let units = scan_units(paths, sdk);
-        let parts: Vec<Vec<u8>> = units
-            .iter()
-            .map(|(arg, _)| {
-                let mut part = scan_command(arg, sdk);
-                // After whatever the command printed, one status line per command.
-                part.extend_from_slice(b" 2>&1; echo ");
-                part.extend_from_slice(STATUS_MARK.as_bytes());
-                part.extend_from_slice(b"$?");
-                part
-            })
-            .collect();
-        let mut output = Vec::new();
-        for line in batch_commands(parts, MAX_COMMAND_BYTES / 2) {
-            self.check_cancel()?;
-            output.extend(self.shell(&line)?.stdout);
-        }
-        // The answer of file k is the text after file k-1's status line; its status starts piece k+1.
-        let text = String::from_utf8_lossy(&output).into_owned();
-        let pieces: Vec<&str> = text.split(STATUS_MARK).collect();
-        for (k, (_, covered)) in units.into_iter().enumerate() {
-            let piece = pieces.get(k).copied().unwrap_or_default();
-            let said = if k == 0 { piece } else { piece.split_once('\n').map_or("", |(_, rest)| rest) }.trim();
-            let status = pieces.get(k + 1).and_then(|p| p.lines().next()).map(str::trim);
-            if status == Some("0") && !said.contains("Exception") && !said.contains("STREAM=null") {
-                self.report.indexed += covered.len() as u64;
-            } else {
-                let reason = if said.is_empty() {
-                    format!("exit status {}", status.unwrap_or("unknown"))
-                } else {
-                    said.to_string()
-                };
-                for path in covered {
-                    self.report.not_indexed.push(FailedFile { phone_path: path, reason: reason.clone() });
-                }
-            }
-        }
+        let units = final_scan_units(paths, &self.scanned_folders, self.plan.sdk);
+        let indexing = scan(self.device, units, self.plan.sdk, Some(self.cancel)).map_err(|e| self.stop(e))?;
+        self.take_indexing(indexing);
         Ok(())
+    }
+
+    /// Adds what a scan found to the report.
+    fn take_indexing(&mut self, indexing: Indexing) {
+        self.report.indexed += indexing.indexed.len() as u64;
+        self.batch_indexed.extend(indexing.indexed);
+        for failed in indexing.not_indexed {
+            self.batch_indexed.insert(failed.phone_path.clone());
+            self.report.not_indexed.push(failed);
+        }
+        self.scanned_folders.extend(indexing.folders);
     }
 
     /// The `_data` paths the media store lists (one `content query` for the whole volume).
@@ -655,8 +658,20 @@ enum Outcome {
     Collision,
 }
 
-/// A batch's outcomes, one per file, or why the check could not run.
-type Checked = Result<Vec<Outcome>, RestoreError>;
+/// A batch's outcomes, one per file, and the indexing of the files placed (`None` when the scan could not
+/// run: they are indexed at the end), or why the check could not run.
+type Checked = Result<(Vec<Outcome>, Option<Indexing>), RestoreError>;
+
+/// What the phone's media store said about restored files.
+#[derive(Debug, Default)]
+struct Indexing {
+    /// Files indexed.
+    indexed: Vec<Vec<u8>>,
+    /// Files the phone would not index, and what it said.
+    not_indexed: Vec<FailedFile>,
+    /// Folders scanned whole (Android 11+).
+    folders: Vec<Vec<u8>>,
+}
 
 /// Takes the next batch off the queue: up to [`MAX_BATCH_FILES`] files and [`MAX_BATCH_BYTES`] bytes, and at
 /// most a quarter of what is left (at least [`MIN_BATCH_BYTES`]), so that the last batches are small: the
@@ -678,9 +693,15 @@ fn next_batch<'p>(queue: &mut VecDeque<Queued<'p>>) -> Vec<Queued<'p>> {
     batch
 }
 
-/// Checks pushed temp files `(tmp, target, sha256)` with the phone's `sha256sum` and renames the good ones
-/// into place (runs on a worker thread, over its own connections).
-fn check_and_place(device: &Device, items: &[(Vec<u8>, Vec<u8>, String)]) -> Checked {
+/// Checks pushed temp files `(tmp, target, sha256)` with the phone's `sha256sum`, renames the good ones into
+/// place and has the phone's media store index them (runs on a worker thread, over its own connections, so
+/// that the gallery shows restored photos while the next batch is on the cable).
+fn check_and_place(
+    device: &Device,
+    items: &[(Vec<u8>, Vec<u8>, String)],
+    sdk: u32,
+    busy: &HashSet<Vec<u8>>,
+) -> Checked {
     let indices: Vec<usize> = (0..items.len()).collect();
     let mut sums = Vec::with_capacity(items.len());
     for chunk in command_chunks(&indices, |i| items[i].0.as_slice()) {
@@ -694,7 +715,61 @@ fn check_and_place(device: &Device, items: &[(Vec<u8>, Vec<u8>, String)]) -> Che
     for (&i, outcome) in good.iter().zip(placed) {
         outcomes[i] = outcome;
     }
-    Ok(outcomes)
+    let placed: Vec<Vec<u8>> =
+        (0..items.len()).filter(|&i| outcomes[i] == Outcome::Placed).map(|i| items[i].1.clone()).collect();
+    // A scan that fails leaves these files to the scan at the end, which reports the failure.
+    let indexing = if placed.is_empty() { None } else { scan(device, scan_units(placed, sdk, busy), sdk, None).ok() };
+    Ok((outcomes, indexing))
+}
+
+/// Asks the phone's media store to scan each unit `(path, restored files it covers)`, in as few shell commands
+/// as fit, and reads its answer for each.
+fn scan(
+    device: &Device,
+    units: Vec<(Vec<u8>, Vec<Vec<u8>>)>,
+    sdk: u32,
+    cancel: Option<&CancelToken>,
+) -> Result<Indexing, DeviceError> {
+    let parts: Vec<Vec<u8>> = units
+        .iter()
+        .map(|(arg, _)| {
+            let mut part = scan_command(arg, sdk);
+            // After whatever the command printed, one status line per command.
+            part.extend_from_slice(b" 2>&1; echo ");
+            part.extend_from_slice(STATUS_MARK.as_bytes());
+            part.extend_from_slice(b"$?");
+            part
+        })
+        .collect();
+    let mut output = Vec::new();
+    for line in batch_commands(parts, MAX_COMMAND_BYTES / 2) {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            return Err(DeviceError::Cancelled);
+        }
+        output.extend(device.shell(&line)?.stdout);
+    }
+    // The answer of unit k is the text after unit k-1's status line; its status starts piece k+1.
+    let text = String::from_utf8_lossy(&output).into_owned();
+    let pieces: Vec<&str> = text.split(STATUS_MARK).collect();
+    let mut indexing = Indexing::default();
+    for (k, (arg, covered)) in units.into_iter().enumerate() {
+        let piece = pieces.get(k).copied().unwrap_or_default();
+        let said = if k == 0 { piece } else { piece.split_once('\n').map_or("", |(_, rest)| rest) }.trim();
+        let status = pieces.get(k + 1).and_then(|p| p.lines().next()).map(str::trim);
+        if status == Some("0") && !said.contains("Exception") && !said.contains("STREAM=null") {
+            if !covered.contains(&arg) {
+                indexing.folders.push(arg);
+            }
+            indexing.indexed.extend(covered);
+        } else {
+            let reason =
+                if said.is_empty() { format!("exit status {}", status.unwrap_or("unknown")) } else { said.to_string() };
+            for path in covered {
+                indexing.not_indexed.push(FailedFile { phone_path: path, reason: reason.clone() });
+            }
+        }
+    }
+    Ok(indexing)
 }
 
 /// Renames each `(tmp, target)` with `mv -n -T` (which never replaces a file), batched; says for each whether
@@ -729,9 +804,9 @@ fn move_into_place(device: &Device, renames: &[(Vec<u8>, Vec<u8>)]) -> Result<Ve
 }
 
 /// What to ask the media scanner for, each with the restored files it covers: on Android 11+ a folder for the
-/// folders with many files (`scan_file` on a folder scans it whole), else each file. Names that are not UTF-8
-/// always go alone, so that the phone's answer for them is reported.
-fn scan_units(paths: Vec<Vec<u8>>, sdk: u32) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
+/// folders with many files among `paths` or in `busy` (`scan_file` on a folder scans it whole), else each
+/// file. Names that are not UTF-8 always go alone, so that the phone's answer for them is reported.
+fn scan_units(paths: Vec<Vec<u8>>, sdk: u32, busy: &HashSet<Vec<u8>>) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
     let mut by_folder: std::collections::BTreeMap<Vec<u8>, Vec<Vec<u8>>> = std::collections::BTreeMap::new();
     let mut units = Vec::new();
     for path in paths {
@@ -742,12 +817,30 @@ fn scan_units(paths: Vec<Vec<u8>>, sdk: u32) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
         }
     }
     for (folder, files) in by_folder {
-        if files.len() >= SCAN_FOLDER_FROM {
+        if files.len() >= SCAN_FOLDER_FROM || busy.contains(&folder) {
             units.push((folder, files));
         } else {
             units.extend(files.into_iter().map(|f| (f.clone(), vec![f])));
         }
     }
+    units
+}
+
+/// The scans at the end of a run: `paths` not indexed yet as [`scan_units`] groups them, and each folder in
+/// `scanned` once more, whole, covering the paths in it (a batch's folder scan saw the temp files of the next
+/// batch; scanning the folder again drops their rows and reads only what changed since).
+fn final_scan_units(paths: Vec<Vec<u8>>, scanned: &BTreeSet<Vec<u8>>, sdk: u32) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
+    let mut in_folders: std::collections::BTreeMap<Vec<u8>, Vec<Vec<u8>>> =
+        scanned.iter().map(|f| (f.clone(), Vec::new())).collect();
+    let mut rest = Vec::new();
+    for path in paths {
+        match in_folders.get_mut(split_path(&path).0) {
+            Some(covered) if std::str::from_utf8(&path).is_ok() => covered.push(path),
+            _ => rest.push(path),
+        }
+    }
+    let mut units = scan_units(rest, sdk, &HashSet::new());
+    units.extend(in_folders);
     units
 }
 
@@ -796,11 +889,33 @@ mod tests {
         let mut paths: Vec<Vec<u8>> = (0..8).map(|i| format!("/s/DCIM/Camera/{i}.jpg").into_bytes()).collect();
         paths.push(b"/s/Movies/a.mp4".to_vec());
         paths.push(b"/s/DCIM/Camera/\xff.jpg".to_vec());
-        let units = scan_units(paths.clone(), 34);
+        let units = scan_units(paths.clone(), 34, &HashSet::new());
         let args: Vec<&[u8]> = units.iter().map(|(arg, _)| arg.as_slice()).collect();
         assert_eq!(args, vec![&b"/s/DCIM/Camera/\xff.jpg"[..], b"/s/DCIM/Camera", b"/s/Movies/a.mp4"]);
         assert_eq!(units[1].1.len(), 8);
-        assert_eq!(scan_units(paths, 29).len(), 10);
+        assert_eq!(scan_units(paths, 29, &HashSet::new()).len(), 10);
+    }
+
+    #[test]
+    fn a_batch_scans_a_folder_the_restore_fills_whole_even_for_one_of_its_files() {
+        let busy: HashSet<Vec<u8>> = [b"/s/DCIM/Camera".to_vec()].into();
+        let units = scan_units(vec![b"/s/DCIM/Camera/1.jpg".to_vec(), b"/s/Movies/a.mp4".to_vec()], 34, &busy);
+        let args: Vec<&[u8]> = units.iter().map(|(arg, _)| arg.as_slice()).collect();
+        assert_eq!(args, vec![&b"/s/DCIM/Camera"[..], b"/s/Movies/a.mp4"]);
+        assert_eq!(scan_units(vec![b"/s/DCIM/Camera/1.jpg".to_vec()], 29, &busy)[0].0, b"/s/DCIM/Camera/1.jpg");
+    }
+
+    #[test]
+    fn the_last_scan_covers_every_folder_a_batch_scanned_with_the_files_left_in_it() {
+        let scanned: BTreeSet<Vec<u8>> = [b"/s/DCIM/Camera".to_vec(), b"/s/Pictures".to_vec()].into();
+        let left = vec![b"/s/DCIM/Camera/late.jpg".to_vec(), b"/s/Movies/a.mp4".to_vec()];
+        let units = final_scan_units(left, &scanned, 34);
+        let expected: Vec<(Vec<u8>, Vec<Vec<u8>>)> = vec![
+            (b"/s/Movies/a.mp4".to_vec(), vec![b"/s/Movies/a.mp4".to_vec()]),
+            (b"/s/DCIM/Camera".to_vec(), vec![b"/s/DCIM/Camera/late.jpg".to_vec()]),
+            (b"/s/Pictures".to_vec(), vec![]),
+        ];
+        assert_eq!(units, expected);
     }
 
     #[test]

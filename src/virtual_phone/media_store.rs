@@ -309,6 +309,15 @@ impl MediaStore {
                 }
             } else if meta.is_file() {
                 let Some(data) = storage.phone_path(&path) else { continue };
+                // As Android's ModernMediaScanner does in a folder walk: a file whose row already has its size
+                // and modification time is not read again.
+                if let Some(row) = self.unchanged_row(&data, &meta) {
+                    seen.insert(row.data.clone());
+                    if first.is_none() {
+                        *first = Some(row);
+                    }
+                    continue;
+                }
                 if let Some(row) = self.scan_one(storage, &path, &data, &meta, now) {
                     seen.insert(row.data.clone());
                     if first.is_none() {
@@ -317,6 +326,13 @@ impl MediaStore {
                 }
             }
         }
+    }
+
+    /// The row of `data` when it already has the size and modification time of `meta`.
+    fn unchanged_row(&self, data: &[u8], meta: &fs::Metadata) -> Option<MediaRow> {
+        let inner = self.lock();
+        let row = inner.by_path.get(data).and_then(|id| inner.rows.get(id))?;
+        (row.size == meta.len() && row.date_modified == meta.mtime()).then(|| row.clone())
     }
 
     fn scan_one(&self, storage: &Storage, host: &Path, data: &[u8], meta: &fs::Metadata, now: i64) -> Option<MediaRow> {
@@ -1471,6 +1487,26 @@ mod tests {
         fs::remove_dir_all(phone.storage.root().join("Pictures/Trip")).expect("rm");
         assert!(phone.media.scan_file(&phone.storage, b"/sdcard/Pictures/Trip").is_none());
         assert!(phone.media.rows().is_empty());
+    }
+
+    #[test]
+    fn a_folder_scan_reads_again_only_the_files_whose_size_or_time_changed_as_modern_media_scanner_does() {
+        let (_dir, phone) = new_phone(34);
+        let (upright, turned) = (jpeg_with_exif(T, 1, false), jpeg_with_exif(T, 6, false));
+        assert_eq!(upright.len(), turned.len());
+        put(&phone, "DCIM/Camera/1.jpg", &upright, T);
+        phone.media.scan_file(&phone.storage, b"/sdcard/DCIM/Camera");
+        let orientation =
+            |phone: &Phone| phone.media.row_for_path(b"/sdcard/DCIM/Camera/1.jpg").expect("row").orientation;
+        assert_eq!(orientation(&phone), Some(0));
+        // Same size and time: the walk keeps the row as it is.
+        put(&phone, "DCIM/Camera/1.jpg", &turned, T);
+        phone.media.scan_file(&phone.storage, b"/sdcard/DCIM/Camera");
+        assert_eq!(orientation(&phone), Some(0));
+        // A new time: read again.
+        put(&phone, "DCIM/Camera/1.jpg", &turned, T + 60);
+        phone.media.scan_file(&phone.storage, b"/sdcard/DCIM/Camera");
+        assert_eq!(orientation(&phone), Some(90));
     }
 
     #[test]

@@ -136,6 +136,9 @@ fn a_backup_restored_to_an_empty_phone_gives_the_same_tree_mtimes_and_gallery_ro
         let photo = media.row_for_path(b"/storage/emulated/0/DCIM/Camera/IMG_20240501_101010.jpg").expect("row");
         assert_eq!(photo.media_type, MEDIA_TYPE_IMAGE, "Android {release}");
         assert_eq!(photo.date_modified, 1_714_558_210, "Android {release}: the gallery sees the photo's date");
+        let temp_rows =
+            media.rows().into_iter().filter(|r| String::from_utf8_lossy(&r.data).contains(".phonebak-restore-"));
+        assert_eq!(temp_rows.count(), 0, "Android {release}: the index kept rows of temp files");
         assert!(no_temp_files(s.target.path()));
     }
 }
@@ -268,7 +271,7 @@ impl Progress for CancelAfter {
 }
 
 #[test]
-fn a_cancelled_restore_keeps_whole_files_only_and_the_next_run_finishes_it() {
+fn a_cancelled_restore_keeps_whole_files_only_in_the_gallery_already_and_the_next_run_finishes_it() {
     let s = setup(Config::default());
     let device = device_of(&s.server, &s.target_phone);
     let token = CancelToken::new();
@@ -279,8 +282,16 @@ fn a_cancelled_restore_keeps_whole_files_only_and_the_next_run_finishes_it() {
     let source = tree(s.source.path());
     let partial = tree(s.target.path());
     assert!(partial.len() < source.len(), "the cancel came too late to test anything");
+    assert!(!partial.is_empty(), "the first batch, checked while the second was on the cable, was not kept");
+    // Each batch's check indexes the files it placed: what the cancel kept is in the gallery already.
+    let media = &s.target_phone.phone().media;
     for (rel, file) in &partial {
         assert!(source.get(rel) == Some(file), "{} is not whole", String::from_utf8_lossy(rel));
+        let mut path = b"/storage/emulated/0/".to_vec();
+        path.extend_from_slice(rel);
+        if std::str::from_utf8(rel).is_ok() {
+            assert!(media.row_for_path(&path).is_some(), "not in the gallery: {}", String::from_utf8_lossy(rel));
+        }
     }
     let report = restore_all(s.backup.path(), &device).expect("second run");
     assert!(report.failed.is_empty());
