@@ -133,8 +133,8 @@ struct Run<'a> {
     to_remove: BTreeSet<Vec<u8>>,
     /// Restored files whose indexing is settled (indexed or reported) by the check of their batch.
     batch_indexed: HashSet<Vec<u8>>,
-    /// Folders a batch's check scanned whole: scanned once more at the end (they were scanned while files of
-    /// the next batch were still arriving under temp names).
+    /// Folders a batch's check scanned whole while the next batch was arriving under temp names, and no check
+    /// scanned since: scanned once more at the end.
     scanned_folders: BTreeSet<Vec<u8>>,
     started: Instant,
     last_update: Instant,
@@ -273,13 +273,15 @@ impl<'a> Run<'a> {
                     return Ok(());
                 }
                 let mut pushed = Vec::with_capacity(batch.len());
+                // Whether files went to the phone while the previous batch's check ran.
+                let pushing = !batch.is_empty();
                 let stopped = self.push_batch(batch, &mut pushed, &mut queue).err();
                 // The previous batch's check is done by now, or soon: take its results before going on.
                 if let Some((batch, handle)) = in_flight.take() {
                     let checked = handle.join().unwrap_or_else(|_| {
                         Err(RestoreError::NoChecksum { detail: "the checking thread failed".to_string() })
                     });
-                    self.settle(batch, checked, &mut queue, &mut collisions)?;
+                    self.settle(batch, checked, pushing, &mut queue, &mut collisions)?;
                 }
                 if let Some(e) = stopped {
                     // The batch settled above may have placed files since the error was made.
@@ -432,10 +434,6 @@ impl<'a> Run<'a> {
                 Ok(())
             }
             e @ DeviceError::Remote { .. } => self.refused(item, e),
-            e @ (DeviceError::BadPath { .. } | DeviceError::TimeOutOfRange { .. }) => {
-                self.fail(target, e.to_string());
-                Ok(())
-            }
             e => Err(self.stop(e)),
         }
     }
@@ -446,6 +444,7 @@ impl<'a> Run<'a> {
         &mut self,
         batch: Vec<Pushed<'a>>,
         checked: Checked,
+        pushing: bool,
         queue: &mut VecDeque<Queued<'a>>,
         collisions: &mut Vec<Pushed<'a>>,
     ) -> Result<(), RestoreError> {
@@ -454,7 +453,7 @@ impl<'a> Run<'a> {
             e => e,
         })?;
         if let Some(indexing) = indexing {
-            self.take_indexing(indexing);
+            self.take_indexing(indexing, pushing);
         }
         for (p, outcome) in batch.into_iter().zip(outcomes) {
             match outcome {
@@ -610,19 +609,26 @@ impl<'a> Run<'a> {
         self.notify(Phase::Indexing, None, true);
         let units = final_scan_units(paths, &self.scanned_folders, self.plan.sdk);
         let indexing = scan(self.device, units, self.plan.sdk, Some(self.cancel)).map_err(|e| self.stop(e))?;
-        self.take_indexing(indexing);
+        self.take_indexing(indexing, false);
         Ok(())
     }
 
-    /// Adds what a scan found to the report.
-    fn take_indexing(&mut self, indexing: Indexing) {
+    /// Adds what a scan found to the report. A folder scanned while files were `pushing` may hold rows of their
+    /// temp files: it is scanned again later (by a later batch's check, or at the end).
+    fn take_indexing(&mut self, indexing: Indexing, pushing: bool) {
         self.report.indexed += indexing.indexed.len() as u64;
         self.batch_indexed.extend(indexing.indexed);
         for failed in indexing.not_indexed {
             self.batch_indexed.insert(failed.phone_path.clone());
             self.report.not_indexed.push(failed);
         }
-        self.scanned_folders.extend(indexing.folders);
+        for folder in indexing.folders {
+            if pushing {
+                self.scanned_folders.insert(folder);
+            } else {
+                self.scanned_folders.remove(&folder);
+            }
+        }
     }
 
     /// The `_data` paths the media store lists (one `content query` for the whole volume).
@@ -827,8 +833,8 @@ fn scan_units(paths: Vec<Vec<u8>>, sdk: u32, busy: &HashSet<Vec<u8>>) -> Vec<(Ve
 }
 
 /// The scans at the end of a run: `paths` not indexed yet as [`scan_units`] groups them, and each folder in
-/// `scanned` once more, whole, covering the paths in it (a batch's folder scan saw the temp files of the next
-/// batch; scanning the folder again drops their rows and reads only what changed since).
+/// `scanned` once more, whole, covering the paths in it (its last scan saw the temp files of the batch after;
+/// scanning the folder again drops their rows and reads only what changed since).
 fn final_scan_units(paths: Vec<Vec<u8>>, scanned: &BTreeSet<Vec<u8>>, sdk: u32) -> Vec<(Vec<u8>, Vec<Vec<u8>>)> {
     let mut in_folders: std::collections::BTreeMap<Vec<u8>, Vec<Vec<u8>>> =
         scanned.iter().map(|f| (f.clone(), Vec::new())).collect();
